@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages APEX builds and tests with, pinned to the versions
+# it was developed against. Skips everything when they are already present, so a
+# second run costs a few dpkg queries.
+set -euo pipefail
+
+packages=(
+  "cmake=3.25.1-1"
+  "ninja-build=1.11.1-2~deb12u1"
+  "g++"
+  "pkg-config"
+  "clang-format"
+  "libssl-dev"
+  "zlib1g-dev"
+  "libcurl4-openssl-dev"
+  "libcpp-httplib-dev=0.11.4+ds-1+deb12u1"
+  "nlohmann-json3-dev=3.11.2-2"
+  "libcli11-dev=2.1.2+ds-1"
+  "libgtest-dev=1.12.1-0.2"
+  "libgmock-dev=1.12.1-0.2"
+  "librapidcheck-dev=0~1033-08b5058-3"
+  "libbenchmark-dev=1.7.1-1"
+  "nodejs"
+  "npm"
+  "curl"
+  "wrk"
+)
+if [[ "${1:-}" == "--with-browser" ]]; then packages+=("chromium" "chromium-driver"); fi
+
+missing=()
+for spec in "${packages[@]}"; do
+  name="${spec%%=*}"
+  want="${spec#*=}"
+  have="$(dpkg-query -W -f='${Status}|${Version}' "$name" 2>/dev/null || true)"
+  if [[ "$have" != "install ok installed|"* ]]; then
+    missing+=("$spec")
+  elif [[ "$spec" == *=* && "${have#*|}" != "$want" ]]; then
+    missing+=("$spec")
+  fi
+done
+# The machine may already carry newer Node.js/npm than Debian's; those are fine.
+if command -v node >/dev/null && command -v npm >/dev/null; then
+  filtered=()
+  for spec in "${missing[@]}"; do [[ "$spec" == nodejs || "$spec" == npm ]] || filtered+=("$spec"); done
+  missing=("${filtered[@]}")
+fi
+if ((${#missing[@]} == 0)); then
+  echo "install-deps: all packages present"
+  exit 0
+fi
+sudo=""
+if [[ $(id -u) -ne 0 ]]; then sudo="sudo"; fi
+echo "install-deps: installing ${missing[*]}"
+$sudo apt-get update -q
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"

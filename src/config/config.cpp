@@ -1,0 +1,181 @@
+#include "config/config.h"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <fstream>
+#include <sstream>
+
+extern char** environ;
+
+namespace apex {
+namespace {
+
+std::string trim(std::string_view s) {
+  auto is_space = [](unsigned char c) { return std::isspace(c) != 0; };
+  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
+  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
+  return std::string(s);
+}
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+  return s;
+}
+
+std::unexpected<Error> bad_variable(std::string_view name, std::string_view why) {
+  return make_error(ErrorKind::InvalidInput,
+                    "configuration variable " + std::string(name) + " " + std::string(why));
+}
+
+Result<bool> parse_bool(std::string_view name, const std::string& value) {
+  std::string v = lower(trim(value));
+  if (v == "true" || v == "1" || v == "yes" || v == "on") return true;
+  if (v == "false" || v == "0" || v == "no" || v == "off" || v.empty()) return false;
+  return bad_variable(name, "must be true or false, got '" + value + "'");
+}
+
+Result<std::uint64_t> parse_unsigned(std::string_view name, const std::string& value, std::uint64_t min,
+                                     std::uint64_t max) {
+  std::string v = trim(value);
+  std::uint64_t out = 0;
+  auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
+  if (v.empty() || ec != std::errc() || end != v.data() + v.size() || out < min || out > max)
+    return bad_variable(name, "must be a whole number from " + std::to_string(min) + " to " +
+                                  std::to_string(max) + ", got '" + value + "'");
+  return out;
+}
+
+bool valid_bucket_name(const std::string& b) {
+  // S3 bucket naming rules: 3-63 chars, lower-case letters, digits, '.', '-'.
+  if (b.size() < 3 || b.size() > 63) return false;
+  if (!std::isalnum(static_cast<unsigned char>(b.front())) ||
+      !std::isalnum(static_cast<unsigned char>(b.back())))
+    return false;
+  return std::all_of(b.begin(), b.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '-';
+  });
+}
+
+bool valid_region(const std::string& r) {
+  return !r.empty() && std::all_of(r.begin(), r.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+  });
+}
+
+}  // namespace
+
+Result<std::map<std::string, std::string>> parse_dotenv(std::string_view text, std::string_view file_name) {
+  std::map<std::string, std::string> out;
+  std::istringstream in{std::string(text)};
+  std::string line;
+  int line_number = 0;
+  while (std::getline(in, line)) {
+    ++line_number;
+    std::string t = trim(line);
+    if (t.empty() || t.front() == '#') continue;
+    if (t.starts_with("export ")) t = trim(t.substr(7));
+    auto eq = t.find('=');
+    std::string key = eq == std::string::npos ? "" : trim(t.substr(0, eq));
+    bool key_ok = !key.empty() && std::all_of(key.begin(), key.end(), [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+    });
+    if (!key_ok)
+      return make_error(ErrorKind::InvalidInput, std::string(file_name) + " line " +
+                                                     std::to_string(line_number) + ": expected KEY=VALUE");
+    std::string value = trim(t.substr(eq + 1));
+    if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'') &&
+        value.back() == value.front()) {
+      value = value.substr(1, value.size() - 2);
+    } else if (auto hash = value.find(" #"); hash != std::string::npos) {
+      value = trim(value.substr(0, hash));
+    }
+    out[key] = value;
+  }
+  return out;
+}
+
+Result<Environment> Environment::load(const std::filesystem::path& dotenv_path) {
+  std::map<std::string, std::string> values;
+  std::error_code ec;
+  if (std::filesystem::is_regular_file(dotenv_path, ec)) {
+    std::ifstream file(dotenv_path, std::ios::binary);
+    std::stringstream buffer;
+    buffer << file.rdbuf();
+    auto parsed = parse_dotenv(buffer.str(), dotenv_path.string());
+    if (!parsed) return std::unexpected(parsed.error());
+    values = std::move(*parsed);
+  }
+  for (char** entry = environ; entry && *entry; ++entry) {
+    std::string_view kv(*entry);
+    auto eq = kv.find('=');
+    if (eq == std::string_view::npos) continue;
+    values[std::string(kv.substr(0, eq))] = std::string(kv.substr(eq + 1));
+  }
+  return Environment(std::move(values));
+}
+
+std::optional<std::string> Environment::get(const std::string& name) const {
+  auto it = values_.find(name);
+  if (it == values_.end()) return std::nullopt;
+  return it->second;
+}
+
+Result<Config> load_config(const Environment& env) {
+  Config config;
+  if (auto v = env.get("DATA_DIR"); v && !trim(*v).empty()) config.data_dir = trim(*v);
+  if (auto v = env.get("HOST"); v && !trim(*v).empty()) config.host = trim(*v);
+  if (auto v = env.get("PORT")) {
+    auto port = parse_unsigned("PORT", *v, 1, 65535);
+    if (!port) return std::unexpected(port.error());
+    config.port = static_cast<std::uint16_t>(*port);
+  }
+  if (auto v = env.get("CACHE_MAX_MB")) {
+    auto mb = parse_unsigned("CACHE_MAX_MB", *v, 1, 1 << 20);
+    if (!mb) return std::unexpected(mb.error());
+    config.cache_max_mb = static_cast<std::size_t>(*mb);
+  }
+  if (auto v = env.get("CORS_ORIGINS")) config.cors_origins = trim(*v);
+
+  S3Settings& s3 = config.s3;
+  if (auto v = env.get("USE_S3_DATA")) {
+    auto enabled = parse_bool("USE_S3_DATA", *v);
+    if (!enabled) return std::unexpected(enabled.error());
+    s3.enabled = *enabled;
+  }
+  if (auto v = env.get("S3_BUCKET_NAME"); v && !trim(*v).empty()) s3.bucket = trim(*v);
+  if (!valid_bucket_name(s3.bucket))
+    return bad_variable(
+        "S3_BUCKET_NAME",
+        "is not a valid bucket name (3-63 lower-case letters, digits, '.', '-'): '" + s3.bucket + "'");
+  if (auto v = env.get("AWS_REGION"); v && !trim(*v).empty())
+    s3.region = trim(*v);
+  else if (auto d = env.get("AWS_DEFAULT_REGION"); d && !trim(*d).empty())
+    s3.region = trim(*d);
+  if (!valid_region(s3.region))
+    return bad_variable("AWS_REGION", "is not a region name like us-east-1: '" + s3.region + "'");
+  if (auto v = env.get("AWS_ACCESS_KEY_ID")) s3.access_key_id = trim(*v);
+  if (auto v = env.get("AWS_SECRET_ACCESS_KEY")) s3.secret_access_key = trim(*v);
+  if (auto v = env.get("AWS_SESSION_TOKEN")) s3.session_token = trim(*v);
+  if (s3.access_key_id.empty() != s3.secret_access_key.empty())
+    return bad_variable(s3.access_key_id.empty() ? "AWS_ACCESS_KEY_ID" : "AWS_SECRET_ACCESS_KEY",
+                        "is missing: set both AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or neither for "
+                        "anonymous access to a public bucket");
+  if (auto v = env.get("S3_PREFIX")) {
+    std::string prefix = trim(*v);
+    while (!prefix.empty() && prefix.front() == '/') prefix.erase(0, 1);
+    if (!prefix.empty() && prefix.back() != '/') prefix += '/';
+    if (prefix.find("..") != std::string::npos) return bad_variable("S3_PREFIX", "must not contain '..'");
+    s3.prefix = prefix;
+  }
+  if (auto v = env.get("S3_ENDPOINT_URL"); v && !trim(*v).empty()) {
+    std::string url = trim(*v);
+    if (!url.starts_with("http://") && !url.starts_with("https://"))
+      return bad_variable("S3_ENDPOINT_URL", "must start with http:// or https://, got '" + url + "'");
+    while (url.back() == '/') url.pop_back();
+    s3.endpoint_url = url;
+  }
+  return config;
+}
+
+}  // namespace apex

@@ -1,0 +1,57 @@
+// Configuration from environment variables and an optional .env file (the
+// environment wins). Everything is parsed and validated at start-up so a bad value
+// stops the program with a message naming the variable, not at first request.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+
+#include "core/error.h"
+
+namespace apex {
+
+struct S3Settings {
+  bool enabled = false;  // USE_S3_DATA
+  std::string bucket = "apex-racing-data";
+  std::string region = "us-east-1";
+  std::string access_key_id;      // empty: anonymous access
+  std::string secret_access_key;  // never printed
+  std::string session_token;      // never printed
+  std::string prefix = "data/";
+  std::string endpoint_url;  // empty: AWS; else an S3-compatible server, path-style
+};
+
+struct Config {
+  std::filesystem::path data_dir = "data";
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 8000;
+  std::size_t cache_max_mb = 1024;
+  std::string cors_origins = "*";
+  S3Settings s3;
+};
+
+// Variables by name: the process environment over the .env file's entries.
+class Environment {
+ public:
+  // Reads the process environment and, when present, dotenv_path.
+  static Result<Environment> load(const std::filesystem::path& dotenv_path = ".env");
+  static Environment from_map(std::map<std::string, std::string> values) {
+    return Environment(std::move(values));
+  }
+
+  std::optional<std::string> get(const std::string& name) const;
+
+ private:
+  explicit Environment(std::map<std::string, std::string> values) : values_(std::move(values)) {}
+  std::map<std::string, std::string> values_;
+};
+
+// Parses KEY=VALUE lines (comments, blank lines, `export `, single or double quotes).
+Result<std::map<std::string, std::string>> parse_dotenv(std::string_view text, std::string_view file_name);
+
+Result<Config> load_config(const Environment& env);
+
+}  // namespace apex

@@ -1,0 +1,166 @@
+#include "storage/local_store.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <string>
+#include <system_error>
+
+#include "storage/listing_rollup.h"
+
+namespace apex {
+namespace fs = std::filesystem;
+
+namespace {
+
+// Large enough that a 3 GB telemetry file takes few syscalls, small enough to stay in cache.
+constexpr std::size_t kReadChunkBytes = 1 << 20;
+
+Error io_error(const fs::path& path, std::string_view action, int err) {
+  ErrorKind kind = (err == ENOENT || err == ENOTDIR) ? ErrorKind::NotFound : ErrorKind::Unavailable;
+  return Error{kind, std::string(action) + " '" + path.string() + "': " + std::strerror(err)};
+}
+
+std::string version_of(const struct stat& st) {
+  return std::to_string(st.st_size) + "-" + std::to_string(st.st_mtim.tv_sec) + "." +
+         std::to_string(st.st_mtim.tv_nsec);
+}
+
+// Closes the descriptor on every return path.
+struct FileDescriptor {
+  int fd = -1;
+  ~FileDescriptor() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+
+}  // namespace
+
+LocalStore::LocalStore(fs::path root) : root_(std::move(root)) {}
+
+std::string LocalStore::describe() const {
+  return "local folder " + root_.string();
+}
+
+Result<fs::path> LocalStore::path_for(std::string_view key) const {
+  if (auto ok = validate_key(key); !ok) return std::unexpected(ok.error());
+  return root_ / fs::path(std::string(key));
+}
+
+Result<Listing> LocalStore::list(std::string_view prefix, std::optional<char> delimiter) {
+  std::error_code ec;
+  if (!fs::is_directory(root_, ec))
+    return make_error(ErrorKind::NotFound,
+                      "data folder '" + root_.string() + "' does not exist; set DATA_DIR or pass --data-dir");
+  // Walk only the deepest folder the prefix names; S3 semantics are then applied by key.
+  std::string_view folder_part =
+      prefix.substr(0, prefix.rfind('/') == std::string_view::npos ? 0 : prefix.rfind('/'));
+  fs::path start = folder_part.empty() ? root_ : root_ / fs::path(std::string(folder_part));
+  std::vector<ObjectInfo> objects;
+  if (fs::is_directory(start, ec)) {
+    auto options = fs::directory_options::skip_permission_denied;
+    for (auto it = fs::recursive_directory_iterator(start, options, ec);
+         !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+      if (!it->is_regular_file(ec)) continue;
+      std::string key = fs::relative(it->path(), root_, ec).generic_string();
+      if (ec || key.compare(0, prefix.size(), prefix) != 0) continue;
+      struct stat st {};
+      if (::stat(it->path().c_str(), &st) != 0) continue;
+      objects.push_back(ObjectInfo{key, static_cast<std::uint64_t>(st.st_size), version_of(st)});
+    }
+    if (ec) return std::unexpected(io_error(start, "cannot list", ec.value()));
+  }
+  std::sort(objects.begin(), objects.end(), [](const auto& a, const auto& b) { return a.key < b.key; });
+  return rollup_listing(std::move(objects), prefix, delimiter);
+}
+
+Result<ObjectInfo> LocalStore::stat(std::string_view key) {
+  auto path = path_for(key);
+  if (!path) return std::unexpected(path.error());
+  struct stat st {};
+  if (::stat(path->c_str(), &st) != 0) return std::unexpected(io_error(*path, "cannot stat", errno));
+  if (!S_ISREG(st.st_mode)) return make_error(ErrorKind::NotFound, "'" + path->string() + "' is not a file");
+  return ObjectInfo{std::string(key), static_cast<std::uint64_t>(st.st_size), version_of(st)};
+}
+
+Status LocalStore::read(std::string_view key, ByteRange range, const ByteSink& sink) {
+  auto path = path_for(key);
+  if (!path) return std::unexpected(path.error());
+  FileDescriptor file{::open(path->c_str(), O_RDONLY | O_CLOEXEC)};
+  if (file.fd < 0) return std::unexpected(io_error(*path, "cannot open", errno));
+  struct stat st {};
+  if (::fstat(file.fd, &st) != 0) return std::unexpected(io_error(*path, "cannot stat", errno));
+  if (!S_ISREG(st.st_mode)) return make_error(ErrorKind::NotFound, "'" + path->string() + "' is not a file");
+  auto size = static_cast<std::uint64_t>(st.st_size);
+  if (range.offset > size)
+    return make_error(ErrorKind::InvalidInput, "range starts at " + std::to_string(range.offset) +
+                                                   " beyond the end of '" + std::string(key) + "' (" +
+                                                   std::to_string(size) + " bytes)");
+  std::uint64_t remaining = std::min(size - range.offset, range.length.value_or(size));
+  std::uint64_t offset = range.offset;
+  std::string buffer(std::min<std::uint64_t>(kReadChunkBytes, std::max<std::uint64_t>(remaining, 1)), '\0');
+  while (remaining > 0) {
+    std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(remaining, buffer.size()));
+    ssize_t got = ::pread(file.fd, buffer.data(), want, static_cast<off_t>(offset));
+    if (got < 0) {
+      if (errno == EINTR) continue;
+      return std::unexpected(io_error(*path, "cannot read", errno));
+    }
+    if (got == 0)
+      return make_error(ErrorKind::Unavailable, "'" + path->string() + "' shrank while being read");
+    if (auto ok = sink(std::string_view(buffer.data(), static_cast<std::size_t>(got))); !ok) return ok;
+    offset += static_cast<std::uint64_t>(got);
+    remaining -= static_cast<std::uint64_t>(got);
+  }
+  return {};
+}
+
+Status LocalStore::write(std::string_view key, const ByteSource& source) {
+  auto path = path_for(key);
+  if (!path) return std::unexpected(path.error());
+  std::error_code ec;
+  fs::create_directories(path->parent_path(), ec);
+  if (ec) return std::unexpected(io_error(path->parent_path(), "cannot create folder", ec.value()));
+  // Write beside the target and rename, so a reader never sees half a file.
+  static std::atomic<unsigned> counter{0};
+  fs::path temp =
+      path->string() + ".apex-tmp-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
+  FileDescriptor file{::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)};
+  if (file.fd < 0) return std::unexpected(io_error(temp, "cannot create", errno));
+  std::string buffer(kReadChunkBytes, '\0');
+  auto fail = [&](Error error) -> Status {
+    ::unlink(temp.c_str());
+    return std::unexpected(std::move(error));
+  };
+  while (true) {
+    auto n = source(buffer.data(), buffer.size());
+    if (!n) return fail(n.error());
+    if (*n == 0) break;
+    std::size_t written = 0;
+    while (written < *n) {
+      ssize_t w = ::write(file.fd, buffer.data() + written, *n - written);
+      if (w < 0) {
+        if (errno == EINTR) continue;
+        return fail(io_error(temp, "cannot write", errno));
+      }
+      written += static_cast<std::size_t>(w);
+    }
+  }
+  if (::fsync(file.fd) != 0) return fail(io_error(temp, "cannot flush", errno));
+  if (::rename(temp.c_str(), path->c_str()) != 0) return fail(io_error(*path, "cannot replace", errno));
+  return {};
+}
+
+Status LocalStore::remove(std::string_view key) {
+  auto path = path_for(key);
+  if (!path) return std::unexpected(path.error());
+  if (::unlink(path->c_str()) != 0) return std::unexpected(io_error(*path, "cannot delete", errno));
+  return {};
+}
+
+}  // namespace apex

@@ -1,0 +1,28 @@
+// LocalStore: an ObjectStore over a folder on disk (the developer's data tree).
+#pragma once
+
+#include <filesystem>
+
+#include "storage/object_store.h"
+
+namespace apex {
+
+class LocalStore final : public ObjectStore {
+ public:
+  explicit LocalStore(std::filesystem::path root);
+
+  Result<Listing> list(std::string_view prefix, std::optional<char> delimiter) override;
+  Result<ObjectInfo> stat(std::string_view key) override;
+  Status read(std::string_view key, ByteRange range, const ByteSink& sink) override;
+  Status write(std::string_view key, const ByteSource& source) override;
+  Status remove(std::string_view key) override;
+  std::string describe() const override;
+
+  const std::filesystem::path& root() const { return root_; }
+
+ private:
+  Result<std::filesystem::path> path_for(std::string_view key) const;
+  std::filesystem::path root_;
+};
+
+}  // namespace apex

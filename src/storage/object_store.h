@@ -1,0 +1,77 @@
+// ObjectStore: the one boundary between APEX and where race data lives.
+//
+// Keys are '/'-separated paths relative to the data root ("barber/R1_barber_lap_end.csv"),
+// exactly as they appear under the data prefix of a bucket. Everything above storage/
+// sees only this interface, so a local folder and an S3 bucket give identical answers.
+//
+// Contract: implementations are safe to call from several threads at once. No call
+// throws; failures come back as Error values (NotFound for a missing key).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/error.h"
+
+namespace apex {
+
+struct ObjectInfo {
+  std::string key;
+  std::uint64_t size = 0;
+  // Changes whenever the content changes: the ETag on S3, size+mtime on disk.
+  std::string version;
+};
+
+struct Listing {
+  std::vector<ObjectInfo> objects;           // sorted by key
+  std::vector<std::string> common_prefixes;  // only with a delimiter, each ending in it
+};
+
+// A half-open byte range [offset, offset + length); length nullopt = to the end.
+struct ByteRange {
+  std::uint64_t offset = 0;
+  std::optional<std::uint64_t> length;
+};
+
+// Receives bytes in order. Returning an error stops the read and is passed back.
+using ByteSink = std::function<Status(std::string_view chunk)>;
+
+// Produces the bytes of an upload in order: fills buf, returns bytes written, 0 at end.
+using ByteSource = std::function<Result<std::size_t>(char* buf, std::size_t capacity)>;
+
+class ObjectStore {
+ public:
+  virtual ~ObjectStore() = default;
+
+  // Every object whose key starts with prefix; pagination is hidden. With a delimiter,
+  // keys containing it after the prefix are rolled up into common_prefixes.
+  virtual Result<Listing> list(std::string_view prefix, std::optional<char> delimiter) = 0;
+
+  virtual Result<ObjectInfo> stat(std::string_view key) = 0;
+
+  // Streams the bytes of key (or of a range of it) to sink, in order.
+  virtual Status read(std::string_view key, ByteRange range, const ByteSink& sink) = 0;
+
+  // Replaces key with the bytes from source. Readers never see a partial object.
+  virtual Status write(std::string_view key, const ByteSource& source) = 0;
+
+  virtual Status remove(std::string_view key) = 0;
+
+  // Human-readable location for messages and /health ("local folder data",
+  // "s3://bucket/data/"). Never contains credentials.
+  virtual std::string describe() const = 0;
+
+  // Convenience: the whole object in memory, with the version it had when read.
+  Result<std::string> read_all(std::string_view key);
+  Status write_all(std::string_view key, std::string_view bytes);
+};
+
+// Rejects keys that could escape the data root or are not plain relative paths:
+// empty, absolute, "..", "." or empty segments, backslashes, NUL.
+Status validate_key(std::string_view key);
+
+}  // namespace apex
