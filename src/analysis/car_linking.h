@@ -1,0 +1,41 @@
+// Which telemetry car is which race car. The number inside a vehicle_id is often
+// stale (at Barber GR86-010-16 is car 22), so a car is linked to the ECU vehicle
+// whose lap times agree with its official lap times, one vehicle per car, and left
+// unlinked when none agrees. The number in the id only breaks ties.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "analysis/ecu_laps.h"
+#include "model/timing.h"
+
+namespace apex {
+
+struct CarLink {
+  std::string car_number;                 // as written in the official files
+  std::optional<std::string> vehicle_id;  // nullopt: no ECU vehicle agrees
+  int compared_laps = 0;                  // laps present in both, at the best lap offset
+  int agreeing_laps = 0;                  // of those, within kLapAgreementMs
+  std::optional<double> median_abs_diff_s;
+  int lap_offset = 0;              // ECU lap number = official lap number + lap_offset
+  bool id_number_matches = false;  // whether the number inside the vehicle_id is this car's
+};
+
+// Laps of a correctly linked car agree within about 0.05 s.
+inline constexpr std::int64_t kLapAgreementMs = 60;
+// A link needs this share of the compared laps to agree, and at least kMinAgreeingLaps.
+inline constexpr double kMinAgreeingShare = 0.5;
+inline constexpr int kMinAgreeingLaps = 3;
+// ECU lap counters may be shifted against the official ones by up to this many laps.
+inline constexpr int kMaxLapOffset = 5;
+
+// The car number inside "GR86-010-16" (16), without padding; nullopt when absent or 0.
+std::optional<std::string> number_in_vehicle_id(const std::string& vehicle_id);
+
+// One entry per official car (sorted by car number as an integer).
+std::vector<CarLink> link_cars(const std::vector<OfficialLap>& official,
+                               const std::vector<EcuVehicleLaps>& ecu);
+
+}  // namespace apex

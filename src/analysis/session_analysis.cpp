@@ -1,0 +1,176 @@
+#include "analysis/session_analysis.h"
+
+#include <algorithm>
+#include <map>
+
+#include "analysis/lap_statistics.h"
+
+namespace apex {
+
+std::string_view to_string(LapSource source) {
+  return source == LapSource::Official ? "official" : "ecu";
+}
+
+namespace {
+
+constexpr double kConsistencyWindowS = 0.5;
+
+std::vector<LapEvent> events_of(const std::optional<LapEvents>& file) {
+  return file ? file->events : std::vector<LapEvent>{};
+}
+
+void summarise(DriverSummary& d, const std::vector<const LapRecord*>& laps) {
+  d.total_laps = static_cast<int>(laps.size());
+  for (const LapRecord* lap : laps) {
+    if (!lap->valid) continue;
+    ++d.valid_laps;
+    d.valid_lap_times_s.push_back(static_cast<double>(lap->lap_time_ms) / 1000.0);
+    if (!d.best_lap_ms || lap->lap_time_ms < *d.best_lap_ms) {
+      d.best_lap_ms = lap->lap_time_ms;
+      d.best_lap_number = lap->lap;
+    }
+    auto keep_min = [](std::optional<std::int64_t>& best, const std::optional<std::int64_t>& v) {
+      if (v && *v > 0 && (!best || *v < *best)) best = v;
+    };
+    keep_min(d.best_s1_ms, lap->s1_ms);
+    keep_min(d.best_s2_ms, lap->s2_ms);
+    keep_min(d.best_s3_ms, lap->s3_ms);
+  }
+  d.mean_lap_s = mean(d.valid_lap_times_s);
+  d.std_dev_s = sample_std_dev(d.valid_lap_times_s);
+  if (d.mean_lap_s && d.std_dev_s && *d.mean_lap_s > 0)
+    d.consistency_score = 100.0 - *d.std_dev_s / *d.mean_lap_s * 100.0;
+  d.within_half_second_percent = percent_within_of_best(d.valid_lap_times_s, kConsistencyWindowS);
+  if (d.best_s1_ms && d.best_s2_ms && d.best_s3_ms)
+    d.theoretical_best_ms = *d.best_s1_ms + *d.best_s2_ms + *d.best_s3_ms;
+}
+
+}  // namespace
+
+const DriverSummary* SessionAnalysis::find_driver(std::string_view id) const {
+  for (const auto& d : drivers)
+    if (d.driver_id == id || (d.vehicle_id && *d.vehicle_id == id)) return &d;
+  std::string_view number = id.starts_with("car-") ? id.substr(4) : id;
+  for (const auto& d : drivers)
+    if (d.car_number && *d.car_number == number) return &d;
+  return nullptr;
+}
+
+SessionAnalysis analyse_session(const Session& session) {
+  SessionAnalysis out;
+  // lap_time files hold lap-end events in schemas A and C; use them when lap_end is missing.
+  auto ends = session.lap_ends ? events_of(session.lap_ends) : events_of(session.lap_times);
+  out.ecu = build_ecu_laps(events_of(session.lap_starts), ends);
+  const std::vector<OfficialLap> official =
+      session.sections ? session.sections->laps : std::vector<OfficialLap>{};
+  out.links = link_cars(official, out.ecu);
+
+  std::map<std::string, std::string> vehicle_of_car, car_of_vehicle;
+  for (const auto& link : out.links)
+    if (link.vehicle_id) {
+      vehicle_of_car[link.car_number] = *link.vehicle_id;
+      car_of_vehicle[*link.vehicle_id] = link.car_number;
+    }
+  auto driver_id_of_car = [&](const std::string& car) {
+    auto it = vehicle_of_car.find(car);
+    return it != vehicle_of_car.end() ? it->second : "car-" + car;
+  };
+
+  // Official laps: the timing system of record. A lap can appear twice in an export;
+  // keep the first so nothing is counted twice.
+  std::map<std::pair<std::string, int>, bool> seen;
+  for (const auto& lap : official) {
+    if (!seen.emplace(std::make_pair(lap.car_number, lap.lap), true).second) continue;
+    LapRecord r;
+    r.source = LapSource::Official;
+    r.car_number = lap.car_number;
+    r.driver_id = driver_id_of_car(lap.car_number);
+    if (auto it = vehicle_of_car.find(lap.car_number); it != vehicle_of_car.end()) r.vehicle_id = it->second;
+    r.lap = lap.lap;
+    r.lap_time_ms = lap.lap_time_ms;
+    r.s1_ms = lap.s1_ms;
+    r.s2_ms = lap.s2_ms;
+    r.s3_ms = lap.s3_ms;
+    r.flag = lap.flag;
+    r.pit = lap.crossing_in_pit || (lap.pit_time_ms && *lap.pit_time_ms > 0);
+    if (lap.lap_time_ms <= 0) {
+      r.valid = false;
+      r.invalid_reason = "official lap time is zero";
+    }
+    out.laps.push_back(std::move(r));
+  }
+  std::stable_sort(out.laps.begin(), out.laps.end(), [](const LapRecord& a, const LapRecord& b) {
+    return std::make_pair(std::stol("0" + a.car_number.value_or("")), a.lap) <
+           std::make_pair(std::stol("0" + b.car_number.value_or("")), b.lap);
+  });
+  for (const auto& vehicle : out.ecu) {
+    for (const auto& lap : vehicle.laps) {
+      LapRecord r;
+      r.source = LapSource::Ecu;
+      r.driver_id = vehicle.vehicle_id;
+      r.vehicle_id = vehicle.vehicle_id;
+      if (auto it = car_of_vehicle.find(vehicle.vehicle_id); it != car_of_vehicle.end())
+        r.car_number = it->second;
+      r.lap = lap.lap;
+      r.lap_time_ms = lap.duration_ms;
+      r.start_ms = lap.start_ms;
+      r.end_ms = lap.end_ms;
+      r.lap_number_inferred = lap.lap_number_inferred;
+      r.valid = lap.valid;
+      r.invalid_reason = lap.invalid_reason;
+      out.laps.push_back(std::move(r));
+    }
+  }
+
+  // Drivers: every official car (official timing), plus ECU vehicles no car claimed.
+  std::map<std::string, std::vector<const LapRecord*>> official_laps_of, ecu_laps_of;
+  for (const auto& r : out.laps) {
+    if (r.source == LapSource::Official)
+      official_laps_of[*r.car_number].push_back(&r);
+    else
+      ecu_laps_of[*r.vehicle_id].push_back(&r);
+  }
+  for (const auto& link : out.links) {
+    DriverSummary d;
+    d.driver_id = driver_id_of_car(link.car_number);
+    d.car_number = link.car_number;
+    d.vehicle_id = link.vehicle_id;
+    d.source = LapSource::Official;
+    summarise(d, official_laps_of[link.car_number]);
+    out.drivers.push_back(std::move(d));
+  }
+  for (const auto& vehicle : out.ecu) {
+    if (car_of_vehicle.contains(vehicle.vehicle_id)) continue;
+    DriverSummary d;
+    d.driver_id = vehicle.vehicle_id;
+    d.vehicle_id = vehicle.vehicle_id;
+    d.source = LapSource::Ecu;
+    summarise(d, ecu_laps_of[vehicle.vehicle_id]);
+    out.drivers.push_back(std::move(d));
+  }
+  std::stable_sort(out.drivers.begin(), out.drivers.end(),
+                   [](const DriverSummary& a, const DriverSummary& b) {
+                     if (a.best_lap_ms.has_value() != b.best_lap_ms.has_value())
+                       return a.best_lap_ms.has_value();
+                     return a.best_lap_ms.value_or(0) < b.best_lap_ms.value_or(0);
+                   });
+
+  // The session's best lap comes from official timing when there is any.
+  bool has_official = !official_laps_of.empty();
+  for (const auto& d : out.drivers) {
+    if (!d.best_lap_ms || (has_official && d.source != LapSource::Official)) continue;
+    if (!out.best_lap || *d.best_lap_ms < out.best_lap->lap_time_ms)
+      out.best_lap = BestLap{d.driver_id, d.car_number, *d.best_lap_number, *d.best_lap_ms, d.source};
+    auto keep_min = [](std::optional<std::int64_t>& best, const std::optional<std::int64_t>& v) {
+      if (v && (!best || *v < *best)) best = v;
+    };
+    keep_min(out.best_s1_ms, d.best_s1_ms);
+    keep_min(out.best_s2_ms, d.best_s2_ms);
+    keep_min(out.best_s3_ms, d.best_s3_ms);
+  }
+  if (out.best_s1_ms && out.best_s2_ms && out.best_s3_ms)
+    out.theoretical_best_ms = *out.best_s1_ms + *out.best_s2_ms + *out.best_s3_ms;
+  return out;
+}
+
+}  // namespace apex

@@ -1,0 +1,80 @@
+// Everything APEX computes about one session's lap timing: every lap of every car
+// from both sources, which ECU vehicle is which race car, per-driver summaries and
+// the session's best and theoretical best. Pure: no I/O.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "analysis/car_linking.h"
+#include "analysis/ecu_laps.h"
+#include "model/session.h"
+
+namespace apex {
+
+enum class LapSource { Official, Ecu };
+std::string_view to_string(LapSource source);
+
+// One lap as served by /laps: official laps carry sectors and flags, ECU laps crossing times.
+struct LapRecord {
+  LapSource source = LapSource::Official;
+  std::string driver_id;
+  std::optional<std::string> car_number;
+  std::optional<std::string> vehicle_id;
+  int lap = 0;
+  std::int64_t lap_time_ms = 0;
+  std::optional<std::int64_t> s1_ms, s2_ms, s3_ms;
+  std::string flag;  // official: GF / FCY / FF
+  bool pit = false;  // official: crossed the line in the pit lane or has a pit time
+  std::optional<std::int64_t> start_ms, end_ms;  // ECU clock
+  bool lap_number_inferred = false;
+  bool valid = true;
+  std::string invalid_reason;
+};
+
+struct DriverSummary {
+  // The vehicle_id where the car has telemetry (the original's driver id), else "car-<number>".
+  std::string driver_id;
+  std::optional<std::string> car_number;
+  std::optional<std::string> vehicle_id;
+  LapSource source = LapSource::Official;  // which timing the numbers below come from
+  int total_laps = 0;
+  int valid_laps = 0;
+  std::optional<std::int64_t> best_lap_ms;
+  std::optional<int> best_lap_number;
+  std::optional<double> mean_lap_s;
+  std::optional<double> std_dev_s;  // sample standard deviation
+  // 100 - coefficient of variation in percent (the original's performance score).
+  std::optional<double> consistency_score;
+  std::optional<double> within_half_second_percent;  // share of valid laps within 0.5 s of best
+  std::optional<std::int64_t> best_s1_ms, best_s2_ms, best_s3_ms;
+  std::optional<std::int64_t> theoretical_best_ms;  // sum of the driver's best sectors
+  std::vector<double> valid_lap_times_s;            // in lap order
+};
+
+struct BestLap {
+  std::string driver_id;
+  std::optional<std::string> car_number;
+  int lap = 0;
+  std::int64_t lap_time_ms = 0;
+  LapSource source = LapSource::Official;
+};
+
+struct SessionAnalysis {
+  std::vector<EcuVehicleLaps> ecu;
+  std::vector<CarLink> links;
+  std::vector<LapRecord> laps;         // official first (by car, lap), then ECU
+  std::vector<DriverSummary> drivers;  // by best lap, drivers without a lap last
+  std::optional<BestLap> best_lap;
+  std::optional<std::int64_t> best_s1_ms, best_s2_ms, best_s3_ms;
+  std::optional<std::int64_t> theoretical_best_ms;  // session: sum of the field's best sectors
+
+  // Finds a driver by driver_id, vehicle_id, car number ("13") or "car-13".
+  const DriverSummary* find_driver(std::string_view id) const;
+};
+
+SessionAnalysis analyse_session(const Session& session);
+
+}  // namespace apex

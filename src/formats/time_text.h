@@ -1,0 +1,32 @@
+// Parsing of the time strings in GR Cup files: lap and sector durations
+// ("1:37.428", "01:37.428", "37.428", "1:02:03.456", "+2.740"), ISO-8601 UTC
+// timestamps ("2025-09-06T18:40:41.927Z") and US weather times
+// ("9/6/2025 6:41:18 PM"). Durations are integer milliseconds so sums are exact.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace apex {
+
+// "H:MM:SS.mmm", "M:SS.mmm", "MM:SS.mmm", "SS.mmm", "SS"; a leading '+' is allowed.
+std::optional<std::int64_t> parse_duration_ms(std::string_view text);
+
+// "2025-09-06T18:40:41.927Z" (or without Z, or with +00:00) to milliseconds since the epoch.
+std::optional<std::int64_t> parse_iso8601_ms(std::string_view text);
+
+// "9/6/2025 6:41:18 PM" to milliseconds since the epoch (the string is taken as UTC).
+std::optional<std::int64_t> parse_us_datetime_ms(std::string_view text);
+
+// Milliseconds since the epoch to "2025-09-06T18:40:41.927Z".
+std::string format_iso8601_ms(std::int64_t epoch_ms);
+
+// Milliseconds to "1:37.428" (or "1:02:03.456" above an hour).
+std::string format_lap_time(std::int64_t ms);
+
+std::optional<double> parse_double(std::string_view text);
+std::optional<std::int64_t> parse_int(std::string_view text);
+
+}  // namespace apex

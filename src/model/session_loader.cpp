@@ -1,0 +1,81 @@
+#include <functional>
+
+#include "formats/lap_events_parser.h"
+#include "formats/official_timing_parser.h"
+#include "model/session.h"
+
+namespace apex {
+
+std::vector<const ParseReport*> Session::reports() const {
+  std::vector<const ParseReport*> out;
+  if (lap_starts) out.push_back(&lap_starts->report);
+  if (lap_ends) out.push_back(&lap_ends->report);
+  if (lap_times) out.push_back(&lap_times->report);
+  if (sections) out.push_back(&sections->report);
+  if (results) out.push_back(&results->report);
+  if (best_laps) out.push_back(&best_laps->report);
+  if (weather) out.push_back(&weather->report);
+  return out;
+}
+
+namespace {
+
+// Store failures that mean "try again later" stop the load; NotFound (the file
+// vanished since listing) and corrupt content are recorded and the load goes on.
+bool fatal(const Error& e) {
+  return e.kind != ErrorKind::NotFound && e.kind != ErrorKind::Corrupt;
+}
+
+template <typename T>
+Status load_one(ObjectStore& store, Session& session, const SessionFiles& files, FileKind kind,
+                std::optional<T>& slot, Result<T> (*parse)(std::string, std::string_view)) {
+  const ObjectInfo* object = files.find(kind);
+  if (!object) return {};
+  auto bytes = store.read_all(object->key);
+  if (!bytes) {
+    if (fatal(bytes.error())) return std::unexpected(bytes.error());
+    session.problems.push_back(object->key + ": " + bytes.error().message);
+    return {};
+  }
+  session.sources.push_back(*object);
+  auto parsed = parse(std::move(*bytes), object->key);
+  if (!parsed) {
+    session.problems.push_back(parsed.error().message);
+    return {};
+  }
+  slot = std::move(*parsed);
+  return {};
+}
+
+}  // namespace
+
+Result<Session> load_session(ObjectStore& store, const TrackCatalog& track, const SessionFiles& files) {
+  Session session;
+  session.track_id = track.id;
+  session.session_id = files.id;
+  Status status;
+  for (auto step : std::initializer_list<std::function<Status()>>{
+           [&] {
+             return load_one(store, session, files, FileKind::LapStart, session.lap_starts, parse_lap_events);
+           },
+           [&] {
+             return load_one(store, session, files, FileKind::LapEnd, session.lap_ends, parse_lap_events);
+           },
+           [&] {
+             return load_one(store, session, files, FileKind::LapTime, session.lap_times, parse_lap_events);
+           },
+           [&] {
+             return load_one(store, session, files, FileKind::Sections, session.sections, parse_sections);
+           },
+           [&] { return load_one(store, session, files, FileKind::Results, session.results, parse_results); },
+           [&] {
+             return load_one(store, session, files, FileKind::BestLaps, session.best_laps, parse_best_laps);
+           },
+           [&] { return load_one(store, session, files, FileKind::Weather, session.weather, parse_weather); },
+       }) {
+    if (auto ok = step(); !ok) return std::unexpected(ok.error());
+  }
+  return session;
+}
+
+}  // namespace apex
