@@ -1,0 +1,150 @@
+#include "server/session_cache.h"
+
+namespace apex {
+namespace {
+
+// Parsed sessions take a few times their files' size (strings, vectors, per-lap records).
+constexpr std::size_t kParsedBytesPerFileByte = 4;
+
+std::size_t estimate_bytes(const Session& session) {
+  std::size_t bytes = 64 * 1024;
+  for (const auto& source : session.sources) bytes += source.size * kParsedBytesPerFileByte;
+  return bytes;
+}
+
+bool same_objects(const SessionFiles& a, const SessionFiles& b) {
+  if (a.files.size() != b.files.size()) return false;
+  for (const auto& [kind, object] : a.files) {
+    const ObjectInfo* other = b.find(kind);
+    if (!other || other->key != object.key || other->version != object.version || other->size != object.size)
+      return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+SessionCache::SessionCache(ObjectStore& store, std::size_t max_bytes, std::chrono::milliseconds revalidate_interval)
+    : store_(store), max_bytes_(max_bytes), revalidate_interval_(revalidate_interval) {
+  stats_.max_bytes = max_bytes;
+}
+
+Result<std::shared_ptr<const Catalog>> SessionCache::catalog() {
+  std::unique_lock lock(mutex_);
+  return refresh_catalog_locked(lock);
+}
+
+Result<std::shared_ptr<const Catalog>> SessionCache::refresh_catalog_locked(std::unique_lock<std::mutex>& lock) {
+  auto now = std::chrono::steady_clock::now();
+  if (catalog_ && now - catalog_checked_at_ < revalidate_interval_) return catalog_;
+  // List without holding the lock: a slow bucket must not block cached answers.
+  catalog_checked_at_ = now;
+  ++stats_.catalog_listings;
+  lock.unlock();
+  auto fresh = Catalog::build(store_);
+  lock.lock();
+  if (!fresh) {
+    // Keep serving what we had if the store is briefly unavailable.
+    if (catalog_) return catalog_;
+    catalog_checked_at_ = {};
+    return std::unexpected(fresh.error());
+  }
+  drop_changed_locked(*fresh);
+  catalog_ = std::make_shared<const Catalog>(std::move(*fresh));
+  return catalog_;
+}
+
+void SessionCache::drop_changed_locked(const Catalog& fresh) {
+  for (auto it = entries_.begin(); it != entries_.end();) {
+    bool changed = false;
+    if (it->second.ready) {
+      auto loaded = it->second.future.get();
+      const TrackCatalog* track = fresh.find_track(it->first.first);
+      const SessionFiles* files = track ? track->find_session(it->first.second) : nullptr;
+      changed = !loaded || !files || !same_objects((*loaded)->files, *files);
+    }
+    if (changed) {
+      stats_.bytes -= it->second.bytes;
+      lru_.erase(it->second.lru_position);
+      it = entries_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+Result<std::shared_ptr<const LoadedSession>> SessionCache::session(std::string_view track_id,
+                                                                   std::string_view session_id) {
+  std::unique_lock lock(mutex_);
+  auto catalog = refresh_catalog_locked(lock);
+  if (!catalog) return std::unexpected(catalog.error());
+  const TrackCatalog* track = (*catalog)->find_track(track_id);
+  if (!track) return make_error(ErrorKind::NotFound, "track '" + std::string(track_id) + "' not found");
+  const SessionFiles* files = track->find_session(session_id);
+  if (!files)
+    return make_error(ErrorKind::NotFound,
+                      "session '" + std::string(session_id) + "' not found for track '" + track->id + "'");
+  Key key{track->id, files->id};
+  if (auto it = entries_.find(key); it != entries_.end()) {
+    lru_.splice(lru_.begin(), lru_, it->second.lru_position);
+    ++stats_.hits;
+    auto future = it->second.future;
+    lock.unlock();
+    return future.get();  // waits when another request is loading it
+  }
+  std::promise<Loaded> promise;
+  lru_.push_front(key);
+  entries_[key] = Entry{promise.get_future().share(), lru_.begin(), 0, false};
+  ++stats_.loads;
+  std::shared_ptr<const Catalog> pinned = *catalog;  // keeps track/files alive while loading
+  lock.unlock();
+
+  Loaded result = [&]() -> Loaded {
+    auto session = load_session(store_, *track, *files);
+    if (!session) return std::unexpected(session.error());
+    auto loaded = std::make_shared<LoadedSession>();
+    loaded->analysis = analyse_session(*session);
+    loaded->approx_bytes = estimate_bytes(*session);
+    loaded->files = *files;
+    loaded->session = std::move(*session);
+    loaded->loaded_at = std::chrono::steady_clock::now();
+    return std::shared_ptr<const LoadedSession>(std::move(loaded));
+  }();
+  promise.set_value(result);
+
+  lock.lock();
+  if (auto it = entries_.find(key); it != entries_.end()) {
+    if (!result) {
+      // Failures are not cached: the next request tries again.
+      lru_.erase(it->second.lru_position);
+      entries_.erase(it);
+    } else {
+      it->second.ready = true;
+      it->second.bytes = (*result)->approx_bytes;
+      stats_.bytes += it->second.bytes;
+      evict_locked();
+    }
+  }
+  return result;
+}
+
+void SessionCache::evict_locked() {
+  // Never evict the most recent entry: a session bigger than the budget is still served.
+  while (stats_.bytes > max_bytes_ && lru_.size() > 1) {
+    auto it = entries_.find(lru_.back());
+    if (!it->second.ready) break;
+    stats_.bytes -= it->second.bytes;
+    lru_.pop_back();
+    entries_.erase(it);
+    ++stats_.evictions;
+  }
+}
+
+CacheStats SessionCache::stats() const {
+  std::lock_guard lock(mutex_);
+  CacheStats s = stats_;
+  s.sessions = entries_.size();
+  return s;
+}
+
+}  // namespace apex

@@ -1,0 +1,84 @@
+// SessionCache: the catalog and parsed, analysed sessions, loaded once and kept.
+//
+// - Bounded: least recently used sessions are dropped beyond max_bytes.
+// - Single-flight: many requests for one cold session trigger one load; the others wait.
+// - Fresh: at most once per revalidate interval a request re-lists the store (one
+//   LIST, no reads) and drops sessions whose objects changed size or version.
+// Thread-safe: every method may be called from any server thread.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <future>
+#include <list>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "analysis/session_analysis.h"
+#include "catalog/catalog.h"
+#include "model/session.h"
+#include "storage/object_store.h"
+
+namespace apex {
+
+struct LoadedSession {
+  Session session;
+  SessionAnalysis analysis;
+  SessionFiles files;  // the catalog's view when loaded: a change in it means reload
+  std::size_t approx_bytes = 0;
+  std::chrono::steady_clock::time_point loaded_at;
+};
+
+struct CacheStats {
+  std::size_t sessions = 0;
+  std::size_t bytes = 0;
+  std::size_t max_bytes = 0;
+  std::uint64_t loads = 0;
+  std::uint64_t hits = 0;
+  std::uint64_t evictions = 0;
+  std::uint64_t catalog_listings = 0;
+};
+
+class SessionCache {
+ public:
+  SessionCache(ObjectStore& store, std::size_t max_bytes,
+               std::chrono::milliseconds revalidate_interval = std::chrono::seconds(5));
+
+  // The current catalog (re-listed at most once per revalidate interval).
+  Result<std::shared_ptr<const Catalog>> catalog();
+
+  // The analysed session, from cache or loaded now. NotFound names the unknown
+  // track or session.
+  Result<std::shared_ptr<const LoadedSession>> session(std::string_view track_id, std::string_view session_id);
+
+  CacheStats stats() const;
+  ObjectStore& store() { return store_; }
+
+ private:
+  using Key = std::pair<std::string, std::string>;
+  using Loaded = Result<std::shared_ptr<const LoadedSession>>;
+  struct Entry {
+    std::shared_future<Loaded> future;
+    std::list<Key>::iterator lru_position;
+    std::size_t bytes = 0;
+    bool ready = false;
+  };
+
+  Result<std::shared_ptr<const Catalog>> refresh_catalog_locked(std::unique_lock<std::mutex>& lock);
+  void evict_locked();
+  void drop_changed_locked(const Catalog& fresh);
+
+  ObjectStore& store_;
+  const std::size_t max_bytes_;
+  const std::chrono::milliseconds revalidate_interval_;
+  mutable std::mutex mutex_;
+  std::shared_ptr<const Catalog> catalog_;
+  std::chrono::steady_clock::time_point catalog_checked_at_{};
+  std::map<Key, Entry> entries_;
+  std::list<Key> lru_;  // front = most recent
+  CacheStats stats_;
+};
+
+}  // namespace apex

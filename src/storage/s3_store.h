@@ -1,0 +1,127 @@
+// S3Store: an ObjectStore over the S3 REST API (AWS or any S3-compatible server), signed
+// with SigV4 and sent with libcurl. Keys are relative to S3Settings::prefix, so
+// "barber/x.csv" is the object "data/barber/x.csv" of the bucket.
+//
+// Addressing: with S3Settings::endpoint_url set, path-style requests to that server
+// (http://127.0.0.1:9000/BUCKET/KEY); otherwise virtual-host style against AWS
+// (https://BUCKET.s3.REGION.amazonaws.com/KEY; path-style for bucket names with dots, which
+// the TLS wildcard certificate cannot cover). Without an access key, requests are sent
+// unsigned (anonymous access to a public bucket).
+//
+// Failures: each request is retried with exponential backoff and jitter on 500/502/503/504,
+// throttling codes, timeouts and broken connections, never on other 4xx. A GET that breaks
+// mid-body resumes with a Range request from the first byte not yet handed to the sink, so
+// the sink sees every byte exactly once; the length, and the MD5 when the ETag is one, are
+// checked at the end. Errors are classified (NotFound, AuthFailed, BucketMissing,
+// Unavailable, ...) with messages that name the variable to check and never a secret.
+//
+// Threads: safe to use from several threads at once; connections are pooled and reused.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "config/config.h"
+#include "storage/object_store.h"
+#include "storage/s3_error.h"
+#include "storage/s3_http_client.h"
+#include "storage/sigv4_signer.h"
+
+namespace apex {
+
+inline constexpr std::uint64_t kMebibyte = 1024 * 1024;
+
+struct S3StoreOptions {
+  // Objects up to this size go up in one PUT, larger ones as a multipart upload.
+  std::uint64_t multipart_threshold = 16 * kMebibyte;
+  // Size of every part but the last; S3 rejects parts under 5 MiB (except the last).
+  std::uint64_t part_size = 8 * kMebibyte;
+  // max-keys of each ListObjectsV2 page; S3 answers at most 1000.
+  int list_page_size = 1000;
+  // Attempts per request, the first included. A resumed GET counts only attempts that
+  // made no progress, so a long download survives any number of spread-out breaks.
+  int max_attempts = 5;
+  std::chrono::milliseconds initial_backoff{200};
+  std::chrono::milliseconds max_backoff{5'000};
+  HttpTimeouts timeouts;
+  // Where list() applies a delimiter. Auto: the server on AWS, client-side rollup of a full
+  // listing on S3-compatible servers, some of which (s3rver) drop "folders" that hold no
+  // object directly.
+  enum class DelimiterMode { Auto, Server, Client };
+  DelimiterMode delimiter_mode = DelimiterMode::Auto;
+  // false: x-amz-content-sha256 is UNSIGNED-PAYLOAD (saves hashing uploads over TLS).
+  bool sign_payload = true;
+};
+
+class S3Store final : public ObjectStore {
+ public:
+  explicit S3Store(const S3Settings& settings, S3StoreOptions options = {});
+  ~S3Store() override;
+
+  Result<Listing> list(std::string_view prefix, std::optional<char> delimiter) override;
+  Result<ObjectInfo> stat(std::string_view key) override;
+  Status read(std::string_view key, ByteRange range, const ByteSink& sink) override;
+  Status write(std::string_view key, const ByteSource& source) override;
+  // Deletes key; NotFound when it does not exist, as on disk (S3 itself would say nothing).
+  Status remove(std::string_view key) override;
+  // "s3://BUCKET/PREFIX (region R)" or "s3://BUCKET/PREFIX at ENDPOINT".
+  std::string describe() const override;
+
+  struct ConditionalRead {
+    bool changed = false;  // false: the object still has `version`, nothing was read
+    ObjectInfo info;       // when changed: the object as read (size, version)
+  };
+  // Streams the whole object to sink only when its version (ETag) differs from `version`:
+  // one conditional GET (If-None-Match), answered 304 when unchanged. An empty version
+  // reads unconditionally.
+  Result<ConditionalRead> read_if_changed(std::string_view key, std::string_view version,
+                                          const ByteSink& sink);
+
+  // Base URL requests go to ("https://apex-racing-data.s3.us-east-1.amazonaws.com").
+  const std::string& endpoint() const { return endpoint_; }
+
+ private:
+  struct Call {
+    std::string method;
+    std::string path;  // decoded
+    sigv4::HeaderList query;
+    sigv4::HeaderList headers;
+    std::string_view body;
+  };
+
+  HttpResult send_once(const Call& call, const HttpStream* stream) const;
+  // Sends with retries; returns the last answer whatever its status, or a transport error.
+  Result<HttpResponse> send(const Call& call, const S3ErrorContext& context) const;
+  Result<ConditionalRead> get_object(std::string_view key, ByteRange range, std::string_view if_none_match,
+                                     const ByteSink& sink);
+  Status put_object(const std::string& full_key, std::string_view body, const S3ErrorContext& context);
+  Status multipart_upload(const std::string& full_key, std::string head, const ByteSource& source,
+                          const S3ErrorContext& context);
+  bool bucket_exists() const;
+
+  std::string object_path(std::string_view full_key) const;
+  std::string bucket_path() const;
+  std::string location_of(std::string_view full_key) const;
+  S3ErrorContext context(std::string action) const;
+  Error fail(const HttpResponse& response, const S3ErrorContext& context) const;
+  Error redact(Error error) const;
+  void backoff(int attempt) const;
+
+  std::string bucket_;
+  std::string region_;
+  std::string prefix_;
+  std::string endpoint_url_;  // as configured, for describe()
+  sigv4::Credentials credentials_;
+  S3StoreOptions options_;
+  bool server_delimiter_ = true;
+  std::string endpoint_;   // scheme://authority
+  std::string host_;       // authority, the signed Host header
+  std::string base_path_;  // path part of a configured endpoint, "" usually
+  bool path_style_ = false;
+  std::unique_ptr<S3HttpClient> http_;
+};
+
+}  // namespace apex

@@ -1,0 +1,83 @@
+#include "config/config.h"
+
+#include <gtest/gtest.h>
+
+namespace apex {
+namespace {
+
+Result<Config> config_from(std::map<std::string, std::string> values) {
+  return load_config(Environment::from_map(std::move(values)));
+}
+
+TEST(Config, DefaultsMatchTheDesign) {
+  auto config = config_from({});
+  ASSERT_TRUE(config);
+  EXPECT_EQ(config->data_dir, "data");
+  EXPECT_EQ(config->port, 8000);
+  EXPECT_EQ(config->host, "127.0.0.1");
+  EXPECT_FALSE(config->s3.enabled);
+  EXPECT_EQ(config->s3.bucket, "apex-racing-data");
+  EXPECT_EQ(config->s3.region, "us-east-1");
+  EXPECT_EQ(config->s3.prefix, "data/");
+}
+
+TEST(Config, ReadsEveryVariable) {
+  auto config = config_from({{"DATA_DIR", "/srv/race"},
+                             {"PORT", "9001"},
+                             {"HOST", "0.0.0.0"},
+                             {"USE_S3_DATA", "true"},
+                             {"S3_BUCKET_NAME", "my-bucket"},
+                             {"AWS_REGION", "eu-west-1"},
+                             {"AWS_ACCESS_KEY_ID", "AKIAEXAMPLE"},
+                             {"AWS_SECRET_ACCESS_KEY", "secret"},
+                             {"S3_PREFIX", "/race-data"},
+                             {"S3_ENDPOINT_URL", "http://127.0.0.1:9000/"}});
+  ASSERT_TRUE(config) << config.error().message;
+  EXPECT_EQ(config->data_dir, "/srv/race");
+  EXPECT_EQ(config->port, 9001);
+  EXPECT_EQ(config->host, "0.0.0.0");
+  EXPECT_TRUE(config->s3.enabled);
+  EXPECT_EQ(config->s3.bucket, "my-bucket");
+  EXPECT_EQ(config->s3.region, "eu-west-1");
+  EXPECT_EQ(config->s3.prefix, "race-data/");
+  EXPECT_EQ(config->s3.endpoint_url, "http://127.0.0.1:9000");
+}
+
+TEST(Config, BadValuesNameTheVariable) {
+  struct Case {
+    const char* name;
+    const char* value;
+  };
+  for (auto c : {Case{"PORT", "eighty"}, Case{"PORT", "70000"}, Case{"USE_S3_DATA", "maybe"},
+                 Case{"S3_BUCKET_NAME", "Bad_Bucket"}, Case{"AWS_REGION", "US East"}, Case{"S3_ENDPOINT_URL", "ftp://x"},
+                 Case{"CACHE_MAX_MB", "-1"}, Case{"AWS_ACCESS_KEY_ID", "AKIAONLY"}}) {
+    auto config = config_from({{c.name, c.value}});
+    ASSERT_FALSE(config) << c.name << "=" << c.value;
+    EXPECT_EQ(config.error().kind, ErrorKind::InvalidInput);
+    EXPECT_NE(config.error().message.find(c.name), std::string::npos) << config.error().message;
+  }
+}
+
+TEST(Config, SecretsNeverAppearInMessages) {
+  auto config = config_from({{"AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"}});
+  ASSERT_FALSE(config);
+  EXPECT_EQ(config.error().message.find("wJalrXUtnFEMI"), std::string::npos);
+}
+
+TEST(DotEnv, ParsesCommentsQuotesAndExport) {
+  auto parsed = parse_dotenv("# comment\n\nexport PORT=9000\nDATA_DIR=\"/my data\"\nHOST='0.0.0.0' \nX=1 # note\n", ".env");
+  ASSERT_TRUE(parsed);
+  EXPECT_EQ(parsed->at("PORT"), "9000");
+  EXPECT_EQ(parsed->at("DATA_DIR"), "/my data");
+  EXPECT_EQ(parsed->at("HOST"), "0.0.0.0");
+  EXPECT_EQ(parsed->at("X"), "1");
+}
+
+TEST(DotEnv, BadLineNamesFileAndLine) {
+  auto parsed = parse_dotenv("PORT=1\nnot a setting\n", "/app/.env");
+  ASSERT_FALSE(parsed);
+  EXPECT_NE(parsed.error().message.find("/app/.env line 2"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace apex

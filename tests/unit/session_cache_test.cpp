@@ -1,0 +1,110 @@
+#include "server/session_cache.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+
+#include "storage/memory_store.h"
+
+namespace apex {
+namespace {
+
+// Counts reads, and can hold them back, to observe the cache from outside.
+class CountingStore final : public ObjectStore {
+ public:
+  Result<Listing> list(std::string_view prefix, std::optional<char> d) override {
+    ++lists;
+    return inner.list(prefix, d);
+  }
+  Result<ObjectInfo> stat(std::string_view key) override { return inner.stat(key); }
+  Status read(std::string_view key, ByteRange range, const ByteSink& sink) override {
+    ++reads;
+    std::this_thread::sleep_for(std::chrono::milliseconds(slow_ms));
+    return inner.read(key, range, sink);
+  }
+  Status write(std::string_view key, const ByteSource& source) override { return inner.write(key, source); }
+  Status remove(std::string_view key) override { return inner.remove(key); }
+  std::string describe() const override { return "counting store"; }
+  MemoryStore inner;
+  std::atomic<int> lists{0}, reads{0};
+  int slow_ms = 0;
+};
+
+const char* kSections =
+    "NUMBER; LAP_NUMBER; LAP_TIME; S1; S2; S3;FLAG_AT_FL\n"
+    "7;1;1:40.000;30.000;40.000;30.000;GF\n7;2;1:39.500;29.900;39.800;29.800;GF\n";
+
+TEST(SessionCache, ConcurrentColdRequestsLoadOnce) {
+  CountingStore store;
+  ASSERT_TRUE(store.inner.write_all("t/23_AnalysisEnduranceWithSections_Race 1.CSV", kSections));
+  store.slow_ms = 50;
+  SessionCache cache(store, 64 << 20, std::chrono::hours(1));
+  std::vector<std::thread> threads;
+  std::atomic<int> ok{0};
+  for (int i = 0; i < 8; ++i)
+    threads.emplace_back([&] {
+      auto s = cache.session("t", "R1");
+      if (s && (*s)->analysis.best_lap && (*s)->analysis.best_lap->lap_time_ms == 99500) ++ok;
+    });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ok, 8);
+  EXPECT_EQ(store.reads, 1) << "eight cold requests must trigger one load";
+  EXPECT_EQ(cache.stats().loads, 1u);
+}
+
+TEST(SessionCache, ChangedFileIsReloadedOnceUnchangedNever) {
+  CountingStore store;
+  ASSERT_TRUE(store.inner.write_all("t/23_AnalysisEnduranceWithSections_Race 1.CSV", kSections));
+  SessionCache cache(store, 64 << 20, std::chrono::milliseconds(0));
+  ASSERT_TRUE(cache.session("t", "R1"));
+  ASSERT_TRUE(cache.session("t", "R1"));
+  EXPECT_EQ(store.reads, 1);
+  ASSERT_TRUE(store.inner.write_all("t/23_AnalysisEnduranceWithSections_Race 1.CSV",
+                                    std::string(kSections) + "7;3;1:38.000;29.000;39.000;30.000;GF\n"));
+  auto fresh = cache.session("t", "R1");
+  ASSERT_TRUE(fresh);
+  EXPECT_EQ((*fresh)->analysis.best_lap->lap_time_ms, 98000);
+  ASSERT_TRUE(cache.session("t", "R1"));
+  EXPECT_EQ(store.reads, 2);
+}
+
+TEST(SessionCache, UnknownTrackAndSessionAreNotFound) {
+  CountingStore store;
+  ASSERT_TRUE(store.inner.write_all("t/23_AnalysisEnduranceWithSections_Race 1.CSV", kSections));
+  SessionCache cache(store, 64 << 20);
+  auto no_track = cache.session("x", "R1");
+  ASSERT_FALSE(no_track);
+  EXPECT_EQ(no_track.error().kind, ErrorKind::NotFound);
+  auto no_session = cache.session("t", "R5");
+  ASSERT_FALSE(no_session);
+  EXPECT_EQ(no_session.error().kind, ErrorKind::NotFound);
+}
+
+TEST(SessionCache, EvictsLeastRecentlyUsedBeyondBudget) {
+  CountingStore store;
+  for (int race = 1; race <= 3; ++race)
+    ASSERT_TRUE(store.inner.write_all("t/23_AnalysisEnduranceWithSections_Race " + std::to_string(race) + ".CSV",
+                                      kSections));
+  SessionCache cache(store, 1, std::chrono::hours(1));  // room for one session only
+  ASSERT_TRUE(cache.session("t", "R1"));
+  ASSERT_TRUE(cache.session("t", "R2"));
+  ASSERT_TRUE(cache.session("t", "R3"));
+  EXPECT_EQ(cache.stats().sessions, 1u);
+  EXPECT_EQ(cache.stats().evictions, 2u);
+}
+
+TEST(SessionCache, CorruptFileIsAProblemNotAFailure) {
+  CountingStore store;
+  ASSERT_TRUE(store.inner.write_all("t/23_AnalysisEnduranceWithSections_Race 1.CSV", kSections));
+  ASSERT_TRUE(store.inner.write_all("t/R1_t_lap_start.csv", std::string("\x89PNG\r\n\x1a\n\0\0", 10)));
+  SessionCache cache(store, 64 << 20);
+  auto s = cache.session("t", "R1");
+  ASSERT_TRUE(s);
+  ASSERT_EQ((*s)->session.problems.size(), 1u);
+  EXPECT_NE((*s)->session.problems[0].find("R1_t_lap_start.csv"), std::string::npos);
+  EXPECT_TRUE((*s)->analysis.best_lap);
+}
+
+}  // namespace
+}  // namespace apex
