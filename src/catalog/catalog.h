@@ -29,7 +29,7 @@ struct UnrecognisedFile {
 };
 
 struct TrackCatalog {
-  std::string id;                     // the top-level folder name, as the user unzipped it
+  std::string id;                      // the top-level folder name, as the user unzipped it
   std::vector<SessionFiles> sessions;  // sorted by race number
   std::vector<UnrecognisedFile> unrecognised;
 

@@ -15,7 +15,8 @@ Action add_demo_data_command(CLI::App& app) {
     std::uint64_t seed = DemoDataOptions{}.seed;
   };
   auto options = std::make_shared<Options>();
-  cmd->add_option("DIR", options->dir, "Data folder to write into (a track folder is created inside)")->required();
+  cmd->add_option("DIR", options->dir, "Data folder to write into (a track folder is created inside)")
+      ->required();
   cmd->add_option("--seed", options->seed, "Random seed; the same seed gives byte-identical files");
   return [options]() {
     LocalStore store(options->dir);

@@ -1,7 +1,5 @@
 #include "cli/demo_data_generator.h"
 
-#include "formats/time_text.h"
-
 #include <algorithm>
 #include <array>
 #include <charconv>
@@ -14,6 +12,8 @@
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include "formats/time_text.h"
 
 // What the generated tree holds (defaults: seed 2025, 8 cars, 12 laps):
 //
@@ -211,7 +211,9 @@ constexpr Ms epoch_ms(std::int64_t y, std::int64_t mo, std::int64_t d, std::int6
   return ((days_from_civil(y, mo, d) * 24 + h) * 60 + mi) * 60'000 + s * 1000;
 }
 
-std::string iso_ms(Ms t) { return format_iso8601_ms(t); }
+std::string iso_ms(Ms t) {
+  return format_iso8601_ms(t);
+}
 
 // Weather times: "7/19/2025 6:04:18 PM" (UTC, as at Barber).
 std::string us_datetime(std::int64_t epoch_s) {

@@ -11,7 +11,9 @@
 namespace apex::cli {
 namespace {
 
-std::string time_or_dash(std::optional<std::int64_t> ms) { return ms ? format_lap_time(*ms) : "-"; }
+std::string time_or_dash(std::optional<std::int64_t> ms) {
+  return ms ? format_lap_time(*ms) : "-";
+}
 
 }  // namespace
 
@@ -54,18 +56,20 @@ Action add_laps_command(CLI::App& app) {
       std::fprintf(stderr, "apex: %s\n", session.error().message.c_str());
       return kExitFailure;
     }
-    for (const auto& problem : session->problems) std::fprintf(stderr, "apex: warning: %s\n", problem.c_str());
+    for (const auto& problem : session->problems)
+      std::fprintf(stderr, "apex: warning: %s\n", problem.c_str());
     auto analysis = analyse_session(*session);
     std::vector<LapRecord> laps;
     if (options->driver) {
       const DriverSummary* driver = analysis.find_driver(*options->driver);
       if (!driver) {
-        std::fprintf(stderr, "apex: driver '%s' not found in %s %s\n", options->driver->c_str(), track->id.c_str(),
-                     files->id.c_str());
+        std::fprintf(stderr, "apex: driver '%s' not found in %s %s\n", options->driver->c_str(),
+                     track->id.c_str(), files->id.c_str());
         return kExitFailure;
       }
       for (const auto& lap : analysis.laps)
-        if (lap.driver_id == driver->driver_id || (driver->vehicle_id && lap.vehicle_id == driver->vehicle_id))
+        if (lap.driver_id == driver->driver_id ||
+            (driver->vehicle_id && lap.vehicle_id == driver->vehicle_id))
           laps.push_back(lap);
     } else {
       laps = analysis.laps;
@@ -74,13 +78,14 @@ Action add_laps_command(CLI::App& app) {
       std::printf("%s\n", laps_json(laps).dump(2).c_str());
       return kExitOk;
     }
-    std::printf("%-8s %-14s %-5s %4s %10s %9s %9s %9s %-4s %s\n", "source", "driver", "car", "lap", "time", "s1", "s2",
-                "s3", "flag", "note");
+    std::printf("%-8s %-14s %-5s %4s %10s %9s %9s %9s %-4s %s\n", "source", "driver", "car", "lap", "time",
+                "s1", "s2", "s3", "flag", "note");
     for (const auto& lap : laps) {
-      std::printf("%-8s %-14s %-5s %4d %10s %9s %9s %9s %-4s %s\n", std::string(to_string(lap.source)).c_str(),
-                  lap.driver_id.c_str(), lap.car_number.value_or("-").c_str(), lap.lap,
-                  format_lap_time(lap.lap_time_ms).c_str(), time_or_dash(lap.s1_ms).c_str(),
-                  time_or_dash(lap.s2_ms).c_str(), time_or_dash(lap.s3_ms).c_str(), lap.flag.c_str(),
+      std::printf("%-8s %-14s %-5s %4d %10s %9s %9s %9s %-4s %s\n",
+                  std::string(to_string(lap.source)).c_str(), lap.driver_id.c_str(),
+                  lap.car_number.value_or("-").c_str(), lap.lap, format_lap_time(lap.lap_time_ms).c_str(),
+                  time_or_dash(lap.s1_ms).c_str(), time_or_dash(lap.s2_ms).c_str(),
+                  time_or_dash(lap.s3_ms).c_str(), lap.flag.c_str(),
                   lap.valid ? (lap.pit ? "pit" : "") : ("not counted: " + lap.invalid_reason).c_str());
     }
     return kExitOk;

@@ -7,8 +7,10 @@ int main(int argc, char** argv) {
   CLI::App app{"APEX: Toyota GR Cup race data to lap analytics"};
   app.require_subcommand(1);
   const std::pair<const char*, apex::cli::Action (*)(CLI::App&)> registry[] = {
-      {"serve", apex::cli::add_serve_command},       {"tracks", apex::cli::add_tracks_command},
-      {"sessions", apex::cli::add_sessions_command}, {"laps", apex::cli::add_laps_command},
+      {"serve", apex::cli::add_serve_command},
+      {"tracks", apex::cli::add_tracks_command},
+      {"sessions", apex::cli::add_sessions_command},
+      {"laps", apex::cli::add_laps_command},
       {"demo-data", apex::cli::add_demo_data_command}};
   std::vector<std::pair<CLI::App*, apex::cli::Action>> commands;
   for (auto [name, add] : registry) {

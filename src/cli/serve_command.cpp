@@ -26,8 +26,10 @@ Action add_serve_command(CLI::App& app) {
     std::optional<int> port;
   };
   auto options = std::make_shared<Options>();
-  cmd->add_option("--data-dir", options->data_dir, "Folder with one subfolder per track (overrides DATA_DIR)");
-  cmd->add_option("--port", options->port, "TCP port (overrides PORT; default 8000)")->check(CLI::Range(0, 65535));
+  cmd->add_option("--data-dir", options->data_dir,
+                  "Folder with one subfolder per track (overrides DATA_DIR)");
+  cmd->add_option("--port", options->port, "TCP port (overrides PORT; default 8000)")
+      ->check(CLI::Range(0, 65535));
   cmd->add_option("--host", options->host, "Address to listen on (overrides HOST; default 127.0.0.1)");
   return [options]() {
     auto config = load_config_or_report(options->data_dir);
@@ -43,7 +45,8 @@ Action add_serve_command(CLI::App& app) {
                    catalog.error().message.c_str());
       return kExitConfiguration;
     } else {
-      std::fprintf(stderr, "apex: %zu tracks in %s\n", (*catalog)->tracks().size(), store->describe().c_str());
+      std::fprintf(stderr, "apex: %zu tracks in %s\n", (*catalog)->tracks().size(),
+                   store->describe().c_str());
     }
     ServerOptions server_options;
     server_options.host = config->host;

@@ -14,12 +14,16 @@ using nlohmann::json;
 
 int http_status_for(ErrorKind kind) {
   switch (kind) {
-    case ErrorKind::NotFound: return 404;
-    case ErrorKind::InvalidInput: return 400;
+    case ErrorKind::NotFound:
+      return 404;
+    case ErrorKind::InvalidInput:
+      return 400;
     case ErrorKind::AuthFailed:
     case ErrorKind::BucketMissing:
-    case ErrorKind::Unavailable: return 503;
-    case ErrorKind::Corrupt: return 500;
+    case ErrorKind::Unavailable:
+      return 503;
+    case ErrorKind::Corrupt:
+      return 500;
   }
   return 500;
 }
@@ -64,8 +68,10 @@ using JsonHandler = std::function<Result<json>(const httplib::Request&)>;
 httplib::Server::Handler json_handler(JsonHandler handler) {
   return [handler = std::move(handler)](const httplib::Request& req, httplib::Response& res) {
     auto body = handler(req);
-    if (!body) send_error(req, res, body.error());
-    else send_json(req, res, 200, *body);
+    if (!body)
+      send_error(req, res, body.error());
+    else
+      send_json(req, res, 200, *body);
   };
 }
 
@@ -152,7 +158,9 @@ void ApiServer::register_routes() {
              return out;
            }));
 
-  auto find_track = [this](const std::string& id) -> Result<std::pair<std::shared_ptr<const Catalog>, const TrackCatalog*>> {
+  auto find_track =
+      [this](
+          const std::string& id) -> Result<std::pair<std::shared_ptr<const Catalog>, const TrackCatalog*>> {
     auto catalog = cache_.catalog();
     if (!catalog) return std::unexpected(catalog.error());
     const TrackCatalog* track = (*catalog)->find_track(id);
@@ -192,14 +200,17 @@ void ApiServer::register_routes() {
     return driver;
   };
 
-  http.Get(session_route("/drivers"), session_handler([](const httplib::Request&, const LoadedSession& s) -> Result<json> {
+  http.Get(session_route("/drivers"),
+           session_handler([](const httplib::Request&, const LoadedSession& s) -> Result<json> {
              json out = json::array();
              for (const auto& d : s.analysis.drivers) out.push_back(d.driver_id);
              return out;
            }));
-  http.Get(session_route("/best-lap"), session_handler([](const httplib::Request&, const LoadedSession& s) -> Result<json> {
+  http.Get(session_route("/best-lap"),
+           session_handler([](const httplib::Request&, const LoadedSession& s) -> Result<json> {
              if (!s.analysis.best_lap)
-               return make_error(ErrorKind::NotFound, "no valid lap in " + s.session.track_id + " " + s.session.session_id);
+               return make_error(ErrorKind::NotFound,
+                                 "no valid lap in " + s.session.track_id + " " + s.session.session_id);
              return best_lap_json(s.analysis, s.session.track_id, s.session.session_id);
            }));
   http.Get(session_route("/driver/([^/]+)/performance"),
@@ -208,10 +219,12 @@ void ApiServer::register_routes() {
              if (!driver) return std::unexpected(driver.error());
              return performance_json(**driver);
            }));
-  http.Get(session_route("/laps"), session_handler([](const httplib::Request&, const LoadedSession& s) -> Result<json> {
+  http.Get(session_route("/laps"),
+           session_handler([](const httplib::Request&, const LoadedSession& s) -> Result<json> {
              return laps_json(s.analysis.laps);
            }));
-  http.Get(session_route("/cars"), session_handler([](const httplib::Request&, const LoadedSession& s) -> Result<json> {
+  http.Get(session_route("/cars"),
+           session_handler([](const httplib::Request&, const LoadedSession& s) -> Result<json> {
              json out = json::array();
              for (const auto& link : s.analysis.links) out.push_back(car_link_json(link));
              return out;
@@ -228,24 +241,28 @@ Result<int> ApiServer::bind() {
   int port = options_.port == 0 ? http_->bind_to_any_port(options_.host)
                                 : (http_->bind_to_port(options_.host, options_.port) ? options_.port : -1);
   if (port <= 0)
-    return make_error(ErrorKind::Unavailable, "cannot listen on " + options_.host + ":" + std::to_string(options_.port) +
-                                                  " (port in use, or HOST is not an address of this machine)");
+    return make_error(ErrorKind::Unavailable,
+                      "cannot listen on " + options_.host + ":" + std::to_string(options_.port) +
+                          " (port in use, or HOST is not an address of this machine)");
   return port;
 }
 
 Status ApiServer::listen_after_bind() {
-  if (!http_->listen_after_bind()) return make_error(ErrorKind::Unavailable, "the HTTP server stopped unexpectedly");
+  if (!http_->listen_after_bind())
+    return make_error(ErrorKind::Unavailable, "the HTTP server stopped unexpectedly");
   return {};
 }
 
 Status ApiServer::run() {
   auto port = bind();
   if (!port) return std::unexpected(port.error());
-  std::fprintf(stderr, "apex: serving %s on http://%s:%d\n", cache_.store().describe().c_str(), options_.host.c_str(),
-               *port);
+  std::fprintf(stderr, "apex: serving %s on http://%s:%d\n", cache_.store().describe().c_str(),
+               options_.host.c_str(), *port);
   return listen_after_bind();
 }
 
-void ApiServer::stop() { http_->stop(); }
+void ApiServer::stop() {
+  http_->stop();
+}
 
 }  // namespace apex

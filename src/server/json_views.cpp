@@ -67,8 +67,9 @@ json car_link_json(const CarLink& link) {
               {"vehicle_id", optional_json(link.vehicle_id)},
               {"compared_laps", link.compared_laps},
               {"agreeing_laps", link.agreeing_laps},
-              {"agreement", link.compared_laps > 0 ? json(std::round(1000.0 * link.agreeing_laps / link.compared_laps) / 1000.0)
-                                                   : json(nullptr)},
+              {"agreement", link.compared_laps > 0
+                                ? json(std::round(1000.0 * link.agreeing_laps / link.compared_laps) / 1000.0)
+                                : json(nullptr)},
               {"median_lap_difference", rounded(link.median_abs_diff_s, 1e4)},
               {"lap_offset", link.lap_offset},
               {"id_number_matches", link.id_number_matches}};
@@ -135,8 +136,8 @@ json session_files_json(const TrackCatalog& track, const SessionFiles& files, co
   for (const auto& u : track.unrecognised) unrecognised.push_back(json{{"key", u.key}, {"reason", u.reason}});
   json reports = json::array();
   for (const ParseReport* r : session.reports()) reports.push_back(report_json(*r));
-  return json{{"track", track.id},      {"session", files.id},         {"recognised", recognised},
-              {"alternates", alternates}, {"unrecognised", unrecognised}, {"parse_reports", reports},
+  return json{{"track", track.id},           {"session", files.id},          {"recognised", recognised},
+              {"alternates", alternates},    {"unrecognised", unrecognised}, {"parse_reports", reports},
               {"problems", session.problems}};
 }
 

@@ -15,10 +15,12 @@ nlohmann::json seconds_json(std::optional<std::int64_t> ms);
 nlohmann::json lap_json(const LapRecord& lap);
 nlohmann::json laps_json(const std::vector<LapRecord>& laps);
 nlohmann::json car_link_json(const CarLink& link);
-nlohmann::json best_lap_json(const SessionAnalysis& analysis, std::string_view track, std::string_view session);
+nlohmann::json best_lap_json(const SessionAnalysis& analysis, std::string_view track,
+                             std::string_view session);
 nlohmann::json performance_json(const DriverSummary& driver);
 nlohmann::json driver_summary_json(const DriverSummary& driver);
 nlohmann::json track_files_json(const TrackCatalog& track);
-nlohmann::json session_files_json(const TrackCatalog& track, const SessionFiles& files, const Session& session);
+nlohmann::json session_files_json(const TrackCatalog& track, const SessionFiles& files,
+                                  const Session& session);
 
 }  // namespace apex

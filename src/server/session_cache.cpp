@@ -24,7 +24,8 @@ bool same_objects(const SessionFiles& a, const SessionFiles& b) {
 
 }  // namespace
 
-SessionCache::SessionCache(ObjectStore& store, std::size_t max_bytes, std::chrono::milliseconds revalidate_interval)
+SessionCache::SessionCache(ObjectStore& store, std::size_t max_bytes,
+                           std::chrono::milliseconds revalidate_interval)
     : store_(store), max_bytes_(max_bytes), revalidate_interval_(revalidate_interval) {
   stats_.max_bytes = max_bytes;
 }
@@ -34,7 +35,8 @@ Result<std::shared_ptr<const Catalog>> SessionCache::catalog() {
   return refresh_catalog_locked(lock);
 }
 
-Result<std::shared_ptr<const Catalog>> SessionCache::refresh_catalog_locked(std::unique_lock<std::mutex>& lock) {
+Result<std::shared_ptr<const Catalog>> SessionCache::refresh_catalog_locked(
+    std::unique_lock<std::mutex>& lock) {
   auto now = std::chrono::steady_clock::now();
   if (catalog_ && now - catalog_checked_at_ < revalidate_interval_) return catalog_;
   // List without holding the lock: a slow bucket must not block cached answers.

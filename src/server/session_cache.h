@@ -51,7 +51,8 @@ class SessionCache {
 
   // The analysed session, from cache or loaded now. NotFound names the unknown
   // track or session.
-  Result<std::shared_ptr<const LoadedSession>> session(std::string_view track_id, std::string_view session_id);
+  Result<std::shared_ptr<const LoadedSession>> session(std::string_view track_id,
+                                                       std::string_view session_id);
 
   CacheStats stats() const;
   ObjectStore& store() { return store_; }

@@ -24,9 +24,10 @@ namespace apex::test {
 class ApexServerProcess {
  public:
   explicit ApexServerProcess(const std::filesystem::path& data_dir, std::vector<std::string> extra_env = {}) {
-    log_path_ = std::filesystem::temp_directory_path() / ("apex-serve-" + std::to_string(::getpid()) + "-" +
-                                                          std::to_string(counter()++) + ".log");
-    std::vector<std::string> args = {apex_binary().string(), "serve", "--data-dir", data_dir.string(), "--port", "0"};
+    log_path_ = std::filesystem::temp_directory_path() /
+                ("apex-serve-" + std::to_string(::getpid()) + "-" + std::to_string(counter()++) + ".log");
+    std::vector<std::string> args = {apex_binary().string(), "serve",  "--data-dir",
+                                     data_dir.string(),      "--port", "0"};
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);

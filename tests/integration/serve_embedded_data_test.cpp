@@ -58,7 +58,8 @@ TEST_F(ServeEmbeddedData, HealthAndTracks) {
 TEST_F(ServeEmbeddedData, EveryTrackAndSessionAnswersEveryEndpoint) {
   for (const auto& track : get_json("/api/analytics/tracks")) {
     for (const auto& session : get_json("/api/analytics/track/" + track.get<std::string>() + "/sessions")) {
-      std::string base = "/api/analytics/track/" + track.get<std::string>() + "/session/" + session.get<std::string>();
+      std::string base =
+          "/api/analytics/track/" + track.get<std::string>() + "/session/" + session.get<std::string>();
       SCOPED_TRACE(base);
       auto drivers = get_json(base + "/drivers");
       ASSERT_TRUE(drivers.is_array());
@@ -69,8 +70,8 @@ TEST_F(ServeEmbeddedData, EveryTrackAndSessionAnswersEveryEndpoint) {
       EXPECT_TRUE(best["best_lap_time"].is_number());
       EXPECT_NE(std::find(drivers.begin(), drivers.end(), best["driver_id"]), drivers.end());
       auto perf = get_json(base + "/driver/" + best["driver_id"].get<std::string>() + "/performance");
-      for (auto field : {"driver_id", "best_lap", "average_lap", "std_deviation", "consistency_score", "total_laps",
-                         "lap_times"})
+      for (auto field : {"driver_id", "best_lap", "average_lap", "std_deviation", "consistency_score",
+                         "total_laps", "lap_times"})
         EXPECT_TRUE(perf.contains(field)) << field;
       EXPECT_EQ(perf["best_lap"], best["best_lap_time"]);
       auto laps = get_json(base + "/laps");
@@ -106,17 +107,19 @@ TEST_F(ServeEmbeddedData, BarberR1BestLapIsCar13) {
 }
 
 TEST_F(ServeEmbeddedData, UnknownThingsAre404WithDetail) {
-  for (const std::string& path : std::vector<std::string>{"/api/analytics/track/nowhere/sessions", kBarber + "/session/R9/drivers",
-                           kBarber + "/session/R1/driver/GR86-999-999/performance", std::string("/api/nothing")}) {
+  for (const std::string& path : std::vector<std::string>{
+           "/api/analytics/track/nowhere/sessions", kBarber + "/session/R9/drivers",
+           kBarber + "/session/R1/driver/GR86-999-999/performance", std::string("/api/nothing")}) {
     auto body = get_json(path, 404);
     EXPECT_TRUE(body["detail"].is_string()) << path;
   }
 }
 
 TEST_F(ServeEmbeddedData, HostilePathsStayInsideTheDataRoot) {
-  for (const std::string& path : std::vector<std::string>{"/api/analytics/track/..%2F..%2Fetc/sessions", "/api/analytics/track/%2E%2E/sessions",
-                           "/api/analytics/track/../../../etc/sessions", kBarber + "/session/..%2FR1/drivers",
-                           "/api/analytics/track/barber-motorsports-park%2Fbarber/sessions"}) {
+  for (const std::string& path : std::vector<std::string>{
+           "/api/analytics/track/..%2F..%2Fetc/sessions", "/api/analytics/track/%2E%2E/sessions",
+           "/api/analytics/track/../../../etc/sessions", kBarber + "/session/..%2FR1/drivers",
+           "/api/analytics/track/barber-motorsports-park%2Fbarber/sessions"}) {
     auto res = get(path);
     ASSERT_TRUE(res) << path;
     EXPECT_GE(res->status, 400) << path;

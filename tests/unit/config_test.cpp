@@ -49,8 +49,9 @@ TEST(Config, BadValuesNameTheVariable) {
     const char* value;
   };
   for (auto c : {Case{"PORT", "eighty"}, Case{"PORT", "70000"}, Case{"USE_S3_DATA", "maybe"},
-                 Case{"S3_BUCKET_NAME", "Bad_Bucket"}, Case{"AWS_REGION", "US East"}, Case{"S3_ENDPOINT_URL", "ftp://x"},
-                 Case{"CACHE_MAX_MB", "-1"}, Case{"AWS_ACCESS_KEY_ID", "AKIAONLY"}}) {
+                 Case{"S3_BUCKET_NAME", "Bad_Bucket"}, Case{"AWS_REGION", "US East"},
+                 Case{"S3_ENDPOINT_URL", "ftp://x"}, Case{"CACHE_MAX_MB", "-1"},
+                 Case{"AWS_ACCESS_KEY_ID", "AKIAONLY"}}) {
     auto config = config_from({{c.name, c.value}});
     ASSERT_FALSE(config) << c.name << "=" << c.value;
     EXPECT_EQ(config.error().kind, ErrorKind::InvalidInput);
@@ -65,7 +66,8 @@ TEST(Config, SecretsNeverAppearInMessages) {
 }
 
 TEST(DotEnv, ParsesCommentsQuotesAndExport) {
-  auto parsed = parse_dotenv("# comment\n\nexport PORT=9000\nDATA_DIR=\"/my data\"\nHOST='0.0.0.0' \nX=1 # note\n", ".env");
+  auto parsed = parse_dotenv(
+      "# comment\n\nexport PORT=9000\nDATA_DIR=\"/my data\"\nHOST='0.0.0.0' \nX=1 # note\n", ".env");
   ASSERT_TRUE(parsed);
   EXPECT_EQ(parsed->at("PORT"), "9000");
   EXPECT_EQ(parsed->at("DATA_DIR"), "/my data");

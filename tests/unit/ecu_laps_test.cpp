@@ -96,7 +96,8 @@ TEST(CarLinking, LinksByLapTimesNotByTheNumberInTheId) {
   ecu[0].vehicle_id = "GR86-010-16";
   ecu[1].vehicle_id = "GR86-022-13";
   for (int lap = 1; lap <= 12; ++lap) {
-    std::int64_t t22 = 98000 + (lap * 7919) % 1500, t13 = 97500 + (lap * 6271) % 1700, t16 = 99000 + (lap * 3571) % 1600;
+    std::int64_t t22 = 98000 + (lap * 7919) % 1500, t13 = 97500 + (lap * 6271) % 1700,
+                 t16 = 99000 + (lap * 3571) % 1600;
     laps.push_back(official("22", lap, t22));
     laps.push_back(official("13", lap, t13));
     laps.push_back(official("16", lap, t16));

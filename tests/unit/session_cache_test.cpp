@@ -84,8 +84,8 @@ TEST(SessionCache, UnknownTrackAndSessionAreNotFound) {
 TEST(SessionCache, EvictsLeastRecentlyUsedBeyondBudget) {
   CountingStore store;
   for (int race = 1; race <= 3; ++race)
-    ASSERT_TRUE(store.inner.write_all("t/23_AnalysisEnduranceWithSections_Race " + std::to_string(race) + ".CSV",
-                                      kSections));
+    ASSERT_TRUE(store.inner.write_all(
+        "t/23_AnalysisEnduranceWithSections_Race " + std::to_string(race) + ".CSV", kSections));
   SessionCache cache(store, 1, std::chrono::hours(1));  // room for one session only
   ASSERT_TRUE(cache.session("t", "R1"));
   ASSERT_TRUE(cache.session("t", "R2"));

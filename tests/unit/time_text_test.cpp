@@ -14,7 +14,8 @@ TEST(Duration, EveryFormatInTheData) {
   EXPECT_EQ(parse_duration_ms("1:02:03.456"), 3723456);
   EXPECT_EQ(parse_duration_ms("+2.740"), 2740);
   EXPECT_EQ(parse_duration_ms("45:15.035"), 2715035);
-  for (auto bad : {"", "-", "1:75.000", "abc", "1:2:3:4", "1 Lap", "12.3.4"}) EXPECT_FALSE(parse_duration_ms(bad)) << bad;
+  for (auto bad : {"", "-", "1:75.000", "abc", "1:2:3:4", "1 Lap", "12.3.4"})
+    EXPECT_FALSE(parse_duration_ms(bad)) << bad;
 }
 
 TEST(Iso8601, ParsesAndFormatsMilliseconds) {
