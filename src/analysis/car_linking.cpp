@@ -45,34 +45,51 @@ std::vector<CarLink> link_cars(const std::vector<OfficialLap>& official,
     CarLink link;
     std::size_t vehicle_index;
   };
+  // Dense lap-number -> duration tables: the offset search below does a few hundred
+  // thousand lookups per session.
+  std::vector<std::vector<std::int64_t>> ecu_lap_times(ecu.size());
+  for (std::size_t v = 0; v < ecu.size(); ++v) {
+    auto& table = ecu_lap_times[v];
+    for (const auto& lap : ecu[v].laps) {
+      if (lap.lap < 0 || lap.lap > kMaxLapNumber) continue;
+      if (table.size() <= static_cast<std::size_t>(lap.lap))
+        table.resize(static_cast<std::size_t>(lap.lap) + 1, -1);
+      if (table[static_cast<std::size_t>(lap.lap)] < 0)
+        table[static_cast<std::size_t>(lap.lap)] = lap.duration_ms;
+    }
+  }
+  auto ecu_time = [&](std::size_t v, int lap) -> std::int64_t {
+    const auto& table = ecu_lap_times[v];
+    return lap >= 0 && static_cast<std::size_t>(lap) < table.size() ? table[static_cast<std::size_t>(lap)]
+                                                                    : -1;
+  };
   std::vector<Candidate> candidates;
   for (const auto& [car, laps] : official_by_car) {
     for (std::size_t v = 0; v < ecu.size(); ++v) {
-      std::map<int, std::int64_t> ecu_laps;
-      for (const auto& lap : ecu[v].laps) ecu_laps.emplace(lap.lap, lap.duration_ms);
       CarLink best;
       best.car_number = car;
       for (int offset = -kMaxLapOffset; offset <= kMaxLapOffset; ++offset) {
         int compared = 0, agreeing = 0;
-        std::vector<double> diffs;
         for (const auto& [lap, ms] : laps) {
-          auto it = ecu_laps.find(lap + offset);
-          if (it == ecu_laps.end()) continue;
+          std::int64_t ecu_ms = ecu_time(v, lap + offset);
+          if (ecu_ms < 0) continue;
           ++compared;
-          std::int64_t diff = std::llabs(it->second - ms);
-          diffs.push_back(static_cast<double>(diff) / 1000.0);
-          if (diff <= kLapAgreementMs) ++agreeing;
+          if (std::llabs(ecu_ms - ms) <= kLapAgreementMs) ++agreeing;
         }
         if (agreeing > best.agreeing_laps) {
           best.agreeing_laps = agreeing;
           best.compared_laps = compared;
           best.lap_offset = offset;
-          best.median_abs_diff_s = median(diffs);
         }
       }
       bool enough = best.agreeing_laps >= kMinAgreeingLaps &&
                     best.agreeing_laps >= kMinAgreeingShare * static_cast<double>(best.compared_laps);
       if (!enough) continue;
+      std::vector<double> diffs;
+      for (const auto& [lap, ms] : laps)
+        if (std::int64_t ecu_ms = ecu_time(v, lap + best.lap_offset); ecu_ms >= 0)
+          diffs.push_back(static_cast<double>(std::llabs(ecu_ms - ms)) / 1000.0);
+      best.median_abs_diff_s = median(diffs);
       best.vehicle_id = ecu[v].vehicle_id;
       best.id_number_matches = number_in_vehicle_id(ecu[v].vehicle_id) == strip_zeros(car);
       candidates.push_back(Candidate{best, v});

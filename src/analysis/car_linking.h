@@ -30,6 +30,8 @@ inline constexpr double kMinAgreeingShare = 0.5;
 inline constexpr int kMinAgreeingLaps = 3;
 // ECU lap counters may be shifted against the official ones by up to this many laps.
 inline constexpr int kMaxLapOffset = 5;
+// Lap numbers above this are not compared (no race is that long; guards the lookup tables).
+inline constexpr int kMaxLapNumber = 10000;
 
 // The car number inside "GR86-010-16" (16), without padding; nullopt when absent or 0.
 std::optional<std::string> number_in_vehicle_id(const std::string& vehicle_id);

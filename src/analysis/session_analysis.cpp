@@ -15,8 +15,9 @@ namespace {
 
 constexpr double kConsistencyWindowS = 0.5;
 
-std::vector<LapEvent> events_of(const std::optional<LapEvents>& file) {
-  return file ? file->events : std::vector<LapEvent>{};
+const std::vector<LapEvent>& events_of(const std::optional<LapEvents>& file) {
+  static const std::vector<LapEvent> none;
+  return file ? file->events : none;
 }
 
 void summarise(DriverSummary& d, const std::vector<const LapRecord*>& laps) {
@@ -59,7 +60,7 @@ const DriverSummary* SessionAnalysis::find_driver(std::string_view id) const {
 SessionAnalysis analyse_session(const Session& session) {
   SessionAnalysis out;
   // lap_time files hold lap-end events in schemas A and C; use them when lap_end is missing.
-  auto ends = session.lap_ends ? events_of(session.lap_ends) : events_of(session.lap_times);
+  const auto& ends = session.lap_ends ? events_of(session.lap_ends) : events_of(session.lap_times);
   out.ecu = build_ecu_laps(events_of(session.lap_starts), ends);
   const std::vector<OfficialLap> official =
       session.sections ? session.sections->laps : std::vector<OfficialLap>{};
