@@ -15,5 +15,8 @@ Action add_tracks_command(CLI::App& app);
 Action add_sessions_command(CLI::App& app);
 Action add_laps_command(CLI::App& app);
 Action add_demo_data_command(CLI::App& app);
+Action add_upload_command(CLI::App& app);
+Action add_download_command(CLI::App& app);
+Action add_ls_command(CLI::App& app);
 
 }  // namespace apex::cli

@@ -11,7 +11,10 @@ int main(int argc, char** argv) {
       {"tracks", apex::cli::add_tracks_command},
       {"sessions", apex::cli::add_sessions_command},
       {"laps", apex::cli::add_laps_command},
-      {"demo-data", apex::cli::add_demo_data_command}};
+      {"ls", apex::cli::add_ls_command},
+      {"demo-data", apex::cli::add_demo_data_command},
+      {"upload", apex::cli::add_upload_command},
+      {"download", apex::cli::add_download_command}};
   std::vector<std::pair<CLI::App*, apex::cli::Action>> commands;
   for (auto [name, add] : registry) {
     auto action = add(app);

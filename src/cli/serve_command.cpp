@@ -1,5 +1,8 @@
+#include <condition_variable>
 #include <csignal>
 #include <cstdio>
+#include <filesystem>
+#include <mutex>
 #include <thread>
 
 #include "cli/cli_setup.h"
@@ -9,6 +12,10 @@
 namespace apex::cli {
 namespace {
 
+// How often a server that could not read its bucket at start-up tries again in the
+// background (requests also retry on their own); only to log when it becomes readable.
+constexpr std::chrono::seconds kSourceRetryInterval{10};
+
 ApiServer* running_server = nullptr;
 
 extern "C" void stop_on_signal(int) {
@@ -16,6 +23,52 @@ extern "C" void stop_on_signal(int) {
   // and it lets in-flight requests finish.
   if (running_server) running_server->stop();
 }
+
+// Which bucket, where and how: never a credential, only whether one is set.
+void log_s3_source(const S3Settings& s3) {
+  std::fprintf(stderr, "apex: data source S3 bucket '%s', prefix '%s', region %s, endpoint %s, %s\n",
+               s3.bucket.c_str(), s3.prefix.c_str(), s3.region.c_str(),
+               s3.endpoint_url.empty() ? "AWS (virtual-host style)" : s3.endpoint_url.c_str(),
+               s3.access_key_id.empty() ? "anonymous (AWS_ACCESS_KEY_ID not set)"
+                                        : "signed with the key from AWS_ACCESS_KEY_ID");
+}
+
+// Retries the catalog until it can be read or the server stops, and says when it worked.
+class SourceRetry {
+ public:
+  explicit SourceRetry(SessionCache& cache) : cache_(cache), thread_([this] { run(); }) {}
+  ~SourceRetry() {
+    {
+      std::lock_guard lock(mutex_);
+      stopping_ = true;
+    }
+    wake_.notify_all();
+    thread_.join();
+  }
+
+ private:
+  void run() {
+    std::unique_lock lock(mutex_);
+    while (!wake_.wait_for(lock, kSourceRetryInterval, [this] { return stopping_; })) {
+      lock.unlock();
+      auto catalog = cache_.catalog();
+      lock.lock();
+      if (catalog) {
+        std::fprintf(stderr, "apex: data source readable now: %zu tracks in %s\n",
+                     (*catalog)->tracks().size(), cache_.store().describe().c_str());
+        return;
+      }
+      std::fprintf(stderr, "apex: data source still unreadable, retrying in %llds: %s\n",
+                   static_cast<long long>(kSourceRetryInterval.count()), catalog.error().describe().c_str());
+    }
+  }
+
+  SessionCache& cache_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  std::thread thread_;  // last: starts once the members above exist
+};
 
 }  // namespace
 
@@ -36,14 +89,33 @@ Action add_serve_command(CLI::App& app) {
     if (!config) return kExitConfiguration;
     if (options->host) config->host = *options->host;
     if (options->port) config->port = static_cast<std::uint16_t>(*options->port);
+    const bool s3 = config->s3.enabled;
+    if (s3) {
+      log_s3_source(config->s3);
+    } else if (std::error_code ec; !std::filesystem::is_directory(config->data_dir, ec)) {
+      // A local folder does not come back by itself: a wrong path is a configuration error.
+      std::fprintf(stderr, "apex: data folder '%s' does not exist; set DATA_DIR or pass --data-dir\n",
+                   config->data_dir.c_str());
+      return kExitConfiguration;
+    }
     auto store = open_store_or_report(*config);
     if (!store) return kExitConfiguration;
     SessionCache cache(*store, config->cache_max_mb * 1024 * 1024);
-    // Read the catalog at start-up so a wrong DATA_DIR or bucket is reported now, not at first request.
+    // One listing at start-up, so a wrong folder, bucket or key is reported now, not at
+    // first request. A bucket can be unreachable for a while (network, permissions being
+    // fixed): the server then keeps running, /health says what is wrong, and every request
+    // and a background check try again.
+    std::optional<SourceRetry> retry;
     if (auto catalog = cache.catalog(); !catalog) {
       std::fprintf(stderr, "apex: cannot read the data source (%s): %s\n", store->describe().c_str(),
-                   catalog.error().message.c_str());
-      return kExitConfiguration;
+                   catalog.error().describe().c_str());
+      if (!s3) return kExitConfiguration;
+      std::fprintf(
+          stderr,
+          "apex: serving anyway: /health reports the data source state, requests answer 503 until it "
+          "can be read, and it is retried every %llds\n",
+          static_cast<long long>(kSourceRetryInterval.count()));
+      retry.emplace(cache);
     } else {
       std::fprintf(stderr, "apex: %zu tracks in %s\n", (*catalog)->tracks().size(),
                    store->describe().c_str());
@@ -58,6 +130,7 @@ Action add_serve_command(CLI::App& app) {
     std::signal(SIGTERM, stop_on_signal);
     auto status = server.run();
     running_server = nullptr;
+    retry.reset();
     if (!status) {
       std::fprintf(stderr, "apex: %s\n", status.error().message.c_str());
       return kExitFailure;

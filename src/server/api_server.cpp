@@ -2,324 +2,312 @@
 
 #include <httplib.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <fstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
-#include "server/json_views.h"
+#include "server/api_routes.h"
+#include "server/route_table.h"
 
 namespace apex {
 
 using nlohmann::json;
 
-int http_status_for(ErrorKind kind) {
-  switch (kind) {
-  case ErrorKind::NotFound:
-    return 404;
-  case ErrorKind::InvalidInput:
-    return 400;
-  case ErrorKind::AuthFailed:
-  case ErrorKind::BucketMissing:
-  case ErrorKind::Unavailable:
-    return 503;
-  case ErrorKind::Corrupt:
-    return 500;
-  }
-  return 500;
-}
-
 namespace {
+
+// Request bodies are a few hundred bytes (the pit-strategy form); refuse anything huge.
+constexpr std::size_t kMaxRequestBodyBytes = 64 * 1024;
+// httplib closes a keep-alive connection after this many requests (its default is 5).
+constexpr std::size_t kKeepAliveMaxRequests = 1000;
 
 thread_local std::chrono::steady_clock::time_point request_started;
 
-// Strong ETag from the body: FNV-1a 64, enough to tell two JSON bodies apart.
-std::string etag_of(std::string_view body) {
-  std::uint64_t hash = 1469598103934665603ull;
-  for (unsigned char c : body) {
-    hash ^= c;
-    hash *= 1099511628211ull;
+// If-None-Match holds one tag, a list, W/ weak tags or *.
+bool etag_matches(const std::string& header, const std::string& etag) {
+  if (header.empty()) return false;
+  std::string_view rest = header;
+  while (!rest.empty()) {
+    auto comma = rest.find(',');
+    std::string_view tag = rest.substr(0, comma);
+    while (!tag.empty() && tag.front() == ' ') tag.remove_prefix(1);
+    while (!tag.empty() && tag.back() == ' ') tag.remove_suffix(1);
+    if (tag.starts_with("W/")) tag.remove_prefix(2);
+    if (tag == "*" || tag == etag) return true;
+    if (comma == std::string_view::npos) break;
+    rest.remove_prefix(comma + 1);
   }
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "\"%016llx\"",
-                static_cast<unsigned long long>(hash));
-  return buf;
+  return false;
 }
 
-void send_json(const httplib::Request &req, httplib::Response &res, int status,
-               const json &body) {
-  std::string text = body.dump();
-  res.status = status;
-  if (req.method == "GET" && status == 200) {
-    std::string etag = etag_of(text);
+// The parameter names of the query string only: httplib also puts the fields of a
+// form-encoded body into req.params, and those are not query parameters.
+std::vector<std::string> query_names(std::string_view target) {
+  std::vector<std::string> names;
+  auto question = target.find('?');
+  if (question == std::string_view::npos) return names;
+  std::string_view rest = target.substr(question + 1);
+  while (!rest.empty()) {
+    auto amp = rest.find('&');
+    std::string_view pair = rest.substr(0, amp);
+    std::string_view raw = pair.substr(0, pair.find('='));
+    auto hex = [](char c) -> int {
+      if (c >= '0' && c <= '9') return c - '0';
+      if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+      if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+      return -1;
+    };
+    std::string name;
+    for (std::size_t i = 0; i < raw.size(); ++i) {
+      if (raw[i] == '%' && i + 2 < raw.size() && hex(raw[i + 1]) >= 0 && hex(raw[i + 2]) >= 0) {
+        name.push_back(static_cast<char>(hex(raw[i + 1]) * 16 + hex(raw[i + 2])));
+        i += 2;
+      } else {
+        name.push_back(raw[i] == '+' ? ' ' : raw[i]);
+      }
+    }
+    if (!name.empty()) names.push_back(std::move(name));
+    if (amp == std::string_view::npos) break;
+    rest.remove_prefix(amp + 1);
+  }
+  return names;
+}
+
+void send_error(httplib::Response& res, const ApiError& error) {
+  res.status = error.status;
+  res.set_content(json{{"detail", error.detail}}.dump(), "application/json");
+}
+
+void send_reply(const httplib::Request& req, httplib::Response& res, Reply reply) {
+  const bool json_body = reply.content_type.starts_with("application/json");
+  std::string text;
+  std::string etag;
+  if (reply.serialized) {
+    text = reply.serialized->text;
+    etag = reply.serialized->etag;
+  } else {
+    text = json_body ? reply.body.dump() : std::move(reply.text);
+  }
+  res.status = reply.status;
+  if ((req.method == "GET" || req.method == "HEAD") && reply.status == 200) {
+    if (etag.empty()) etag = strong_etag(text);
     res.set_header("ETag", etag);
     res.set_header("Cache-Control", "no-cache");
-    if (req.get_header_value("If-None-Match") == etag) {
+    if (json_body)
+      res.set_header("Vary", "Accept-Encoding");  // httplib gzips JSON for clients that accept it
+    if (etag_matches(req.get_header_value("If-None-Match"), etag)) {
       res.status = 304;
       return;
     }
   }
-  res.set_content(std::move(text), "application/json");
+  res.set_content(std::move(text), reply.content_type.c_str());
 }
 
-void send_error(const httplib::Request &req, httplib::Response &res,
-                const Error &error) {
-  send_json(req, res, http_status_for(error.kind),
-            json{{"detail", error.message}});
+std::optional<std::filesystem::path> find_track_facts(const ServerOptions& options, std::string& looked) {
+  std::vector<std::filesystem::path> candidates;
+  if (options.track_facts_path) {
+    candidates.push_back(*options.track_facts_path);
+  } else if (const char* env = std::getenv("APEX_TRACK_FACTS"); env && *env) {
+    candidates.emplace_back(env);
+  } else {
+    candidates.emplace_back("reference/track_facts.json");
+    std::error_code ec;
+    auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+    if (!ec) {
+      candidates.push_back(exe.parent_path().parent_path() / "reference" / "track_facts.json");
+      candidates.push_back(exe.parent_path() / "reference" / "track_facts.json");
+    }
+  }
+  for (const auto& c : candidates) {
+    looked += (looked.empty() ? "" : ", ") + c.string();
+    std::error_code ec;
+    if (std::filesystem::is_regular_file(c, ec)) return c;
+  }
+  return std::nullopt;
 }
 
-using JsonHandler = std::function<Result<json>(const httplib::Request &)>;
+}  // namespace
 
-httplib::Server::Handler json_handler(JsonHandler handler) {
-  return [handler = std::move(handler)](const httplib::Request &req,
-                                        httplib::Response &res) {
-    auto body = handler(req);
-    if (!body)
-      send_error(req, res, body.error());
-    else
-      send_json(req, res, 200, *body);
-  };
-}
-
-// Path segments of the form track/{t}/session/{s}[/driver/{d}].
-constexpr const char *kSegment = "([^/]+)";
-std::string session_route(std::string_view tail) {
-  return std::string("/api/analytics/track/") + kSegment + "/session/" +
-         kSegment + std::string(tail);
-}
-
-} // namespace
-
-ApiServer::ApiServer(SessionCache &cache, ServerOptions options)
-    : cache_(cache), options_(std::move(options)),
+ApiServer::ApiServer(SessionCache& cache, ServerOptions options)
+    : cache_(cache),
+      options_(std::move(options)),
+      context_(std::make_unique<ApiContext>(ApiContext{cache, nullptr, {}})),
+      routes_(std::make_unique<RouteTable>()),
       http_(std::make_unique<httplib::Server>()) {
-  register_routes();
+  std::string looked;
+  if (auto path = find_track_facts(options_, looked)) {
+    std::ifstream in(*path);
+    std::stringstream text;
+    text << in.rdbuf();
+    auto book = TrackFactsBook::parse(text.str(), path->string());
+    if (book) {
+      context_->facts = std::make_shared<const TrackFactsBook>(std::move(*book));
+      context_->facts_origin = path->string();
+      if (options_.access_log)
+        std::fprintf(stderr, "apex: track facts from %s (%zu tracks)\n", path->c_str(),
+                     context_->facts->tracks().size());
+    } else {
+      std::fprintf(stderr, "apex: track facts not used: %s\n", book.error().message.c_str());
+    }
+  } else if (options_.access_log) {
+    std::fprintf(stderr,
+                 "apex: no track facts file (looked for %s): detailed-performance has no track_info\n",
+                 looked.c_str());
+  }
+  add_meta_routes(*routes_, *context_);
+  add_analytics_routes(*routes_, *context_);
+  add_telemetry_routes(*routes_, *context_);
+  add_strategy_routes(*routes_, *context_);
+  configure_http();
 }
 
 ApiServer::~ApiServer() = default;
 
-void ApiServer::register_routes() {
-  auto &http = *http_;
-  // Headers and body go out in separate writes; without TCP_NODELAY, Nagle's
-  // algorithm and the client's delayed ACK add ~40 ms to every keep-alive
-  // response.
-  http.set_tcp_nodelay(true);
-  http.set_pre_routing_handler(
-      [this](const httplib::Request &req, httplib::Response &res) {
-        request_started = std::chrono::steady_clock::now();
-        if (!options_.cors_origins.empty()) {
-          res.set_header("Access-Control-Allow-Origin", options_.cors_origins);
-          res.set_header("Vary", "Origin");
-        }
-        if (req.method == "OPTIONS") {
-          res.set_header("Access-Control-Allow-Methods", "GET, POST, OPTIONS");
-          res.set_header("Access-Control-Allow-Headers",
-                         "Content-Type, If-None-Match");
-          res.status = 204;
-          return httplib::Server::HandlerResponse::Handled;
-        }
-        return httplib::Server::HandlerResponse::Unhandled;
-      });
-  if (options_.access_log) {
-    http.set_logger(
-        [](const httplib::Request &req, const httplib::Response &res) {
-          auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
-                            std::chrono::steady_clock::now() - request_started)
-                            .count();
-          std::fprintf(stderr, "%s %s %d %lldus\n", req.method.c_str(),
-                       req.path.c_str(), res.status,
-                       static_cast<long long>(micros));
-        });
+void ApiServer::configure_http() {
+  auto& http = *http_;
+  http.set_tcp_nodelay(true);  // answers are one small write; Nagle would hold them for the ACK
+  http.set_keep_alive_max_count(kKeepAliveMaxRequests);
+  http.set_payload_max_length(kMaxRequestBodyBytes);
+
+  // Routing happens here, from the route table, so httplib's regex router is never used.
+  // GET and HEAD are answered before httplib reads a body; POST falls through to the
+  // catch-all handlers below once its body is read.
+  auto dispatch = [this](const httplib::Request& req, httplib::Response& res) {
+    auto match = routes_->match(req.method, req.path);
+    if (!match.route) {
+      if (!match.allowed_methods.empty()) {
+        std::string allowed;
+        for (const auto& m : match.allowed_methods) allowed += (allowed.empty() ? "" : ", ") + m;
+        res.set_header("Allow", allowed);
+        return send_error(res, api_error(405, req.method + " is not allowed on " + req.path +
+                                                  " (allowed: " + allowed + ")"));
+      }
+      return send_error(res, api_error(404, "no route for " + req.method + " " + req.path + " (see /docs)"));
+    }
+    for (const auto& name : query_names(req.target)) {
+      bool known = std::any_of(match.route->query.begin(), match.route->query.end(),
+                               [&](const QueryParam& q) { return q.name == name; });
+      if (known) continue;
+      std::string accepted;
+      for (const auto& q : match.route->query) accepted += (accepted.empty() ? "" : ", ") + q.name;
+      return send_error(
+          res, api_error(400, "unknown query parameter '" + name + "' for " + match.route->path +
+                                  (accepted.empty() ? " (it takes none)" : " (accepted: " + accepted + ")")));
+    }
+    RouteResult result = [&]() -> RouteResult {
+      try {
+        return match.route->handler(RouteRequest(req, std::move(match.path_params)));
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "apex: error handling %s %s: %s\n", req.method.c_str(), req.path.c_str(),
+                     e.what());
+        return std::unexpected(api_error(500, std::string("internal error: ") + e.what()));
+      }
+    }();
+    if (!result) return send_error(res, result.error());
+    send_reply(req, res, std::move(*result));
+  };
+
+  // CORS_ORIGINS: "*" (the original's default), one origin, or a comma-separated list
+  // from which the request's Origin is echoed when it is listed.
+  std::vector<std::string> origins;
+  for (std::string_view rest = options_.cors_origins; !rest.empty();) {
+    auto comma = rest.find(',');
+    std::string_view one = rest.substr(0, comma);
+    while (!one.empty() && one.front() == ' ') one.remove_prefix(1);
+    while (!one.empty() && one.back() == ' ') one.remove_suffix(1);
+    if (!one.empty()) origins.emplace_back(one);
+    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
   }
-  http.set_error_handler(
-      [](const httplib::Request &req, httplib::Response &res) {
-        if (!res.body.empty())
-          return;
-        std::string detail =
-            res.status == 404
-                ? "no route for " + req.method + " " + req.path
-                : "request failed with status " + std::to_string(res.status);
-        res.set_content(json{{"detail", detail}}.dump(), "application/json");
-      });
-  http.set_exception_handler([](const httplib::Request &req,
-                                httplib::Response &res, std::exception_ptr ep) {
+  http.set_pre_routing_handler([origins, dispatch](const httplib::Request& req, httplib::Response& res) {
+    request_started = std::chrono::steady_clock::now();
+    if (origins.size() == 1 && origins.front() == "*") {
+      res.set_header("Access-Control-Allow-Origin", "*");
+    } else if (!origins.empty()) {
+      res.set_header("Vary", "Origin");
+      std::string origin = req.get_header_value("Origin");
+      if (std::find(origins.begin(), origins.end(), origin) != origins.end())
+        res.set_header("Access-Control-Allow-Origin", origin);
+    }
+    if (req.method == "OPTIONS") {
+      res.set_header("Access-Control-Allow-Methods", "GET, HEAD, POST, OPTIONS");
+      res.set_header("Access-Control-Allow-Headers", "Content-Type, If-None-Match");
+      res.set_header("Access-Control-Max-Age", "600");
+      res.status = 204;
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    if (req.method == "GET" || req.method == "HEAD") {
+      dispatch(req, res);
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
+  http.Post(".*", dispatch);
+  http.Put(".*", dispatch);
+  http.Patch(".*", dispatch);
+  http.Delete(".*", dispatch);
+
+  if (options_.access_log) {
+    http.set_logger([](const httplib::Request& req, const httplib::Response& res) {
+      auto micros = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() -
+                                                                          request_started)
+                        .count();
+      std::fprintf(stderr, "%s %s %d %lldus\n", req.method.c_str(), req.target.c_str(), res.status,
+                   static_cast<long long>(micros));
+    });
+  }
+  // httplib's own failures (malformed request line, body too large) as JSON too.
+  http.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
+    if (!res.body.empty()) return;
+    std::string detail = res.status == 404 ? "no route for " + req.method + " " + req.path
+                         : res.status == 413
+                             ? "request body larger than " + std::to_string(kMaxRequestBodyBytes) + " bytes"
+                             : "request failed with status " + std::to_string(res.status);
+    res.set_content(json{{"detail", detail}}.dump(), "application/json");
+  });
+  http.set_exception_handler([](const httplib::Request& req, httplib::Response& res, std::exception_ptr ep) {
     std::string what = "internal error";
     try {
-      if (ep)
-        std::rethrow_exception(ep);
-    } catch (const std::exception &e) {
+      if (ep) std::rethrow_exception(ep);
+    } catch (const std::exception& e) {
       what = std::string("internal error: ") + e.what();
     } catch (...) {
     }
-    std::fprintf(stderr, "error handling %s %s: %s\n", req.method.c_str(),
-                 req.path.c_str(), what.c_str());
+    std::fprintf(stderr, "apex: error handling %s %s: %s\n", req.method.c_str(), req.path.c_str(),
+                 what.c_str());
     res.status = 500;
     res.set_content(json{{"detail", what}}.dump(), "application/json");
   });
-
-  http.Get(
-      "/health", json_handler([this](const httplib::Request &) -> Result<json> {
-        auto stats = cache_.stats();
-        auto catalog = cache_.catalog();
-        return json{{"status", catalog ? "healthy" : "degraded"},
-                    {"data_source", cache_.store().describe()},
-                    {"data_source_error",
-                     catalog ? json(nullptr) : json(catalog.error().message)},
-                    {"tracks", catalog ? (*catalog)->tracks().size() : 0},
-                    {"cache",
-                     {{"sessions", stats.sessions},
-                      {"bytes", stats.bytes},
-                      {"max_bytes", stats.max_bytes},
-                      {"loads", stats.loads},
-                      {"hits", stats.hits},
-                      {"evictions", stats.evictions}}}};
-      }));
-
-  http.Get("/api/analytics/tracks",
-           json_handler([this](const httplib::Request &) -> Result<json> {
-             auto catalog = cache_.catalog();
-             if (!catalog)
-               return std::unexpected(catalog.error());
-             json out = json::array();
-             for (const auto &t : (*catalog)->tracks())
-               out.push_back(t.id);
-             return out;
-           }));
-
-  auto find_track = [this](const std::string &id)
-      -> Result<
-          std::pair<std::shared_ptr<const Catalog>, const TrackCatalog *>> {
-    auto catalog = cache_.catalog();
-    if (!catalog)
-      return std::unexpected(catalog.error());
-    const TrackCatalog *track = (*catalog)->find_track(id);
-    if (!track)
-      return make_error(ErrorKind::NotFound, "track '" + id + "' not found");
-    return std::make_pair(*catalog, track);
-  };
-
-  http.Get(
-      std::string("/api/analytics/track/") + kSegment + "/sessions",
-      json_handler([find_track](const httplib::Request &req) -> Result<json> {
-        auto track = find_track(req.matches[1]);
-        if (!track)
-          return std::unexpected(track.error());
-        json out = json::array();
-        for (const auto &s : track->second->sessions)
-          out.push_back(s.id);
-        return out;
-      }));
-
-  http.Get(
-      std::string("/api/analytics/track/") + kSegment + "/files",
-      json_handler([find_track](const httplib::Request &req) -> Result<json> {
-        auto track = find_track(req.matches[1]);
-        if (!track)
-          return std::unexpected(track.error());
-        return track_files_json(*track->second);
-      }));
-
-  using SessionHandler = std::function<Result<json>(const httplib::Request &,
-                                                    const LoadedSession &)>;
-  auto session_handler = [this](SessionHandler handler) {
-    return json_handler([this, handler = std::move(handler)](
-                            const httplib::Request &req) -> Result<json> {
-      auto loaded = cache_.session(req.matches[1].str(), req.matches[2].str());
-      if (!loaded)
-        return std::unexpected(loaded.error());
-      return handler(req, **loaded);
-    });
-  };
-  auto driver_of = [](const httplib::Request &req,
-                      const LoadedSession &s) -> Result<const DriverSummary *> {
-    const DriverSummary *driver = s.analysis.find_driver(req.matches[3].str());
-    if (!driver)
-      return make_error(ErrorKind::NotFound,
-                        "driver '" + req.matches[3].str() + "' not found in " +
-                            s.session.track_id + " " + s.session.session_id);
-    return driver;
-  };
-
-  http.Get(session_route("/drivers"),
-           session_handler([](const httplib::Request &,
-                              const LoadedSession &s) -> Result<json> {
-             json out = json::array();
-             for (const auto &d : s.analysis.drivers)
-               out.push_back(d.driver_id);
-             return out;
-           }));
-  http.Get(session_route("/best-lap"),
-           session_handler([](const httplib::Request &,
-                              const LoadedSession &s) -> Result<json> {
-             if (!s.analysis.best_lap)
-               return make_error(ErrorKind::NotFound,
-                                 "no valid lap in " + s.session.track_id + " " +
-                                     s.session.session_id);
-             return best_lap_json(s.analysis, s.session.track_id,
-                                  s.session.session_id);
-           }));
-  http.Get(session_route("/driver/([^/]+)/performance"),
-           session_handler([driver_of](const httplib::Request &req,
-                                       const LoadedSession &s) -> Result<json> {
-             auto driver = driver_of(req, s);
-             if (!driver)
-               return std::unexpected(driver.error());
-             return performance_json(**driver);
-           }));
-  http.Get(session_route("/laps"),
-           session_handler([](const httplib::Request &,
-                              const LoadedSession &s) -> Result<json> {
-             return laps_json(s.analysis.laps);
-           }));
-  http.Get(session_route("/cars"),
-           session_handler([](const httplib::Request &,
-                              const LoadedSession &s) -> Result<json> {
-             json out = json::array();
-             for (const auto &link : s.analysis.links)
-               out.push_back(car_link_json(link));
-             return out;
-           }));
-  http.Get(
-      session_route("/files"),
-      session_handler([find_track](const httplib::Request &req,
-                                   const LoadedSession &s) -> Result<json> {
-        auto track = find_track(req.matches[1]);
-        if (!track)
-          return std::unexpected(track.error());
-        return session_files_json(*track->second, s.files, s.session);
-      }));
 }
 
 Result<int> ApiServer::bind() {
-  int port =
-      options_.port == 0
-          ? http_->bind_to_any_port(options_.host)
-          : (http_->bind_to_port(options_.host, options_.port) ? options_.port
-                                                               : -1);
+  int port = options_.port == 0 ? http_->bind_to_any_port(options_.host)
+                                : (http_->bind_to_port(options_.host, options_.port) ? options_.port : -1);
   if (port <= 0)
-    return make_error(
-        ErrorKind::Unavailable,
-        "cannot listen on " + options_.host + ":" +
-            std::to_string(options_.port) +
-            " (port in use, or HOST is not an address of this machine)");
+    return make_error(ErrorKind::Unavailable,
+                      "cannot listen on " + options_.host + ":" + std::to_string(options_.port) +
+                          " (port in use, or HOST is not an address of this machine)");
   return port;
 }
 
 Status ApiServer::listen_after_bind() {
   if (!http_->listen_after_bind())
-    return make_error(ErrorKind::Unavailable,
-                      "the HTTP server stopped unexpectedly");
+    return make_error(ErrorKind::Unavailable, "the HTTP server stopped unexpectedly");
   return {};
 }
 
 Status ApiServer::run() {
   auto port = bind();
-  if (!port)
-    return std::unexpected(port.error());
-  std::fprintf(stderr, "apex: serving %s on http://%s:%d\n",
-               cache_.store().describe().c_str(), options_.host.c_str(), *port);
+  if (!port) return std::unexpected(port.error());
+  std::fprintf(stderr, "apex: serving %s on http://%s:%d\n", cache_.store().describe().c_str(),
+               options_.host.c_str(), *port);
   return listen_after_bind();
 }
 
-void ApiServer::stop() { http_->stop(); }
+void ApiServer::stop() {
+  http_->stop();
+}
 
-} // namespace apex
+}  // namespace apex

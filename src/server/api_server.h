@@ -1,9 +1,13 @@
-// ApiServer: the HTTP API over a SessionCache. Routes map to analysis results as
-// JSON; errors become {"detail": ...} with the right status; every GET carries an
-// ETag and answers If-None-Match with 304; gzip when the client accepts it.
+// ApiServer: the HTTP API over a SessionCache. Routes come from one RouteTable (the
+// handlers and /openapi.json are both built from it); errors become {"detail": ...}
+// with the right status; every GET 200 carries an ETag and answers If-None-Match with
+// 304; JSON is gzip-compressed when the client accepts it; one access log line per
+// request (method, target, status, microseconds).
 #pragma once
 
+#include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "server/session_cache.h"
@@ -14,11 +18,17 @@ class Server;
 
 namespace apex {
 
+struct ApiContext;
+class RouteTable;
+
 struct ServerOptions {
   std::string host = "127.0.0.1";
   std::uint16_t port = 8000;
   std::string cors_origins = "*";
   bool access_log = true;
+  // The track facts file (reference/track_facts.json). Unset: $APEX_TRACK_FACTS, then
+  // reference/track_facts.json in the working directory, then beside the binary's folder.
+  std::optional<std::filesystem::path> track_facts_path;
 };
 
 class ApiServer {
@@ -33,14 +43,15 @@ class ApiServer {
   Status listen_after_bind();
   void stop();
 
+  const RouteTable& routes() const { return *routes_; }
+
  private:
-  void register_routes();
+  void configure_http();
   SessionCache& cache_;
   ServerOptions options_;
+  std::unique_ptr<ApiContext> context_;
+  std::unique_ptr<RouteTable> routes_;
   std::unique_ptr<httplib::Server> http_;
 };
-
-// HTTP status for an error kind (404 NotFound, 400 InvalidInput, 503 store failures, 500 corrupt data).
-int http_status_for(ErrorKind kind);
 
 }  // namespace apex

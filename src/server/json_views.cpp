@@ -142,3 +142,277 @@ json session_files_json(const TrackCatalog& track, const SessionFiles& files, co
 }
 
 }  // namespace apex
+
+namespace apex {
+
+namespace {
+
+json seconds3(std::optional<double> s) {
+  return rounded(s, 1000.0);
+}
+json percent2(std::optional<double> p) {
+  return rounded(p, 100.0);
+}
+json rate4(std::optional<double> r) {
+  return rounded(r, 10000.0);
+}
+json ms_or_null(std::optional<std::int64_t> ms) {
+  return seconds_json(ms);
+}
+
+json driver_identity(const DriverSummary& d) {
+  return json{{"driver_id", d.driver_id},
+              {"car_number", optional_json(d.car_number)},
+              {"vehicle_id", optional_json(d.vehicle_id)},
+              {"source", to_string(d.source)}};
+}
+
+// "+2.740" -> 2.74 s; "1 Lap" / "14 Laps" -> laps; "-" (the leader) -> neither.
+struct Gap {
+  std::optional<std::int64_t> ms;
+  std::optional<int> laps;
+};
+Gap parse_gap(const std::string& text) {
+  Gap gap;
+  if (text.empty() || text == "-") return gap;
+  if (text.find("Lap") != std::string::npos) {
+    gap.laps = static_cast<int>(parse_int(text.substr(0, text.find(' '))).value_or(0));
+    if (*gap.laps <= 0) gap.laps.reset();
+    return gap;
+  }
+  gap.ms = parse_duration_ms(text);
+  return gap;
+}
+
+}  // namespace
+
+json consistency_json(const DriverSummary& d, const Consistency& c) {
+  json out = driver_identity(d);
+  out.update(json{{"consistency_score", percent2(c.score_percent)},
+                  {"rating", c.total_laps > 0 ? json(c.rating) : json(nullptr)},
+                  {"coefficient_of_variation", rounded(c.coefficient_of_variation, 1000.0)},
+                  {"best_lap", seconds3(c.best_s)},
+                  {"average_lap", seconds3(c.mean_s)},
+                  {"std_deviation", seconds3(c.std_dev_s)},
+                  {"laps_within_05s", c.laps_within_05s},
+                  {"laps_within_1s", c.laps_within_1s},
+                  {"total_laps", c.total_laps}});
+  return out;
+}
+
+json tire_degradation_json(const DriverSummary& d, const GreenFlagLaps& green, const Degradation& deg) {
+  json out = driver_identity(d);
+  json deltas = json::array();
+  for (const auto& l : deg.lap_deltas)
+    deltas.push_back(json{{"lap", l.lap},
+                          {"lap_time", seconds3(l.lap_time_s)},
+                          {"delta", seconds3(l.delta_s)},
+                          {"fitted_delta", deg.fit ? seconds3(l.fitted_delta_s) : json(nullptr)}});
+  std::optional<double> slope, error, r2;
+  if (deg.fit) {
+    slope = deg.fit->slope;
+    error = deg.fit->slope_std_error;
+    r2 = deg.fit->r_squared;
+  }
+  json message = nullptr;
+  if (!deg.fit)
+    message = "only " + std::to_string(deg.laps_analyzed) + " green-flag laps: at least " +
+              std::to_string(kMinDegradationLaps) + " are needed to fit a degradation rate";
+  out.update(json{{"degradation_rate_per_lap", rate4(slope)},
+                  {"degradation_std_error", rate4(error)},
+                  {"r_squared", rounded(r2, 1000.0)},
+                  {"best_lap", seconds3(deg.best_lap_s)},
+                  {"current_delta", seconds3(deg.current_delta_s)},
+                  {"laps_analyzed", deg.laps_analyzed},
+                  {"laps_excluded",
+                   {{"invalid", green.excluded_invalid},
+                    {"not_green_flag", green.excluded_flag},
+                    {"restart", green.excluded_restart},
+                    {"pit", green.excluded_pit},
+                    {"start", green.excluded_start},
+                    {"outlier", green.excluded_outlier}}},
+                  {"flags_known", green.flags_known},
+                  {"lap_deltas", deltas},
+                  {"message", message}});
+  return out;
+}
+
+json sector_analysis_json(const SectorAnalysis& sectors, std::string_view track, std::string_view session) {
+  static constexpr const char* kNames[] = {"s1", "s2", "s3"};
+  json best = json::object();
+  for (std::size_t i = 0; i < 3; ++i) {
+    const auto& b = sectors.best[i];
+    best[kNames[i]] = json{{"time", ms_or_null(b.ms)},
+                           {"driver_id", b.ms ? json(b.driver_id) : json(nullptr)},
+                           {"car_number", optional_json(b.car_number)},
+                           {"lap", b.ms ? json(b.lap) : json(nullptr)}};
+  }
+  json drivers = json::array();
+  for (const auto& d : sectors.drivers) {
+    json entry = driver_identity(*d.driver);
+    json per_sector = json::object();
+    for (std::size_t i = 0; i < 3; ++i) {
+      const auto& s = d.sectors[i];
+      per_sector[kNames[i]] = json{{"best", ms_or_null(s.best_ms)},
+                                   {"best_lap_number", optional_json(s.best_lap)},
+                                   {"mean", seconds3(s.mean_s)},
+                                   {"green_laps", s.green_laps},
+                                   {"lost_to_session_best", ms_or_null(s.lost_ms)}};
+    }
+    std::optional<std::int64_t> potential;
+    if (d.driver->best_lap_ms && d.theoretical_best_ms)
+      potential = *d.driver->best_lap_ms - *d.theoretical_best_ms;
+    entry.update(json{{"best_lap", ms_or_null(d.driver->best_lap_ms)},
+                      {"best_lap_number", optional_json(d.driver->best_lap_number)},
+                      {"theoretical_best", ms_or_null(d.theoretical_best_ms)},
+                      {"potential_gain", ms_or_null(potential)},
+                      {"lost_to_session_theoretical_best", ms_or_null(d.lost_to_session_ms)},
+                      {"sectors", per_sector}});
+    drivers.push_back(std::move(entry));
+  }
+  return json{{"track", track},
+              {"session", session},
+              {"session_best", best},
+              {"theoretical_best", ms_or_null(sectors.theoretical_best_ms)},
+              {"drivers", drivers}};
+}
+
+json leaderboard_json(const std::vector<LeaderboardRow>& rows) {
+  json out = json::array();
+  for (const auto& row : rows) {
+    const DriverSummary& d = *row.driver;
+    json entry = driver_identity(d);
+    entry.update(
+        json{{"position", optional_json(row.position)},
+             {"best_lap", ms_or_null(d.best_lap_ms)},
+             {"best_lap_number", optional_json(d.best_lap_number)},
+             {"gap_to_leader", ms_or_null(row.gap_to_leader_ms)},
+             {"gap_to_ahead", ms_or_null(row.gap_to_ahead_ms)},
+             {"total_laps", d.total_laps},
+             {"valid_laps", d.valid_laps},
+             {"theoretical_best", ms_or_null(d.theoretical_best_ms)},
+             {"laps_within_05s_percent", percent2(d.within_half_second_percent)},
+             {"race_position", optional_json(row.race_position)},
+             {"unranked_reason", row.unranked_reason.empty() ? json(nullptr) : json(row.unranked_reason)}});
+    out.push_back(std::move(entry));
+  }
+  return out;
+}
+
+json weather_json(const Weather& weather) {
+  json out = json::array();
+  for (const auto& w : weather.samples)
+    out.push_back(json{{"time_utc", format_iso8601_ms(w.time_utc_ms)},
+                       {"air_temp_c", rounded(w.air_temp_c, 100.0)},
+                       {"track_temp_c", rounded(w.track_temp_c, 100.0)},
+                       {"humidity_percent", rounded(w.humidity_percent, 100.0)},
+                       {"pressure_hpa", rounded(w.pressure_hpa, 100.0)},
+                       {"wind_speed", rounded(w.wind_speed, 100.0)},
+                       {"wind_direction_deg", rounded(w.wind_direction_deg, 100.0)},
+                       {"rain", w.rain}});
+  return out;
+}
+
+json results_json(const Results& results, const SessionAnalysis& analysis) {
+  json out = json::array();
+  for (const auto& e : results.entries) {
+    const DriverSummary* driver = analysis.find_driver(e.car_number);
+    Gap first = parse_gap(e.gap_first), previous = parse_gap(e.gap_previous);
+    out.push_back(json{
+        {"position", optional_json(e.position)},
+        {"car_number", e.car_number},
+        {"driver_id", driver && driver->car_number == e.car_number ? json(driver->driver_id) : json(nullptr)},
+        {"status", e.status},
+        {"laps", e.laps},
+        {"total_time", ms_or_null(parse_duration_ms(e.total_time))},
+        {"gap_first", ms_or_null(first.ms)},
+        {"gap_first_laps", optional_json(first.laps)},
+        {"gap_previous", ms_or_null(previous.ms)},
+        {"gap_previous_laps", optional_json(previous.laps)},
+        {"fastest_lap_number", optional_json(e.fastest_lap_number)},
+        {"fastest_lap_time", ms_or_null(e.fastest_lap_ms)},
+        {"fastest_lap_kph", rounded(e.fastest_lap_kph, 10.0)},
+        {"class", e.car_class},
+        {"vehicle", e.vehicle}});
+  }
+  return out;
+}
+
+json detailed_performance_json(const DetailedPerformanceInputs& in) {
+  const DriverSummary& d = *in.driver;
+  const TrackFacts* t = in.track;
+  std::optional<double> record;
+  if (t && t->reference_lap) record = t->reference_lap->lap_time_s;
+  std::optional<double> delta;
+  if (record && d.best_lap_ms) delta = static_cast<double>(*d.best_lap_ms) / 1000.0 - *record;
+
+  json track_info{{"name", t ? json(t->name) : json(nullptr)},
+                  {"length_km", t ? optional_json(t->length_km) : json(nullptr)},
+                  {"turns", t ? optional_json(t->turns) : json(nullptr)},
+                  {"elevation_change_m", t ? optional_json(t->elevation_change_m) : json(nullptr)},
+                  {"track_record", seconds3(record)},
+                  {"track_record_description",
+                   t && t->reference_lap ? json(t->reference_lap->description) : json(nullptr)},
+                  {"source", t ? json(t->source) : json(nullptr)}};
+
+  json consistency = nullptr;
+  if (in.consistency.total_laps > 0)
+    consistency = json{{"score", percent2(in.consistency.score_percent)},
+                       {"rating", in.consistency.rating},
+                       {"laps_within_05s", in.consistency.laps_within_05s},
+                       {"laps_within_1s", in.consistency.laps_within_1s},
+                       {"total_laps", in.consistency.total_laps}};
+
+  json pace;
+  if (in.pace) {
+    auto stint = [](const StintPace& s) {
+      return json{{"avg_lap_time", seconds3(s.avg_lap_time_s)},
+                  {"best_lap", seconds3(s.best_lap_s)},
+                  {"first_lap", s.first_lap},
+                  {"last_lap", s.last_lap},
+                  {"laps", s.laps}};
+    };
+    pace = json{{"early_stint", stint(in.pace->early)},
+                {"mid_stint", stint(in.pace->mid)},
+                {"late_stint", stint(in.pace->late)},
+                {"degradation", {{"early_to_late_delta", seconds3(in.pace->early_to_late_delta_s)}}},
+                {"laps_analyzed", in.green_laps}};
+  } else {
+    pace = json{{"message", "Insufficient laps for pace analysis: " + std::to_string(in.green_laps) +
+                                " green-flag laps, at least 5 needed"},
+                {"laps_analyzed", in.green_laps}};
+  }
+
+  std::optional<double> slope;
+  if (in.degradation.fit) slope = in.degradation.fit->slope;
+  json degradation{
+      {"early_to_late_delta", in.pace ? seconds3(in.pace->early_to_late_delta_s) : json(nullptr)},
+      {"degradation_rate_per_lap", rate4(slope)},
+      {"laps_analyzed", in.degradation.laps_analyzed}};
+
+  const VehicleFacts* v = in.vehicle;
+  json specs{{"horsepower", v ? optional_json(v->horsepower) : json(nullptr)},
+             {"weight_kg", v ? optional_json(v->weight_kg) : json(nullptr)},
+             {"top_speed_kmh", v ? optional_json(v->top_speed_kmh) : json(nullptr)},
+             {"source", v ? json(v->source) : json(nullptr)}};
+
+  json out = driver_identity(d);
+  out.update(json{{"track", t ? t->name : std::string(in.track_id)},
+                  {"track_id", in.track_id},
+                  {"session", in.session_id},
+                  {"vehicle", v ? json(v->name) : json(nullptr)},
+                  {"track_info", track_info},
+                  {"performance",
+                   {{"best_lap", ms_or_null(d.best_lap_ms)},
+                    {"average_lap", seconds3(d.mean_lap_s)},
+                    {"theoretical_best", ms_or_null(d.theoretical_best_ms)},
+                    {"delta_to_record", seconds3(delta)},
+                    {"std_deviation", seconds3(d.std_dev_s)}}},
+                  {"consistency", consistency},
+                  {"pace_analysis", pace},
+                  {"degradation", degradation},
+                  {"vehicle_specs", specs}});
+  return out;
+}
+
+}  // namespace apex

@@ -6,7 +6,12 @@
 #include <nlohmann/json.hpp>
 #include <string_view>
 
+#include "analysis/lap_selection.h"
+#include "analysis/leaderboard.h"
+#include "analysis/sector_analysis.h"
 #include "analysis/session_analysis.h"
+#include "analysis/strategy_analysis.h"
+#include "analysis/track_facts.h"
 #include "catalog/catalog.h"
 
 namespace apex {
@@ -20,6 +25,30 @@ nlohmann::json best_lap_json(const SessionAnalysis& analysis, std::string_view t
 nlohmann::json performance_json(const DriverSummary& driver);
 nlohmann::json driver_summary_json(const DriverSummary& driver);
 nlohmann::json track_files_json(const TrackCatalog& track);
+
+// Strategy and analysis shapes (issue 3). Seconds to the millisecond, rates to 0.1 ms per
+// lap, percentages to 0.01.
+nlohmann::json consistency_json(const DriverSummary& driver, const Consistency& consistency);
+nlohmann::json tire_degradation_json(const DriverSummary& driver, const GreenFlagLaps& green,
+                                     const Degradation& degradation);
+nlohmann::json sector_analysis_json(const SectorAnalysis& sectors, std::string_view track,
+                                    std::string_view session);
+nlohmann::json leaderboard_json(const std::vector<LeaderboardRow>& rows);
+nlohmann::json weather_json(const Weather& weather);
+nlohmann::json results_json(const Results& results, const SessionAnalysis& analysis);
+
+struct DetailedPerformanceInputs {
+  const DriverSummary* driver = nullptr;
+  std::string_view track_id;
+  std::string_view session_id;
+  const TrackFacts* track = nullptr;      // nullptr: the facts file does not know the track
+  const VehicleFacts* vehicle = nullptr;  // nullptr: no facts file loaded
+  Consistency consistency;                // over the driver's valid laps
+  std::optional<PaceThirds> pace;         // over green-flag laps
+  Degradation degradation;                // over green-flag laps
+  int green_laps = 0;
+};
+nlohmann::json detailed_performance_json(const DetailedPerformanceInputs& in);
 nlohmann::json session_files_json(const TrackCatalog& track, const SessionFiles& files,
                                   const Session& session);
 

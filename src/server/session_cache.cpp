@@ -24,6 +24,19 @@ bool same_objects(const SessionFiles& a, const SessionFiles& b) {
 
 }  // namespace
 
+std::shared_ptr<const ResponseMemo::Body> ResponseMemo::find(const std::string& key) const {
+  std::lock_guard lock(mutex_);
+  auto it = bodies_.find(key);
+  return it == bodies_.end() ? nullptr : it->second;
+}
+
+void ResponseMemo::store(const std::string& key, std::shared_ptr<const Body> body) const {
+  std::lock_guard lock(mutex_);
+  std::size_t size = key.size() + body->text.size() + body->etag.size();
+  if (bytes_ + size > kMaxBytes) return;
+  if (bodies_.emplace(key, std::move(body)).second) bytes_ += size;
+}
+
 SessionCache::SessionCache(ObjectStore& store, std::size_t max_bytes,
                            std::chrono::milliseconds revalidate_interval)
     : store_(store), max_bytes_(max_bytes), revalidate_interval_(revalidate_interval) {

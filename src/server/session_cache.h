@@ -15,6 +15,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <unordered_map>
 
 #include "analysis/session_analysis.h"
 #include "catalog/catalog.h"
@@ -23,12 +24,34 @@
 
 namespace apex {
 
+// Serialised answers computed from one loaded session, keyed by request target, so a
+// repeated request costs a lookup instead of an analysis and a JSON dump. It lives and
+// dies with its session: a reloaded session starts empty. Thread-safe.
+class ResponseMemo {
+ public:
+  struct Body {
+    std::string text;
+    std::string etag;
+  };
+  // Beyond this, new answers are served but not kept (arbitrary /laps filters are unbounded).
+  static constexpr std::size_t kMaxBytes = 16u << 20;
+
+  std::shared_ptr<const Body> find(const std::string& key) const;
+  void store(const std::string& key, std::shared_ptr<const Body> body) const;
+
+ private:
+  mutable std::mutex mutex_;
+  mutable std::unordered_map<std::string, std::shared_ptr<const Body>> bodies_;
+  mutable std::size_t bytes_ = 0;
+};
+
 struct LoadedSession {
   Session session;
   SessionAnalysis analysis;
   SessionFiles files;  // the catalog's view when loaded: a change in it means reload
   std::size_t approx_bytes = 0;
   std::chrono::steady_clock::time_point loaded_at;
+  ResponseMemo responses;
 };
 
 struct CacheStats {

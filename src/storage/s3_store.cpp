@@ -1,5 +1,7 @@
 #include "storage/s3_store.h"
 
+#include <openssl/evp.h>
+
 #include <algorithm>
 #include <charconv>
 #include <random>
@@ -86,6 +88,36 @@ Status fill(const ByteSource& source, std::string& buffer, std::size_t want, boo
   }
   buffer.resize(have);
   return {};
+}
+
+std::string base64(std::string_view raw) {
+  std::string out(4 * ((raw.size() + 2) / 3) + 1, '\0');
+  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                          reinterpret_cast<const unsigned char*>(raw.data()), static_cast<int>(raw.size()));
+  out.resize(static_cast<std::size_t>(n));
+  return out;
+}
+
+// The MD5 of a body, hashed once: base64 for the Content-MD5 header (the server recomputes
+// it and refuses a body damaged on the way), hex to compare with the ETag answered.
+struct BodyMd5 {
+  std::string base64;
+  std::string hex;
+};
+
+BodyMd5 body_md5(std::string_view body) {
+  ContentDigest digest(DigestAlgorithm::Md5);
+  digest.update(body);
+  std::string raw = digest.finish();
+  return BodyMd5{base64(raw), to_hex(raw)};
+}
+
+sigv4::HeaderList put_headers(const PutOptions& options) {
+  sigv4::HeaderList headers;
+  if (!options.content_type.empty()) headers.emplace_back("content-type", options.content_type);
+  if (!options.acl.empty()) headers.emplace_back("x-amz-acl", options.acl);
+  for (const auto& [name, value] : options.metadata) headers.emplace_back("x-amz-meta-" + name, value);
+  return headers;
 }
 
 std::string quote_etag(std::string_view etag) {
@@ -462,15 +494,17 @@ Status S3Store::write(std::string_view key, const ByteSource& source) {
   return multipart_upload(full_key, std::move(head), source, ctx);
 }
 
-Status S3Store::put_object(const std::string& full_key, std::string_view body,
-                           const S3ErrorContext& context) {
-  auto response = send(Call{"PUT", object_path(full_key), {}, {}, body}, context);
+Status S3Store::put_object(const std::string& full_key, std::string_view body, const S3ErrorContext& context,
+                           sigv4::HeaderList headers) {
+  const BodyMd5 md5 = body_md5(body);
+  headers.emplace_back("content-md5", md5.base64);
+  auto response = send(Call{"PUT", object_path(full_key), {}, std::move(headers), body}, context);
   if (!response) return std::unexpected(response.error());
   if (!is_success(response->status)) return std::unexpected(fail(*response, context));
   std::string etag = s3xml::unquote_etag(response->header("etag"));
-  if (etag_is_content_md5(*response, etag) && etag != md5_hex(body))
+  if (etag_is_content_md5(*response, etag) && etag != md5.hex)
     return make_error(ErrorKind::Corrupt, "cannot " + context.action + ": the server stored bytes with MD5 " +
-                                              etag + ", not the ones sent (" + md5_hex(body) + ")");
+                                              etag + ", not the ones sent (" + md5.hex + ")");
   return {};
 }
 
@@ -510,15 +544,20 @@ Status S3Store::multipart_upload(const std::string& full_key, std::string head, 
       return abort_with(ok.error());
     if (part.empty()) break;
     const std::string number = std::to_string(etags.size() + 1);
-    auto uploaded =
-        send(Call{"PUT", path, {{"partNumber", number}, {"uploadId", *upload_id}}, {}, part}, context);
+    const BodyMd5 part_md5 = body_md5(part);
+    auto uploaded = send(Call{"PUT",
+                              path,
+                              {{"partNumber", number}, {"uploadId", *upload_id}},
+                              {{"content-md5", part_md5.base64}},
+                              part},
+                         context);
     if (!uploaded) return abort_with(uploaded.error());
     if (!is_success(uploaded->status)) return abort_with(fail(*uploaded, context));
     std::string etag = s3xml::unquote_etag(uploaded->header("etag"));
     if (etag.empty())
       return abort_with(
           Error{ErrorKind::Corrupt, "cannot " + context.action + ": part " + number + " got no ETag"});
-    if (etag_is_content_md5(*uploaded, etag) && etag != md5_hex(part))
+    if (etag_is_content_md5(*uploaded, etag) && etag != part_md5.hex)
       return abort_with(Error{ErrorKind::Corrupt, "cannot " + context.action + ": part " + number +
                                                       " arrived damaged (MD5 differs from its ETag)"});
     etags.push_back(std::move(etag));
@@ -546,6 +585,95 @@ Status S3Store::remove(std::string_view key) {
   const std::string full_key = prefix_ + std::string(key);
   auto ctx = context("delete " + location_of(full_key));
   auto response = send(Call{"DELETE", object_path(full_key), {}, {}, {}}, ctx);
+  if (!response) return std::unexpected(response.error());
+  if (!is_success(response->status)) return std::unexpected(fail(*response, ctx));
+  return {};
+}
+
+Status S3Store::put(std::string_view key, std::string_view body, const PutOptions& options) {
+  if (auto ok = validate_key(key); !ok) return ok;
+  const std::string full_key = prefix_ + std::string(key);
+  return put_object(full_key, body, context("write " + location_of(full_key)), put_headers(options));
+}
+
+Result<ObjectHead> S3Store::head(std::string_view key) {
+  if (auto ok = validate_key(key); !ok) return std::unexpected(ok.error());
+  const std::string full_key = prefix_ + std::string(key);
+  auto ctx = context("stat " + location_of(full_key));
+  auto response = send(Call{"HEAD", object_path(full_key), {}, {}, {}}, ctx);
+  if (!response) return std::unexpected(response.error());
+  if (response->status != 200) return std::unexpected(fail(*response, ctx));
+  auto size = parse_u64(response->header("content-length"));
+  if (!size)
+    return make_error(ErrorKind::Corrupt, "cannot " + ctx.action + ": the answer has no Content-Length");
+  ObjectHead head{ObjectInfo{std::string(key), *size, s3xml::unquote_etag(response->header("etag"))},
+                  {},
+                  response->header("content-type")};
+  constexpr std::string_view kMeta = "x-amz-meta-";
+  for (const auto& [name, value] : response->headers)
+    if (name.starts_with(kMeta)) head.metadata[name.substr(kMeta.size())] = value;
+  return head;
+}
+
+Result<std::string> S3Store::start_multipart(std::string_view key, const PutOptions& options) {
+  if (auto ok = validate_key(key); !ok) return std::unexpected(ok.error());
+  const std::string full_key = prefix_ + std::string(key);
+  auto ctx = context("write " + location_of(full_key));
+  auto created = send(Call{"POST", object_path(full_key), {{"uploads", ""}}, put_headers(options), {}}, ctx);
+  if (!created) return std::unexpected(created.error());
+  if (!is_success(created->status)) return std::unexpected(fail(*created, ctx));
+  auto upload_id = s3xml::parse_upload_id(created->body);
+  if (!upload_id)
+    return make_error(upload_id.error().kind, "cannot " + ctx.action + ": " + upload_id.error().message);
+  return *upload_id;
+}
+
+Result<std::string> S3Store::upload_part(std::string_view key, const std::string& upload_id, int part_number,
+                                         std::string_view body) {
+  const std::string full_key = prefix_ + std::string(key);
+  auto ctx = context("write " + location_of(full_key));
+  const std::string number = std::to_string(part_number);
+  const BodyMd5 md5 = body_md5(body);
+  auto uploaded = send(Call{"PUT",
+                            object_path(full_key),
+                            {{"partNumber", number}, {"uploadId", upload_id}},
+                            {{"content-md5", md5.base64}},
+                            body},
+                       ctx);
+  if (!uploaded) return std::unexpected(uploaded.error());
+  if (!is_success(uploaded->status)) return std::unexpected(fail(*uploaded, ctx));
+  std::string etag = s3xml::unquote_etag(uploaded->header("etag"));
+  if (etag.empty())
+    return make_error(ErrorKind::Corrupt, "cannot " + ctx.action + ": part " + number + " got no ETag");
+  if (etag_is_content_md5(*uploaded, etag) && etag != md5.hex)
+    return make_error(ErrorKind::Corrupt, "cannot " + ctx.action + ": part " + number +
+                                              " arrived damaged (MD5 differs from its ETag)");
+  return etag;
+}
+
+Status S3Store::complete_multipart(std::string_view key, const std::string& upload_id,
+                                   const std::vector<std::string>& part_etags) {
+  const std::string full_key = prefix_ + std::string(key);
+  auto ctx = context("write " + location_of(full_key));
+  const std::string body = s3xml::complete_multipart_upload_body(part_etags);
+  for (int attempt = 1;; ++attempt) {
+    auto completed = send(Call{"POST", object_path(full_key), {{"uploadId", upload_id}}, {}, body}, ctx);
+    if (!completed) return std::unexpected(completed.error());
+    if (!is_success(completed->status)) return std::unexpected(fail(*completed, ctx));
+    auto error = s3xml::parse_error(completed->body);
+    if (!error) return {};
+    if (is_retryable_s3_error(500, error->code) && attempt < kCompleteAttempts) {
+      backoff(attempt);
+      continue;
+    }
+    return std::unexpected(redact(classify_s3_error(500, *error, ctx)));
+  }
+}
+
+Status S3Store::abort_multipart(std::string_view key, const std::string& upload_id) {
+  const std::string full_key = prefix_ + std::string(key);
+  auto ctx = context("abort the upload of " + location_of(full_key));
+  auto response = send(Call{"DELETE", object_path(full_key), {{"uploadId", upload_id}}, {}, {}}, ctx);
   if (!response) return std::unexpected(response.error());
   if (!is_success(response->status)) return std::unexpected(fail(*response, ctx));
   return {};

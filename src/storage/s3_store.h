@@ -20,9 +20,12 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "config/config.h"
 #include "storage/object_store.h"
@@ -56,6 +59,21 @@ struct S3StoreOptions {
   bool sign_payload = true;
 };
 
+// How an object is stored by put() and start_multipart(): headers S3 keeps with it.
+struct PutOptions {
+  std::string content_type;  // empty: the server's default (binary/octet-stream)
+  std::string acl;           // canned ACL ("public-read"); empty sends none
+  // User metadata, sent as x-amz-meta-NAME; names lower-case ASCII.
+  std::vector<std::pair<std::string, std::string>> metadata;
+};
+
+// An object's HEAD: size, ETag and the user metadata it was stored with.
+struct ObjectHead {
+  ObjectInfo info;
+  std::map<std::string, std::string> metadata;  // without the x-amz-meta- prefix
+  std::string content_type;
+};
+
 class S3Store final : public ObjectStore {
  public:
   explicit S3Store(const S3Settings& settings, S3StoreOptions options = {});
@@ -80,6 +98,21 @@ class S3Store final : public ObjectStore {
   Result<ConditionalRead> read_if_changed(std::string_view key, std::string_view version,
                                           const ByteSink& sink);
 
+  // The pieces an uploader needs to run transfers itself (parallel parts, metadata, ACL).
+  // Every body is sent with Content-MD5, so the server rejects bytes damaged in transit;
+  // each request is retried like any other. Keys are relative to the prefix.
+  Status put(std::string_view key, std::string_view body, const PutOptions& options);
+  Result<ObjectHead> head(std::string_view key);
+  // Returns the upload id.
+  Result<std::string> start_multipart(std::string_view key, const PutOptions& options);
+  // Returns the part's ETag (unquoted). part_number counts from 1.
+  Result<std::string> upload_part(std::string_view key, const std::string& upload_id, int part_number,
+                                  std::string_view body);
+  Status complete_multipart(std::string_view key, const std::string& upload_id,
+                            const std::vector<std::string>& part_etags);
+  // Discards the parts sent so far; best effort.
+  Status abort_multipart(std::string_view key, const std::string& upload_id);
+
   // Base URL requests go to ("https://apex-racing-data.s3.us-east-1.amazonaws.com").
   const std::string& endpoint() const { return endpoint_; }
 
@@ -97,7 +130,8 @@ class S3Store final : public ObjectStore {
   Result<HttpResponse> send(const Call& call, const S3ErrorContext& context) const;
   Result<ConditionalRead> get_object(std::string_view key, ByteRange range, std::string_view if_none_match,
                                      const ByteSink& sink);
-  Status put_object(const std::string& full_key, std::string_view body, const S3ErrorContext& context);
+  Status put_object(const std::string& full_key, std::string_view body, const S3ErrorContext& context,
+                    sigv4::HeaderList headers = {});
   Status multipart_upload(const std::string& full_key, std::string head, const ByteSource& source,
                           const S3ErrorContext& context);
   bool bucket_exists() const;

@@ -47,8 +47,10 @@ class ApexServerProcess {
     for (int i = 0; i < 200 && port_ == 0; ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(25));
       std::string text = log();
-      auto at = text.find("http://127.0.0.1:");
-      if (at != std::string::npos) port_ = std::atoi(text.c_str() + at + 17);
+      // " on ": an S3 endpoint logged earlier may be on loopback too.
+      const std::string marker = " on http://127.0.0.1:";
+      auto at = text.find(marker);
+      if (at != std::string::npos) port_ = std::atoi(text.c_str() + at + marker.size());
       int status = 0;
       if (::waitpid(pid_, &status, WNOHANG) == pid_) {
         exited_ = true;

@@ -1,0 +1,254 @@
+// apex upload [DIR] and apex download [PREFIX] DIR: mirror a local race-data tree to and
+// from the bucket (engine in sync/). Exit codes: 0 all done, 1 some files failed or the
+// run was interrupted, 2 configuration or access problems (nothing was sent).
+#include <unistd.h>
+
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+
+#include "cli/cli_setup.h"
+#include "cli/commands.h"
+#include "storage/s3_store.h"
+#include "sync/progress_reporter.h"
+#include "sync/tree_scanner.h"
+#include "sync/uploader.h"
+
+namespace apex::cli {
+
+namespace {
+
+std::atomic<bool> g_cancel{false};
+
+extern "C" void on_interrupt(int) {
+  if (g_cancel.exchange(true)) {
+    // A second Ctrl-C: stop at once.
+    std::signal(SIGINT, SIG_DFL);
+    std::raise(SIGINT);
+    return;
+  }
+  const char message[] =
+      "\napex: interrupted: finishing the transfers in flight (Ctrl-C again to quit now)\n";
+  (void)!::write(STDERR_FILENO, message, sizeof message - 1);
+}
+
+struct TransferFlags {
+  std::optional<std::string> bucket;
+  std::optional<std::string> prefix;
+  int jobs = 8;
+  bool force = false;
+  bool dry_run = false;
+  int max_attempts = S3StoreOptions{}.max_attempts;
+};
+
+void add_common_flags(CLI::App* cmd, TransferFlags& flags) {
+  cmd->add_option("--bucket", flags.bucket, "Bucket (default: S3_BUCKET_NAME)");
+  cmd->add_option("--prefix", flags.prefix,
+                  "Key prefix of the data root in the bucket (default: S3_PREFIX, data/)");
+  cmd->add_option("--jobs,-j", flags.jobs, "Files, and parts of a large file, in flight at once")
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
+  cmd->add_flag("--force", flags.force, "Transfer every file, even unchanged ones");
+  cmd->add_flag("--dry-run", flags.dry_run, "Print what would be transferred and skipped; send nothing");
+  cmd->add_option("--max-attempts", flags.max_attempts, "Attempts per request before a file counts as failed")
+      ->check(CLI::Range(1, 20))
+      ->capture_default_str();
+}
+
+bool is_terminal(int fd) {
+  return ::isatty(fd) == 1;
+}
+
+std::string trim(std::string text) {
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.pop_back();
+  std::size_t start = 0;
+  while (start < text.size() && std::isspace(static_cast<unsigned char>(text[start]))) ++start;
+  return text.substr(start);
+}
+
+// Fills config.s3 from flags; asks for the bucket on a terminal. nullopt: reported, exit 2.
+std::optional<Config> transfer_config(const TransferFlags& flags, bool need_credentials, const char* verb) {
+  auto config = load_config_or_report(std::nullopt);
+  if (!config) return std::nullopt;
+  auto env = Environment::load(".env");
+  const bool bucket_configured =
+      env && env->get("S3_BUCKET_NAME").has_value() && !env->get("S3_BUCKET_NAME")->empty();
+  if (flags.bucket) {
+    config->s3.bucket = *flags.bucket;
+  } else if (!bucket_configured) {
+    if (!is_terminal(STDIN_FILENO)) {
+      std::fprintf(
+          stderr,
+          "apex: no bucket configured: pass --bucket NAME or set S3_BUCKET_NAME (environment or .env)\n");
+      return std::nullopt;
+    }
+    std::printf(
+        "apex %s needs an S3 bucket, and none is configured (--bucket or S3_BUCKET_NAME in the\n"
+        "environment or .env). Credentials come from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY,\n"
+        "the region from AWS_REGION (%s), an S3-compatible server from S3_ENDPOINT_URL.\n"
+        "Bucket name: ",
+        verb, config->s3.region.c_str());
+    std::fflush(stdout);
+    std::string answer;
+    if (!std::getline(std::cin, answer) || trim(answer).empty()) {
+      std::fprintf(stderr, "apex: no bucket given: nothing to do\n");
+      return std::nullopt;
+    }
+    config->s3.bucket = trim(answer);
+  }
+  if (flags.prefix) {
+    std::string prefix = *flags.prefix;
+    if (!prefix.empty() && !prefix.ends_with('/')) prefix += '/';
+    config->s3.prefix = prefix;
+  }
+  if (need_credentials && (config->s3.access_key_id.empty() || config->s3.secret_access_key.empty())) {
+    std::fprintf(
+        stderr,
+        "apex: no credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for "
+        "temporary ones) in the environment or .env; nothing was %s\n",
+        verb[0] == 'u' ? "uploaded" : "downloaded");
+    return std::nullopt;
+  }
+  return config;
+}
+
+S3StoreOptions store_options(const TransferFlags& flags) {
+  S3StoreOptions options;
+  options.max_attempts = flags.max_attempts;
+  // Every body carries Content-MD5, a signed header, so the server still refuses damaged
+  // bytes; skipping the SHA-256 of each body saves a pass over every byte sent.
+  options.sign_payload = false;
+  return options;
+}
+
+std::string location_prefix(const Config& config) {
+  return "s3://" + config.s3.bucket + "/" + config.s3.prefix;
+}
+
+// The one listing of the destination, which doubles as the access check.
+std::optional<Listing> list_or_report(S3Store& store, const std::string& prefix, const std::string& where) {
+  auto listing = store.list(prefix, std::nullopt);
+  if (!listing) {
+    std::fprintf(stderr, "apex: cannot access %s: %s\n", where.c_str(), listing.error().describe().c_str());
+    return std::nullopt;
+  }
+  return std::move(*listing);
+}
+
+int exit_code_for(const sync::TransferSummary& summary) {
+  return summary.failed > 0 || summary.interrupted ? kExitFailure : kExitOk;
+}
+
+}  // namespace
+
+Action add_upload_command(CLI::App& app) {
+  auto* cmd = app.add_subcommand("upload",
+                                 "Upload a local data tree to s3://BUCKET/data/, sending only what changed");
+  struct Options {
+    TransferFlags flags;
+    std::optional<std::string> dir;
+    bool delete_extra = false;
+    std::string acl;
+    bool acl_optional = false;
+    std::uint64_t threshold_mib = 16;
+    std::uint64_t part_mib = 8;
+  };
+  auto options = std::make_shared<Options>();
+  cmd->add_option("DIR", options->dir, "Folder to upload (default: DATA_DIR, else data)");
+  add_common_flags(cmd, options->flags);
+  cmd->add_flag("--delete", options->delete_extra,
+                "Delete objects under the prefix that no longer exist locally");
+  cmd->add_option("--acl", options->acl, "Canned ACL for every object (public-read)");
+  cmd->add_flag("--acl-optional", options->acl_optional,
+                "If the bucket refuses ACLs, say so once and upload without one");
+  cmd->add_option("--multipart-threshold", options->threshold_mib, "Files above this many MiB go up in parts")
+      ->check(CLI::Range(5, 5 * 1024))
+      ->capture_default_str();
+  cmd->add_option("--part-size", options->part_mib, "Part size in MiB (at least 5)")
+      ->check(CLI::Range(5, 5 * 1024))
+      ->capture_default_str();
+  return [options]() {
+    auto config = transfer_config(options->flags, true, "upload");
+    if (!config) return kExitConfiguration;
+    const std::filesystem::path dir = options->dir ? std::filesystem::path(*options->dir) : config->data_dir;
+    auto scan = sync::scan_tree(dir);
+    if (!scan) {
+      std::fprintf(stderr, "apex: %s\n", scan.error().message.c_str());
+      return kExitConfiguration;
+    }
+    for (const auto& rejected : scan->rejected) std::fprintf(stderr, "apex: skipping %s\n", rejected.c_str());
+
+    S3Store store(config->s3, store_options(options->flags));
+    const std::string where = location_prefix(*config);
+    auto remote = list_or_report(store, "", where);
+    if (!remote) return kExitConfiguration;
+
+    sync::UploadOptions upload;
+    upload.jobs = options->flags.jobs;
+    upload.multipart_threshold = options->threshold_mib * kMebibyte;
+    upload.part_size = options->part_mib * kMebibyte;
+    upload.force = options->flags.force;
+    upload.dry_run = options->flags.dry_run;
+    upload.delete_extra = options->delete_extra;
+    upload.acl = options->acl;
+    upload.acl_optional = options->acl_optional;
+    upload.location_prefix = where;
+
+    std::signal(SIGINT, on_interrupt);
+    const bool live = is_terminal(STDOUT_FILENO) && !upload.dry_run;
+    std::printf("apex: %s %zu files from %s to %s\n", upload.dry_run ? "checking" : "uploading",
+                scan->files.size(), dir.string().c_str(), where.c_str());
+    std::fflush(stdout);
+    sync::ProgressReporter progress(stdout, live, upload.dry_run ? "would upload" : "uploaded");
+    auto summary = sync::upload_tree(store, scan->files, *remote, upload, progress, g_cancel);
+    progress.finish(summary);
+    std::signal(SIGINT, SIG_DFL);
+    return exit_code_for(summary);
+  };
+}
+
+Action add_download_command(CLI::App& app) {
+  auto* cmd =
+      app.add_subcommand("download", "Mirror the bucket's data (or a part of it) into a local folder");
+  struct Options {
+    TransferFlags flags;
+    std::vector<std::string> positional;
+  };
+  auto options = std::make_shared<Options>();
+  cmd->add_option("ARGS", options->positional,
+                  "[PREFIX] DIR: keys under the data prefix starting with PREFIX (default: all) go into DIR")
+      ->required()
+      ->expected(1, 2);
+  add_common_flags(cmd, options->flags);
+  return [options]() {
+    const std::string dir = options->positional.back();
+    const std::string key_prefix =
+        options->positional.size() == 2 ? options->positional.front() : std::string();
+    auto config = transfer_config(options->flags, false, "download");
+    if (!config) return kExitConfiguration;
+    S3Store store(config->s3, store_options(options->flags));
+    const std::string where = location_prefix(*config);
+    auto remote = list_or_report(store, key_prefix, where + key_prefix);
+    if (!remote) return kExitConfiguration;
+
+    sync::DownloadOptions download;
+    download.jobs = options->flags.jobs;
+    download.force = options->flags.force;
+    download.dry_run = options->flags.dry_run;
+    download.location_prefix = where;
+
+    std::signal(SIGINT, on_interrupt);
+    const bool live = is_terminal(STDOUT_FILENO) && !download.dry_run;
+    std::printf("apex: %s %zu objects from %s%s to %s\n", download.dry_run ? "checking" : "downloading",
+                remote->objects.size(), where.c_str(), key_prefix.c_str(), dir.c_str());
+    std::fflush(stdout);
+    sync::ProgressReporter progress(stdout, live, download.dry_run ? "would download" : "downloaded");
+    auto summary = sync::download_tree(store, *remote, dir, download, progress, g_cancel);
+    progress.finish(summary);
+    std::signal(SIGINT, SIG_DFL);
+    return exit_code_for(summary);
+  };
+}
+
+}  // namespace apex::cli

@@ -1,0 +1,89 @@
+// Streaming parser of GR Cup telemetry files into the columnar Telemetry model.
+//
+// Two layouts, told apart by the header (columns are found by name, in any order):
+//   - long format: one row per channel sample, columns vehicle_id, timestamp,
+//     telemetry_name, telemetry_value, and optionally lap and meta_time;
+//   - JSON-in-CSV (Sebring R2): one row per timestamp, a `value` column holding a JSON
+//     array of name/value pairs: [{"name":"speed","value":123.4},...] (also accepted:
+//     "telemetry_name"/"telemetry_value" keys, [["speed",123.4],...] pairs, numbers as
+//     strings, null values, which are skipped).
+//
+// Bytes arrive in chunks split anywhere (mid-row, mid-quote). The feeding thread copies
+// them into blocks of about TelemetryParseOptions::block_bytes, cut at a row end, and
+// worker threads parse whole blocks into per-thread column stages; finish() merges the
+// stages, sorts every series by time, and removes duplicate samples. Rows are never
+// materialised as strings: fields are views into the block, numbers are parsed in place.
+//
+// A row ends at a newline outside quotes, where "outside quotes" means an even number of
+// '"' since the row began (RFC 4180 for well-formed files, and a rule that holds for any
+// bytes). This is what makes the result independent of how the bytes were chunked: the
+// block cutter and the row parser agree on every row boundary.
+//
+// Why the JSON pairs are parsed by hand: the shape is tiny and fixed, and nlohmann_json
+// would build a DOM (a std::map and heap strings per pair) for every row, about ten
+// times slower than scanning the pairs in place. Anything the hand parser does not
+// recognise (escapes in strings, unexpected nesting) goes to nlohmann_json, so odd but
+// valid JSON still parses.
+//
+// Determinism: for the same bytes the Telemetry is identical whatever the chunking,
+// block size or thread count. Of several rows with the same (vehicle, timestamp,
+// channel), the one kept is the one with a valid lap, then the lowest lap, then the
+// lowest value bits; the others count as duplicates, and keys whose repeats differ are
+// counted as conflicting.
+//
+// Threads: a TelemetryStreamParser is used from one thread (feed, then finish); it runs
+// its own workers. Errors: a file whose header lacks the telemetry columns is a Corrupt
+// error naming the file; rows that cannot be used are counted in the report with the
+// first reasons ("file line N: why").
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "core/error.h"
+#include "model/telemetry.h"
+#include "storage/object_store.h"
+
+namespace apex {
+
+struct TelemetryParseOptions {
+  unsigned threads = 2;                     // parsing workers (at least 1)
+  std::size_t block_bytes = 2u << 20;       // bytes handed to a worker at a time
+  std::size_t max_header_bytes = 1u << 20;  // a first line longer than this is not telemetry
+};
+
+class TelemetryStreamParser {
+ public:
+  explicit TelemetryStreamParser(std::string object_key, TelemetryParseOptions options = {});
+  ~TelemetryStreamParser();
+  TelemetryStreamParser(const TelemetryStreamParser&) = delete;
+  TelemetryStreamParser& operator=(const TelemetryStreamParser&) = delete;
+
+  // Takes the next bytes of the file. Fails (and keeps failing) once the header shows
+  // the file is not telemetry.
+  Status feed(std::string_view chunk);
+  // Parses what is left and returns the model. Call once.
+  Result<Telemetry> finish();
+
+  class Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+// The whole file in memory (no copy of the bytes is made).
+Result<Telemetry> parse_telemetry(std::string_view bytes, std::string_view object_key,
+                                  const TelemetryParseOptions& options = {});
+
+// Streams key from any store (large reads from disk, chunks as they arrive from S3) into
+// the parser. Errors of the store are passed back; the report's bytes are the object's.
+Result<Telemetry> load_telemetry(ObjectStore& store, std::string_view key,
+                                 const TelemetryParseOptions& options = {});
+
+// Exposed for tests: the length of the longest prefix of bytes that ends with a row's
+// newline (quote parity even from the start), or 0 when bytes hold no complete row.
+std::size_t telemetry_row_prefix(std::string_view bytes);
+
+}  // namespace apex

@@ -1,0 +1,57 @@
+#include <httplib.h>
+
+#include "server/api_routes.h"
+
+namespace apex {
+
+std::expected<std::shared_ptr<const LoadedSession>, ApiError> ApiContext::session(
+    const RouteRequest& req) const {
+  auto loaded = cache.session(req.path("track"), req.path("session"));
+  if (!loaded) return std::unexpected(api_error(loaded.error()));
+  return *loaded;
+}
+
+std::expected<const DriverSummary*, ApiError> ApiContext::driver(const RouteRequest& req,
+                                                                 const LoadedSession& s) {
+  const std::string& id = req.path("driver");
+  const DriverSummary* driver = s.analysis.find_driver(id);
+  if (!driver)
+    return std::unexpected(
+        api_error(404, "driver '" + id + "' not found in " + s.session.track_id + " " + s.session.session_id +
+                           " (use a driver_id from /drivers, a car number or car-<number>)"));
+  return driver;
+}
+
+RouteHandler ApiContext::from_session(SessionHandler handler) const {
+  return [this, handler = std::move(handler)](const RouteRequest& req) -> RouteResult {
+    auto loaded = session(req);
+    if (!loaded) return std::unexpected(loaded.error());
+    const LoadedSession& s = **loaded;
+    const bool memoizable = req.http().method == "GET" || req.http().method == "HEAD";
+    if (memoizable) {
+      if (auto body = s.responses.find(req.http().target)) {
+        Reply reply;
+        reply.serialized = std::move(body);
+        return reply;
+      }
+    }
+    auto result = handler(req, s);
+    if (memoizable && result && result->status == 200 && result->content_type == "application/json") {
+      result->serialized = serialize_body(result->body);
+      result->body = nullptr;
+      s.responses.store(req.http().target, result->serialized);
+    }
+    return result;
+  };
+}
+
+RouteHandler ApiContext::from_driver(DriverHandler handler) const {
+  return from_session(
+      [handler = std::move(handler)](const RouteRequest& req, const LoadedSession& s) -> RouteResult {
+        auto d = driver(req, s);
+        if (!d) return std::unexpected(d.error());
+        return handler(req, s, **d);
+      });
+}
+
+}  // namespace apex

@@ -1,0 +1,48 @@
+// The route groups of the API and what their handlers share: the session cache, the
+// track facts, and the lookups every session or driver route starts with.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "analysis/track_facts.h"
+#include "server/route_table.h"
+#include "server/session_cache.h"
+
+namespace apex {
+
+struct ApiContext {
+  SessionCache& cache;
+  std::shared_ptr<const TrackFactsBook> facts;  // nullptr: no facts file was found
+  std::string facts_origin;                     // where it was read from, or why not
+
+  // The session named by the {track} and {session} path parameters (404 when unknown).
+  std::expected<std::shared_ptr<const LoadedSession>, ApiError> session(const RouteRequest& req) const;
+  // The driver named by {driver}: a vehicle_id, a car number or car-<number> (404 when unknown).
+  static std::expected<const DriverSummary*, ApiError> driver(const RouteRequest& req,
+                                                              const LoadedSession& s);
+
+  using SessionHandler = std::function<RouteResult(const RouteRequest&, const LoadedSession&)>;
+  using DriverHandler =
+      std::function<RouteResult(const RouteRequest&, const LoadedSession&, const DriverSummary&)>;
+  // Handlers computed from one session. A GET answered 200 is kept in the session's memo,
+  // keyed by its target, and served from there until the session is reloaded.
+  RouteHandler from_session(SessionHandler handler) const;
+  RouteHandler from_driver(DriverHandler handler) const;
+};
+
+void add_meta_routes(RouteTable& table, ApiContext& context);       // /, /health, /openapi.json, /docs
+void add_analytics_routes(RouteTable& table, ApiContext& context);  // /api/analytics/...
+void add_strategy_routes(RouteTable& table, ApiContext& context);   // /api/strategy/...
+void add_telemetry_routes(RouteTable& table, ApiContext& context);  // telemetry analyses: not yet (501)
+
+// Common path prefixes.
+inline constexpr const char* kTrackPath = "/api/analytics/track/{track}";
+inline constexpr const char* kSessionPath = "/api/analytics/track/{track}/session/{session}";
+inline constexpr const char* kDriverPath = "/api/analytics/track/{track}/session/{session}/driver/{driver}";
+inline constexpr const char* kStrategyDriverPath =
+    "/api/strategy/track/{track}/session/{session}/driver/{driver}";
+inline constexpr const char* kTelemetryDriverPath =
+    "/api/telemetry/track/{track}/session/{session}/driver/{driver}";
+
+}  // namespace apex

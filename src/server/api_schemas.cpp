@@ -1,0 +1,354 @@
+#include "server/api_schemas.h"
+
+namespace apex::schema {
+
+json number() {
+  return json{{"type", "number"}};
+}
+json integer() {
+  return json{{"type", "integer"}};
+}
+json string() {
+  return json{{"type", "string"}};
+}
+json boolean() {
+  return json{{"type", "boolean"}};
+}
+
+json nullable(json schema) {
+  if (schema.contains("type") && schema["type"].is_string()) {
+    schema["type"] = json::array({schema["type"], "null"});
+    if (schema.contains("enum")) schema["enum"].push_back(nullptr);
+    return schema;
+  }
+  return json{{"anyOf", json::array({std::move(schema), json{{"type", "null"}}})}};
+}
+
+json array(json items) {
+  return json{{"type", "array"}, {"items", std::move(items)}};
+}
+
+json object(std::vector<std::pair<std::string, json>> properties, std::string description) {
+  return object(std::move(properties), {}, std::move(description));
+}
+
+json object(std::vector<std::pair<std::string, json>> required,
+            std::vector<std::pair<std::string, json>> optional, std::string description) {
+  json props = json::object();
+  json names = json::array();
+  for (auto& [name, s] : required) {
+    names.push_back(name);
+    props[name] = std::move(s);
+  }
+  for (auto& [name, s] : optional) props[name] = std::move(s);
+  json out{{"type", "object"}, {"properties", std::move(props)}};
+  if (!names.empty()) out["required"] = std::move(names);
+  if (!description.empty()) out["description"] = std::move(description);
+  return out;
+}
+
+json string_enum(std::vector<std::string> values) {
+  return json{{"type", "string"}, {"enum", std::move(values)}};
+}
+
+json ref(std::string_view component) {
+  return json{{"$ref", "#/components/schemas/" + std::string(component)}};
+}
+
+json with_description(json schema, std::string description) {
+  if (schema.contains("$ref"))
+    return json{{"allOf", json::array({std::move(schema)})}, {"description", description}};
+  schema["description"] = std::move(description);
+  return schema;
+}
+
+namespace {
+
+json seconds(std::string description) {
+  return with_description(number(), std::move(description));
+}
+json opt_seconds(std::string description) {
+  return with_description(nullable(number()), std::move(description));
+}
+
+std::vector<std::pair<std::string, json>> identity() {
+  return {{"driver_id",
+           with_description(string(), "vehicle_id of the car's ECU, or car-<number> without telemetry")},
+          {"car_number", nullable(string())},
+          {"vehicle_id", nullable(string())},
+          {"source",
+           with_description(string_enum({"official", "ecu"}),
+                            "which timing the figures come from: official timing when the car has it")}};
+}
+
+std::vector<std::pair<std::string, json>> with_identity(std::vector<std::pair<std::string, json>> more) {
+  auto out = identity();
+  for (auto& p : more) out.push_back(std::move(p));
+  return out;
+}
+
+json build_components() {
+  json c = json::object();
+  c["Error"] = object({{"detail", string()}}, "a failure: what failed and what to check");
+  c["ValidationError"] =
+      object({{"detail", array(object({{"loc", array(json{{"type", json::array({"string", "integer"})}})},
+                                       {"msg", string()},
+                                       {"type", string()}}))}},
+             "422: the request body is missing a field or has a wrong value (FastAPI's shape)");
+  c["NotAvailable"] = object({{"error", string()}, {"detail", string()}},
+                             "200 body of an analysis APEX does not compute yet; the original frontend hides "
+                             "the section on `error`");
+  c["Root"] =
+      object({{"message", string()}, {"version", string()}, {"docs", string()}, {"openapi", string()}});
+  c["Health"] = object({{"status", string_enum({"healthy", "degraded"})},
+                        {"data_source", string()},
+                        {"data_source_error", nullable(string())},
+                        {"tracks", integer()},
+                        {"track_facts", nullable(string())},
+                        {"cache", object({{"sessions", integer()},
+                                          {"bytes", integer()},
+                                          {"max_bytes", integer()},
+                                          {"loads", integer()},
+                                          {"hits", integer()},
+                                          {"evictions", integer()}})}});
+  c["StringList"] = array(string());
+  json file_list = array(object({{"key", string()}, {"reason", string()}}));
+  c["TrackFiles"] = object(
+      {{"track", string()},
+       {"sessions", json{{"type", "object"},
+                         {"additionalProperties",
+                          object({{"files", json{{"type", "object"}, {"additionalProperties", string()}}},
+                                  {"alternates", array(string())}})}}},
+       {"unrecognised", file_list}});
+  c["SessionFiles"] =
+      object({{"track", string()},
+              {"session", string()},
+              {"recognised", array(object({{"kind", string()}, {"key", string()}, {"size", integer()}}))},
+              {"alternates", array(string())},
+              {"unrecognised", file_list},
+              {"parse_reports", array(object({{"object", string()},
+                                              {"rows", integer()},
+                                              {"bad_rows", integer()},
+                                              {"bad_row_reasons", array(string())}}))},
+              {"problems", array(string())}});
+  c["BestLap"] =
+      object({{"best_lap_time", seconds("the fastest valid lap of the session, official timing first")},
+              {"driver_id", string()},
+              {"lap_number", integer()},
+              {"track", string()},
+              {"session", string()},
+              {"car_number", nullable(string())},
+              {"source", string_enum({"official", "ecu"})},
+              {"theoretical_best", opt_seconds("sum of the session's best official sectors")}});
+  json sectors3 =
+      object({{"s1", nullable(number())}, {"s2", nullable(number())}, {"s3", nullable(number())}});
+  c["DriverPerformance"] = object(with_identity({
+      {"total_laps", with_description(integer(), "every lap, valid or not")},
+      {"valid_laps", integer()},
+      {"best_lap", opt_seconds("best valid lap")},
+      {"best_lap_number", nullable(integer())},
+      {"average_lap", opt_seconds("mean of the valid laps")},
+      {"std_deviation", opt_seconds("sample standard deviation (n - 1) of the valid laps")},
+      {"consistency_score",
+       with_description(nullable(number()), "100 - coefficient of variation in % (the original's)")},
+      {"laps_within_05s_percent", nullable(number())},
+      {"theoretical_best", opt_seconds("sum of the driver's best official sectors")},
+      {"best_sectors", sectors3},
+      {"lap_times", with_description(array(number()), "valid lap times in lap order")},
+  }));
+  c["Lap"] = object({{"source", string_enum({"official", "ecu"})},
+                     {"driver_id", string()},
+                     {"car_number", nullable(string())},
+                     {"vehicle_id", nullable(string())},
+                     {"lap", integer()},
+                     {"lap_time", number()},
+                     {"valid", boolean()},
+                     {"invalid_reason", nullable(string())}},
+                    {{"s1", nullable(number())},
+                     {"s2", nullable(number())},
+                     {"s3", nullable(number())},
+                     {"flag", with_description(string(), "official: GF, FCY, FF")},
+                     {"pit", boolean()},
+                     {"start_time", nullable(string())},
+                     {"end_time", nullable(string())},
+                     {"lap_number_inferred", boolean()}},
+                    "official laps carry s1..s3, flag and pit; ECU laps start_time, end_time (ECU clock) and "
+                    "lap_number_inferred");
+  c["CarLink"] = object({{"car_number", string()},
+                         {"vehicle_id", nullable(string())},
+                         {"compared_laps", integer()},
+                         {"agreeing_laps", integer()},
+                         {"agreement", nullable(number())},
+                         {"median_lap_difference", nullable(number())},
+                         {"lap_offset", integer()},
+                         {"id_number_matches", boolean()}});
+  c["Consistency"] = object(with_identity({
+      {"consistency_score", with_description(nullable(number()), "% of valid laps within 0.5 s of the best")},
+      {"rating", nullable(string_enum({"Elite", "Professional", "Advanced", "Developing"}))},
+      {"coefficient_of_variation", with_description(nullable(number()), "sample std / mean, in %")},
+      {"best_lap", nullable(number())},
+      {"average_lap", nullable(number())},
+      {"std_deviation", opt_seconds("sample standard deviation (n - 1)")},
+      {"laps_within_05s", integer()},
+      {"laps_within_1s", integer()},
+      {"total_laps", with_description(integer(), "valid laps analysed")},
+  }));
+  c["TireDegradation"] = object(with_identity({
+      {"degradation_rate_per_lap", opt_seconds("least-squares slope of lap time over lap number, s/lap")},
+      {"degradation_std_error", nullable(number())},
+      {"r_squared", nullable(number())},
+      {"best_lap", nullable(number())},
+      {"current_delta", opt_seconds("last analysed lap - best analysed lap")},
+      {"laps_analyzed", integer()},
+      {"laps_excluded", object({{"invalid", integer()},
+                                {"not_green_flag", integer()},
+                                {"restart", integer()},
+                                {"pit", integer()},
+                                {"start", integer()},
+                                {"outlier", integer()}})},
+      {"flags_known", boolean()},
+      {"lap_deltas", array(object({{"lap", integer()},
+                                   {"lap_time", number()},
+                                   {"delta", number()},
+                                   {"fitted_delta", nullable(number())}}))},
+      {"message",
+       with_description(nullable(string()), "why no rate was fitted (fewer than 5 green-flag laps)")},
+  }));
+  c["PitStrategyRequest"] = object({{"current_lap", json{{"type", "integer"}, {"minimum", 0}}},
+                                    {"total_laps", json{{"type", "integer"}, {"minimum", 1}}},
+                                    {"tire_age", json{{"type", "integer"}, {"minimum", 0}}},
+                                    {"fuel_level", json{{"type", "number"}, {"minimum", 0}}}});
+  c["PitStrategy"] = object(with_identity({
+      {"current_lap", integer()},
+      {"total_laps", integer()},
+      {"tire_age", integer()},
+      {"fuel_level", number()},
+      {"remaining_laps", integer()},
+      {"avg_lap_time", opt_seconds("mean of the driver's green-flag laps (valid laps without flags)")},
+      {"degradation_rate_per_lap", nullable(number())},
+      {"degradation_source", nullable(string_enum({"driver", "field median"}))},
+      {"pit_stop_time_loss", number()},
+      {"pit_loss_source", string_enum({"measured", "default"})},
+      {"pit_stops_measured", integer()},
+      {"projected_time_loss_no_pit", nullable(number())},
+      {"optimal_pit_lap", nullable(integer())},
+      {"time_saved_by_pitting", nullable(number())},
+      {"recommendation", nullable(string())},
+      {"message", nullable(string())},
+      {"notes", array(string())},
+  }));
+  json best_sector = object({{"time", nullable(number())},
+                             {"driver_id", nullable(string())},
+                             {"car_number", nullable(string())},
+                             {"lap", nullable(integer())}});
+  json driver_sector = object({{"best", nullable(number())},
+                               {"best_lap_number", nullable(integer())},
+                               {"mean", opt_seconds("mean over green-flag laps")},
+                               {"green_laps", integer()},
+                               {"lost_to_session_best", nullable(number())}});
+  c["SectorAnalysis"] =
+      object({{"track", string()},
+              {"session", string()},
+              {"session_best", object({{"s1", best_sector}, {"s2", best_sector}, {"s3", best_sector}})},
+              {"theoretical_best", opt_seconds("sum of the session's best sectors")},
+              {"drivers",
+               array(object(with_identity(
+                   {{"best_lap", nullable(number())},
+                    {"best_lap_number", nullable(integer())},
+                    {"theoretical_best", nullable(number())},
+                    {"potential_gain", opt_seconds("best lap - theoretical best")},
+                    {"lost_to_session_theoretical_best", nullable(number())},
+                    {"sectors",
+                     object({{"s1", driver_sector}, {"s2", driver_sector}, {"s3", driver_sector}})}})))}});
+  c["LeaderboardEntry"] = object(with_identity({
+      {"position", with_description(nullable(integer()), "by best lap; null when unranked")},
+      {"best_lap", nullable(number())},
+      {"best_lap_number", nullable(integer())},
+      {"gap_to_leader", nullable(number())},
+      {"gap_to_ahead", with_description(nullable(number()), "null for the leader")},
+      {"total_laps", integer()},
+      {"valid_laps", integer()},
+      {"theoretical_best", nullable(number())},
+      {"laps_within_05s_percent", nullable(number())},
+      {"race_position", with_description(nullable(integer()), "official classification")},
+      {"unranked_reason", nullable(string())},
+  }));
+  c["WeatherSample"] =
+      object({{"time_utc", string()},
+              {"air_temp_c", nullable(number())},
+              {"track_temp_c", with_description(nullable(number()), "null where the sensor reads 0")},
+              {"humidity_percent", nullable(number())},
+              {"pressure_hpa", nullable(number())},
+              {"wind_speed", with_description(nullable(number()), "as written; the file states no unit")},
+              {"wind_direction_deg", nullable(number())},
+              {"rain", boolean()}});
+  c["ResultEntry"] = object({{"position", with_description(nullable(integer()), "null: not classified")},
+                             {"car_number", string()},
+                             {"driver_id", nullable(string())},
+                             {"status", string()},
+                             {"laps", integer()},
+                             {"total_time", nullable(number())},
+                             {"gap_first", nullable(number())},
+                             {"gap_first_laps", nullable(integer())},
+                             {"gap_previous", nullable(number())},
+                             {"gap_previous_laps", nullable(integer())},
+                             {"fastest_lap_number", nullable(integer())},
+                             {"fastest_lap_time", nullable(number())},
+                             {"fastest_lap_kph", nullable(number())},
+                             {"class", string()},
+                             {"vehicle", string()}});
+  json stint = object({{"avg_lap_time", number()},
+                       {"best_lap", number()},
+                       {"first_lap", integer()},
+                       {"last_lap", integer()},
+                       {"laps", integer()}});
+  c["DetailedPerformance"] = object(with_identity({
+      {"track", with_description(string(), "the circuit's name from the facts file, else the track id")},
+      {"track_id", string()},
+      {"session", string()},
+      {"vehicle", nullable(string())},
+      {"track_info", object({{"name", nullable(string())},
+                             {"length_km", nullable(number())},
+                             {"turns", nullable(integer())},
+                             {"elevation_change_m", nullable(number())},
+                             {"track_record", opt_seconds("the facts file's reference lap")},
+                             {"track_record_description", nullable(string())},
+                             {"source", nullable(string())}})},
+      {"performance",
+       object({{"best_lap", nullable(number())},
+               {"average_lap", nullable(number())},
+               {"theoretical_best", opt_seconds("sum of the driver's best official sectors")},
+               {"delta_to_record", opt_seconds("best lap - track_record; null when no reference")},
+               {"std_deviation", opt_seconds("sample standard deviation")}})},
+      {"consistency",
+       nullable(object({{"score", number()},
+                        {"rating", string_enum({"Elite", "Professional", "Advanced", "Developing"})},
+                        {"laps_within_05s", integer()},
+                        {"laps_within_1s", integer()},
+                        {"total_laps", integer()}}))},
+      {"pace_analysis",
+       json{{"oneOf", json::array({object({{"early_stint", stint},
+                                           {"mid_stint", stint},
+                                           {"late_stint", stint},
+                                           {"degradation", object({{"early_to_late_delta", number()}})},
+                                           {"laps_analyzed", integer()}}),
+                                   object({{"message", string()}, {"laps_analyzed", integer()}})})}}},
+      {"degradation", object({{"early_to_late_delta", nullable(number())},
+                              {"degradation_rate_per_lap", nullable(number())},
+                              {"laps_analyzed", integer()}})},
+      {"vehicle_specs", object({{"horsepower", nullable(integer())},
+                                {"weight_kg", nullable(number())},
+                                {"top_speed_kmh", nullable(number())},
+                                {"source", nullable(string())}})},
+  }));
+  return c;
+}
+
+}  // namespace
+
+const json& components() {
+  static const json c = build_components();
+  return c;
+}
+
+}  // namespace apex::schema

@@ -1,0 +1,83 @@
+// The service itself: a root with pointers, health with cache figures, the OpenAPI
+// document generated from the route table, and the page that renders it.
+#include <mutex>
+
+#include "server/api_routes.h"
+#include "server/api_schemas.h"
+#include "server/openapi.h"
+
+namespace apex {
+
+namespace {
+using nlohmann::json;
+namespace s = schema;
+}  // namespace
+
+void add_meta_routes(RouteTable& table, ApiContext& context) {
+  ApiContext* ctx = &context;
+
+  table.add(Route{.method = "GET",
+                  .path = "/",
+                  .tag = "meta",
+                  .summary = "Service name and where the documentation is",
+                  .responses = {{200, "service", s::ref("Root")}},
+                  .handler = [](const RouteRequest&) -> RouteResult {
+                    return Reply::json(json{{"message", "GR Cup Racing Intelligence API (APEX)"},
+                                            {"version", OpenApiInfo{}.version},
+                                            {"docs", "/docs"},
+                                            {"openapi", "/openapi.json"}});
+                  }});
+
+  table.add(Route{.method = "GET",
+                  .path = "/health",
+                  .tag = "meta",
+                  .summary = "Data source reachability and cache figures",
+                  .description = "Always 200: status is degraded when the data source cannot be listed.",
+                  .responses = {{200, "health", s::ref("Health")}},
+                  .handler = [ctx](const RouteRequest&) -> RouteResult {
+                    auto stats = ctx->cache.stats();
+                    auto catalog = ctx->cache.catalog();
+                    return Reply::json(
+                        json{{"status", catalog ? "healthy" : "degraded"},
+                             {"data_source", ctx->cache.store().describe()},
+                             {"data_source_error", catalog ? json(nullptr) : json(catalog.error().message)},
+                             {"tracks", catalog ? (*catalog)->tracks().size() : 0},
+                             {"track_facts", ctx->facts ? json(ctx->facts_origin) : json(nullptr)},
+                             {"cache",
+                              {{"sessions", stats.sessions},
+                               {"bytes", stats.bytes},
+                               {"max_bytes", stats.max_bytes},
+                               {"loads", stats.loads},
+                               {"hits", stats.hits},
+                               {"evictions", stats.evictions}}}});
+                  }});
+
+  // The table is complete by the first request; build the document once then.
+  struct Cached {
+    std::once_flag once;
+    json document;
+  };
+  auto cached = std::make_shared<Cached>();
+  const RouteTable* routes = &table;
+  table.add(
+      Route{.method = "GET",
+            .path = "/openapi.json",
+            .tag = "meta",
+            .summary = "This API's OpenAPI 3.1 document",
+            .description = "Generated from the server's route table: every route it answers, and only those.",
+            .responses = {{200, "OpenAPI document", json{{"type", "object"}}}},
+            .handler = [cached, routes](const RouteRequest&) -> RouteResult {
+              std::call_once(cached->once, [&] { cached->document = openapi_document(*routes); });
+              return Reply::json(cached->document);
+            }});
+
+  table.add(
+      Route{.method = "GET",
+            .path = "/docs",
+            .tag = "meta",
+            .summary = "The OpenAPI document in a browser",
+            .responses = {{200, "HTML page", s::string(), "text/html"}},
+            .handler = [](const RouteRequest&) -> RouteResult { return Reply::html(docs_page_html()); }});
+}
+
+}  // namespace apex

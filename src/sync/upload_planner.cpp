@@ -1,0 +1,83 @@
+#include "sync/upload_planner.h"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <utility>
+
+namespace apex::sync {
+
+namespace {
+
+constexpr std::uint64_t kMinPartSize = 5ull * 1024 * 1024;
+constexpr std::uint64_t kMaxParts = 10'000;
+
+bool is_plain_md5(std::string_view etag) {
+  return etag.size() == 32 && std::all_of(etag.begin(), etag.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+         });
+}
+
+}  // namespace
+
+SyncDecision decide(std::uint64_t local_size, std::string_view local_md5, const ObjectInfo* remote,
+                    bool force) {
+  if (force || remote == nullptr || remote->size != local_size) return SyncDecision::Transfer;
+  if (is_plain_md5(remote->version) && remote->version == local_md5) return SyncDecision::Skip;
+  return SyncDecision::NeedsHead;
+}
+
+bool metadata_matches(const std::map<std::string, std::string>& metadata, std::string_view local_md5) {
+  auto it = metadata.find(std::string(kMd5MetadataName));
+  return it != metadata.end() && !local_md5.empty() && it->second == local_md5;
+}
+
+std::vector<std::string> keys_to_delete(const std::vector<std::string>& local_keys, const Listing& remote) {
+  std::vector<std::string> gone;
+  for (const auto& object : remote.objects)
+    if (!std::binary_search(local_keys.begin(), local_keys.end(), object.key)) gone.push_back(object.key);
+  return gone;
+}
+
+std::string_view content_type_for(std::string_view key) {
+  static constexpr std::array<std::pair<std::string_view, std::string_view>, 20> kTypes{{
+      {"csv", "text/csv"},
+      {"txt", "text/plain"},
+      {"md", "text/markdown"},
+      {"json", "application/json"},
+      {"xml", "application/xml"},
+      {"html", "text/html"},
+      {"htm", "text/html"},
+      {"css", "text/css"},
+      {"js", "text/javascript"},
+      {"pdf", "application/pdf"},
+      {"zip", "application/zip"},
+      {"gz", "application/gzip"},
+      {"tar", "application/x-tar"},
+      {"parquet", "application/vnd.apache.parquet"},
+      {"png", "image/png"},
+      {"jpg", "image/jpeg"},
+      {"jpeg", "image/jpeg"},
+      {"svg", "image/svg+xml"},
+      {"xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"},
+      {"mp4", "video/mp4"},
+  }};
+  auto slash = key.rfind('/');
+  std::string_view name = slash == std::string_view::npos ? key : key.substr(slash + 1);
+  auto dot = name.rfind('.');
+  if (dot == std::string_view::npos || dot == 0) return "application/octet-stream";
+  std::string ext(name.substr(dot + 1));
+  for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (const auto& [extension, type] : kTypes)
+    if (extension == ext) return type;
+  return "application/octet-stream";
+}
+
+std::uint64_t part_size_for(std::uint64_t object_size, std::uint64_t preferred) {
+  std::uint64_t size = std::max(preferred, kMinPartSize);
+  std::uint64_t needed = (object_size + kMaxParts - 1) / kMaxParts;
+  if (needed > size) size = (needed + kMinPartSize - 1) / kMinPartSize * kMinPartSize;
+  return size;
+}
+
+}  // namespace apex::sync

@@ -1,0 +1,54 @@
+// The engine of `apex upload`: sends a scanned local tree to an S3Store with sync
+// semantics. Files go up `jobs` at a time; a file above the multipart threshold goes up as
+// parts sent in parallel, read straight from disk with pread, so memory stays at about
+// jobs x part size. Every request is retried by the store (per part for multipart), every
+// body carries Content-MD5, and every object gets its whole-content MD5 as x-amz-meta-md5
+// so later runs can skip it even when its ETag is not an MD5 (multipart, KMS).
+//
+// Cancellation: once `cancel` becomes true no new file or part starts; multipart uploads in
+// flight are aborted (no orphaned parts) and the report says how many files were not
+// started. A re-run then skips what completed.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "storage/s3_store.h"
+#include "sync/progress_reporter.h"
+#include "sync/tree_scanner.h"
+
+namespace apex::sync {
+
+struct UploadOptions {
+  int jobs = 8;  // files (and parts) in flight at once
+  std::uint64_t multipart_threshold = 16 * kMebibyte;
+  std::uint64_t part_size = 8 * kMebibyte;
+  bool force = false;    // send even unchanged files
+  bool dry_run = false;  // decide and report, send nothing
+  bool delete_extra = false;
+  std::string acl;              // canned ACL for every object, "" none
+  bool acl_optional = false;    // a bucket refusing ACLs: warn once and send without
+  std::string location_prefix;  // for messages: "s3://bucket/data/"
+};
+
+// remote: the listing of the destination (keys relative to the store's prefix).
+TransferSummary upload_tree(S3Store& store, const std::vector<LocalFile>& files, const Listing& remote,
+                            const UploadOptions& options, ProgressReporter& progress,
+                            const std::atomic<bool>& cancel);
+
+struct DownloadOptions {
+  int jobs = 8;
+  bool force = false;
+  bool dry_run = false;
+  std::string location_prefix;  // for messages
+};
+
+// Mirrors the objects of `remote` into dir (keys become relative paths). Each file is
+// written beside its final name and renamed into place when complete and checked.
+TransferSummary download_tree(S3Store& store, const Listing& remote, const std::filesystem::path& dir,
+                              const DownloadOptions& options, ProgressReporter& progress,
+                              const std::atomic<bool>& cancel);
+
+}  // namespace apex::sync

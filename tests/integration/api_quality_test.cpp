@@ -1,0 +1,338 @@
+// The API's HTTP behaviour on the real `apex serve`: gzip when accepted, ETag and
+// If-None-Match on every GET, CORS (default and configured), access log lines, JSON
+// errors with the right statuses (400, 404, 405, 422, 501), the /laps filters, the
+// new endpoints' shapes, and /docs served without any external resource.
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <set>
+#include <thread>
+
+#include "apex_server_process.h"
+
+namespace apex {
+namespace {
+
+using nlohmann::json;
+
+const std::string kR1 = "/api/analytics/track/barber-motorsports-park/session/R1";
+const std::string kStrategy13 = "/api/strategy/track/barber-motorsports-park/session/R1/driver/13";
+
+class ApiQuality : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    server_ = new test::ApexServerProcess(test::source_dir() / "data");
+    ASSERT_GT(server_->port(), 0) << "apex serve did not start:\n" << server_->log();
+  }
+  static void TearDownTestSuite() {
+    delete server_;
+    server_ = nullptr;
+  }
+  static httplib::Client client(bool decompress = true) {
+    httplib::Client c("127.0.0.1", server_->port());
+    c.set_read_timeout(30, 0);
+    c.set_decompress(decompress);
+    return c;
+  }
+  static httplib::Result get(const std::string& path, const httplib::Headers& headers = {}) {
+    return client().Get(path, headers);
+  }
+  static std::pair<int, json> get_json(const std::string& path) {
+    auto res = get(path);
+    if (!res) return {0, nullptr};
+    EXPECT_EQ(res->get_header_value("Content-Type"), "application/json") << path;
+    return {res->status, json::parse(res->body, nullptr, false)};
+  }
+  static std::pair<int, json> post_json(const std::string& path, const std::string& body) {
+    auto res = client().Post(path, body, "application/json");
+    if (!res) return {0, nullptr};
+    return {res->status, json::parse(res->body, nullptr, false)};
+  }
+  static test::ApexServerProcess* server_;
+};
+test::ApexServerProcess* ApiQuality::server_ = nullptr;
+
+TEST_F(ApiQuality, JsonIsGzippedWhenTheClientAcceptsIt) {
+  auto raw = client(/*decompress=*/false).Get(kR1 + "/laps", {{"Accept-Encoding", "gzip"}});
+  ASSERT_TRUE(raw);
+  ASSERT_EQ(raw->status, 200);
+  EXPECT_EQ(raw->get_header_value("Content-Encoding"), "gzip");
+  EXPECT_EQ(raw->get_header_value("Vary"), "Accept-Encoding");
+  ASSERT_GE(raw->body.size(), 2u);
+  EXPECT_EQ(static_cast<unsigned char>(raw->body[0]), 0x1f) << "gzip magic";
+  EXPECT_EQ(static_cast<unsigned char>(raw->body[1]), 0x8b);
+  auto plain = client(false).Get(kR1 + "/laps");
+  ASSERT_TRUE(plain);
+  EXPECT_TRUE(plain->get_header_value("Content-Encoding").empty()) << "no gzip unless asked for";
+  EXPECT_LT(raw->body.size() * 4, plain->body.size()) << "the lap list compresses well";
+  // The decompressed body is the plain body.
+  auto inflated = client(/*decompress=*/true).Get(kR1 + "/laps", {{"Accept-Encoding", "gzip"}});
+  ASSERT_TRUE(inflated);
+  EXPECT_EQ(inflated->body, plain->body);
+}
+
+TEST_F(ApiQuality, EveryGetHasAnEtagAndAnswersIfNoneMatch) {
+  for (const std::string& path :
+       {std::string("/api/analytics/tracks"), kR1 + "/best-lap", kR1 + "/driver/13/performance",
+        kR1 + "/sector-analysis", kR1 + "/leaderboard", kR1 + "/laps?driver=13", kStrategy13 + "/consistency",
+        std::string("/openapi.json"), std::string("/docs")}) {
+    auto first = get(path);
+    ASSERT_TRUE(first) << path;
+    ASSERT_EQ(first->status, 200) << path;
+    std::string etag = first->get_header_value("ETag");
+    ASSERT_FALSE(etag.empty()) << path;
+    auto again = get(path);
+    EXPECT_EQ(again->get_header_value("ETag"), etag) << "stable across requests: " << path;
+    auto not_modified = get(path, {{"If-None-Match", "\"other\", W/" + etag}});
+    ASSERT_TRUE(not_modified);
+    EXPECT_EQ(not_modified->status, 304) << path;
+    EXPECT_TRUE(not_modified->body.empty()) << path;
+    auto changed = get(path, {{"If-None-Match", "\"0000000000000000\""}});
+    EXPECT_EQ(changed->status, 200) << path;
+  }
+}
+
+TEST_F(ApiQuality, CorsDefaultsToAnyOriginAndAnswersPreflight) {
+  auto res = get(kR1 + "/best-lap", {{"Origin", "http://localhost:3000"}});
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->get_header_value("Access-Control-Allow-Origin"), "*");
+  auto preflight =
+      client().Options(kStrategy13 + "/pit-strategy",
+                       {{"Origin", "http://localhost:3000"}, {"Access-Control-Request-Method", "POST"}});
+  ASSERT_TRUE(preflight);
+  EXPECT_EQ(preflight->status, 204);
+  EXPECT_NE(preflight->get_header_value("Access-Control-Allow-Methods").find("POST"), std::string::npos);
+  EXPECT_NE(preflight->get_header_value("Access-Control-Allow-Headers").find("Content-Type"),
+            std::string::npos);
+}
+
+TEST(ApiQualityConfigured, CorsOriginsListEchoesOnlyListedOrigins) {
+  test::ApexServerProcess server(test::source_dir() / "data",
+                                 {"CORS_ORIGINS=https://apex.example, http://localhost:3000"});
+  ASSERT_GT(server.port(), 0) << server.log();
+  httplib::Client c("127.0.0.1", server.port());
+  auto listed = c.Get("/api/analytics/tracks", {{"Origin", "http://localhost:3000"}});
+  ASSERT_TRUE(listed);
+  EXPECT_EQ(listed->get_header_value("Access-Control-Allow-Origin"), "http://localhost:3000");
+  auto other = c.Get("/api/analytics/tracks", {{"Origin", "https://evil.example"}});
+  ASSERT_TRUE(other);
+  EXPECT_FALSE(other->has_header("Access-Control-Allow-Origin"));
+  EXPECT_EQ(other->status, 200);
+}
+
+TEST_F(ApiQuality, AccessLogHasMethodTargetStatusAndMicroseconds) {
+  ASSERT_TRUE(get(kR1 + "/best-lap?x=1"));
+  ASSERT_TRUE(get("/nothing-here"));
+  std::string log;
+  for (int i = 0; i < 40 && log.find("/nothing-here") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    log = server_->log();
+  }
+  EXPECT_TRUE(std::regex_search(
+      log, std::regex(
+               "GET /api/analytics/track/barber-motorsports-park/session/R1/best-lap\\?x=1 400 [0-9]+us\n")))
+      << log;
+  EXPECT_TRUE(std::regex_search(log, std::regex("GET /nothing-here 404 [0-9]+us\n"))) << log;
+}
+
+TEST_F(ApiQuality, ErrorsAreJsonWithTheRightStatus) {
+  struct Case {
+    std::string path;
+    int status;
+    std::string detail_contains;
+  };
+  for (const auto& c : std::vector<Case>{
+           {"/api/analytics/track/nowhere/sessions", 404, "nowhere"},
+           {"/api/analytics/track/barber-motorsports-park/session/R9/best-lap", 404, "R9"},
+           {kR1 + "/driver/GR86-999-999/performance", 404, "GR86-999-999"},
+           {kR1 + "/driver/GR86-999-999/detailed-performance", 404, "GR86-999-999"},
+           {"/api/strategy/track/barber-motorsports-park/session/R1/driver/nobody/consistency", 404,
+            "nobody"},
+           {"/api/no/such/route", 404, "no route"},
+           {kR1 + "/laps?min_lap=abc", 400, "min_lap"},
+           {kR1 + "/laps?max_lap=-1", 400, "max_lap"},
+           {kR1 + "/laps?min_lap=9&max_lap=3", 400, "greater than"},
+           {kR1 + "/laps?valid=yes", 400, "valid"},
+           {kR1 + "/laps?source=telemetry", 400, "source"},
+           {kR1 + "/laps?source=ecu&source=official", 400, "more than once"},
+           {kR1 + "/laps?driver=nobody", 404, "nobody"},
+           {kR1 + "/laps?lap=3", 400, "unknown query parameter 'lap'"},
+           {kR1 + "/best-lap?verbose=1", 400, "takes none"},
+           {kR1 + "/driver/13/amicos-analysis", 501, "not implemented"},
+           {"/api/telemetry/track/barber-motorsports-park/session/R1/driver/13/lap/8", 501,
+            "not implemented"},
+           {"/api/telemetry/track/barber-motorsports-park/session/R1/driver/13/lap/eight", 400, "lap_number"},
+           {"/api/telemetry/track/barber-motorsports-park/session/R1/driver/13/speed-analysis", 501,
+            "not implemented"},
+           {"/api/telemetry/track/barber-motorsports-park/session/R1/driver/13/braking-analysis", 501,
+            "not implemented"},
+           {kStrategy13 + "/pit-strategy", 405, "POST"},
+       }) {
+    auto [status, body] = get_json(c.path);
+    EXPECT_EQ(status, c.status) << c.path << " -> " << body.dump();
+    ASSERT_TRUE(body.is_object() && body["detail"].is_string()) << c.path << " -> " << body.dump();
+    EXPECT_NE(body["detail"].get<std::string>().find(c.detail_contains), std::string::npos)
+        << c.path << " -> " << body.dump();
+    EXPECT_FALSE(body.contains("error")) << "a failure is never a 200-style error body: " << c.path;
+  }
+  auto post_get_route = client().Post(kR1 + "/best-lap", "{}", "application/json");
+  ASSERT_TRUE(post_get_route);
+  EXPECT_EQ(post_get_route->status, 405);
+  EXPECT_EQ(post_get_route->get_header_value("Allow"), "GET");
+}
+
+TEST_F(ApiQuality, PitStrategyBodyIsValidatedFieldByField) {
+  auto [missing, body] =
+      post_json(kStrategy13 + "/pit-strategy", R"({"current_lap": 3, "total_laps": "27"})");
+  EXPECT_EQ(missing, 422);
+  ASSERT_TRUE(body["detail"].is_array()) << body.dump();
+  std::set<std::string> fields;
+  for (const auto& e : body["detail"]) {
+    ASSERT_EQ(e["loc"][0], "body");
+    fields.insert(e["loc"][1].get<std::string>());
+    EXPECT_TRUE(e["msg"].is_string());
+    EXPECT_TRUE(e["type"].is_string());
+  }
+  EXPECT_EQ(fields, (std::set<std::string>{"total_laps", "tire_age", "fuel_level"}));
+  for (const std::string& bad :
+       {std::string("not json"), std::string("[1,2]"),
+        std::string(R"({"current_lap": -1, "total_laps": 27, "tire_age": 3, "fuel_level": 5})"),
+        std::string(R"({"current_lap": 30, "total_laps": 27, "tire_age": 3, "fuel_level": 5})"),
+        std::string(R"({"current_lap": 3, "total_laps": 27, "tire_age": true, "fuel_level": 5})"),
+        std::string(R"({"current_lap": 3.5, "total_laps": 27, "tire_age": 3, "fuel_level": 5})")}) {
+    auto [status, detail] = post_json(kStrategy13 + "/pit-strategy", bad);
+    EXPECT_EQ(status, 422) << bad;
+    EXPECT_TRUE(detail["detail"].is_array()) << bad;
+  }
+  auto [unknown_driver, d404] =
+      post_json("/api/strategy/track/barber-motorsports-park/session/R1/driver/nobody/pit-strategy",
+                R"({"current_lap": 3, "total_laps": 27, "tire_age": 3, "fuel_level": 5})");
+  EXPECT_EQ(unknown_driver, 404);
+  EXPECT_TRUE(d404["detail"].is_string());
+}
+
+TEST_F(ApiQuality, PitStrategyUsesTheMeasuredDegradation) {
+  auto [status, plan] =
+      post_json(kStrategy13 + "/pit-strategy",
+                R"({"current_lap": 12, "total_laps": 27, "tire_age": 12, "fuel_level": 40.5})");
+  ASSERT_EQ(status, 200) << plan.dump();
+  auto [s2, deg] = get_json(kStrategy13 + "/tire-degradation");
+  ASSERT_EQ(s2, 200);
+  EXPECT_EQ(plan["degradation_rate_per_lap"], deg["degradation_rate_per_lap"]);
+  EXPECT_EQ(plan["degradation_source"], "driver");
+  EXPECT_EQ(plan["pit_loss_source"], "measured");
+  EXPECT_EQ(plan["recommendation"], "Stay out") << "a sprint race: no stop pays back the pit lane";
+  EXPECT_TRUE(plan["optimal_pit_lap"].is_null());
+  EXPECT_EQ(plan["remaining_laps"], 15);
+  EXPECT_EQ(plan["fuel_level"], 40.5);
+  // curl -d sends JSON as a form: httplib then parses the body into parameters, which
+  // must not be taken for unknown query parameters.
+  auto as_form = client().Post(kStrategy13 + "/pit-strategy",
+                               R"({"current_lap":12,"total_laps":27,"tire_age":12,"fuel_level":40})",
+                               "application/x-www-form-urlencoded");
+  ASSERT_TRUE(as_form);
+  EXPECT_EQ(as_form->status, 200) << as_form->body;
+  // Old tyres on a long race: a stop pays off, at the lap the model says.
+  auto [s3, long_race] =
+      post_json(kStrategy13 + "/pit-strategy",
+                R"({"current_lap": 2, "total_laps": 400, "tire_age": 10, "fuel_level": 40})");
+  ASSERT_EQ(s3, 200);
+  EXPECT_TRUE(long_race["optimal_pit_lap"].is_number_integer()) << long_race.dump();
+  EXPECT_EQ(long_race["optimal_pit_lap"], 2 + (398 - 10) / 2);
+}
+
+TEST_F(ApiQuality, LapFiltersCombine) {
+  auto [s, all] = get_json(kR1 + "/laps");
+  ASSERT_EQ(s, 200);
+  auto [s1, official13] = get_json(kR1 + "/laps?driver=13&source=official");
+  ASSERT_EQ(s1, 200);
+  EXPECT_EQ(official13.size(), 27u);
+  for (const auto& lap : official13) {
+    EXPECT_EQ(lap["car_number"], "13");
+    EXPECT_EQ(lap["source"], "official");
+  }
+  auto [s2, window] = get_json(kR1 + "/laps?driver=GR86-022-13&min_lap=5&max_lap=8&source=official");
+  ASSERT_EQ(s2, 200);
+  ASSERT_EQ(window.size(), 4u);
+  EXPECT_EQ(window[0]["lap"], 5);
+  EXPECT_EQ(window[3]["lap"], 8);
+  EXPECT_EQ(window[3]["lap_time"], 97.428);
+  auto [s3, invalid] = get_json(kR1 + "/laps?valid=false");
+  ASSERT_EQ(s3, 200);
+  ASSERT_FALSE(invalid.empty());
+  for (const auto& lap : invalid) EXPECT_FALSE(lap["valid"].get<bool>());
+  auto [s4, ecu] = get_json(kR1 + "/laps?source=ecu&valid=true");
+  ASSERT_EQ(s4, 200);
+  for (const auto& lap : ecu) {
+    EXPECT_EQ(lap["source"], "ecu");
+    EXPECT_TRUE(lap["valid"].get<bool>());
+  }
+  auto [s5, valid] = get_json(kR1 + "/laps?valid=true");
+  EXPECT_EQ(valid.size() + invalid.size(), all.size());
+  auto [s6, both_sources13] = get_json(kR1 + "/laps?driver=car-13");
+  std::set<std::string> sources;
+  for (const auto& lap : both_sources13) sources.insert(lap["source"].get<std::string>());
+  EXPECT_EQ(sources, (std::set<std::string>{"official", "ecu"})) << "car 13 has telemetry: both sources";
+}
+
+TEST_F(ApiQuality, NewEndpointsAnswerWithTheirShapes) {
+  auto [s1, sectors] = get_json(kR1 + "/sector-analysis");
+  ASSERT_EQ(s1, 200);
+  EXPECT_EQ(sectors["theoretical_best"], 97.39);
+  EXPECT_EQ(sectors["drivers"][0]["car_number"], "13");
+  EXPECT_EQ(sectors["drivers"][0]["sectors"]["s2"]["best"], 42.38);
+  auto [s2, board] = get_json(kR1 + "/leaderboard");
+  ASSERT_EQ(s2, 200);
+  EXPECT_EQ(board[0]["position"], 1);
+  EXPECT_EQ(board[0]["car_number"], "13");
+  EXPECT_TRUE(board[0]["gap_to_ahead"].is_null());
+  EXPECT_EQ(board[1]["gap_to_leader"], board[1]["gap_to_ahead"]);
+  auto [s3, weather] = get_json(kR1 + "/weather");
+  ASSERT_EQ(s3, 200);
+  ASSERT_FALSE(weather.empty());
+  EXPECT_TRUE(weather[0]["track_temp_c"].is_null()) << "Barber's track sensor reads 0: unknown";
+  EXPECT_EQ(weather[0]["time_utc"], "2025-09-06T18:41:18.000Z");
+  auto [s4, results] = get_json(kR1 + "/results");
+  ASSERT_EQ(s4, 200);
+  EXPECT_EQ(results[0]["position"], 1);
+  EXPECT_EQ(results[0]["car_number"], "13");
+  EXPECT_EQ(results[0]["total_time"], 2715.035);
+  EXPECT_EQ(results[1]["gap_first"], 2.74);
+  auto [s5, deg] = get_json(kStrategy13 + "/tire-degradation");
+  ASSERT_EQ(s5, 200);
+  EXPECT_GT(deg["degradation_rate_per_lap"].get<double>(), 0.0);
+  EXPECT_TRUE(deg["message"].is_null());
+  EXPECT_EQ(deg["lap_deltas"].size(), deg["laps_analyzed"].get<std::size_t>());
+  auto [s6, cons] = get_json(kStrategy13 + "/consistency");
+  ASSERT_EQ(s6, 200);
+  EXPECT_EQ(cons["total_laps"], 27);
+  EXPECT_EQ(cons["best_lap"], 97.428);
+}
+
+TEST_F(ApiQuality, HeadAnswersLikeGetWithoutABody) {
+  auto head = client().Head(kR1 + "/best-lap");
+  ASSERT_TRUE(head);
+  EXPECT_EQ(head->status, 200);
+  EXPECT_TRUE(head->body.empty());
+  EXPECT_FALSE(head->get_header_value("ETag").empty());
+}
+
+TEST_F(ApiQuality, DocsPageRendersTheDocumentWithoutExternalResources) {
+  auto docs = get("/docs");
+  ASSERT_TRUE(docs);
+  EXPECT_EQ(docs->status, 200);
+  EXPECT_EQ(docs->get_header_value("Content-Type"), "text/html; charset=utf-8");
+  EXPECT_NE(docs->body.find("/openapi.json"), std::string::npos);
+  EXPECT_FALSE(std::regex_search(docs->body, std::regex("(src|href)=\"(https?:)?//")))
+      << "no CDN: scripts, styles and fonts are inline";
+  auto [status, doc] = get_json("/openapi.json");
+  ASSERT_EQ(status, 200);
+  EXPECT_EQ(doc["openapi"], "3.1.0");
+  EXPECT_GT(doc["paths"].size(), 25u);
+}
+
+}  // namespace
+}  // namespace apex

@@ -1,0 +1,179 @@
+// Replays every request the original React frontend makes (docs/original-api.md,
+// section 6) against the real `apex serve` on data/, for every track, session and
+// driver, and checks every field each component reads is there with the type it uses
+// (numbers where it calls .toFixed, strings where it renders text). It also checks the
+// frontend's failure modes: components that load several endpoints with one
+// Promise.all lose everything on a single non-2xx, so those requests must be 2xx, and
+// sections the frontend hides on `error` must carry it.
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <nlohmann/json.hpp>
+
+#include "apex_server_process.h"
+
+namespace apex {
+namespace {
+
+using nlohmann::json;
+
+class FrontendCompatibility : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    server_ = new test::ApexServerProcess(test::source_dir() / "data");
+    ASSERT_GT(server_->port(), 0) << "apex serve did not start:\n" << server_->log();
+  }
+  static void TearDownTestSuite() {
+    delete server_;
+    server_ = nullptr;
+  }
+  // axios.get: any non-2xx rejects the promise.
+  static std::pair<int, json> axios_get(const std::string& path) {
+    httplib::Client client("127.0.0.1", server_->port());
+    client.set_read_timeout(30, 0);
+    auto res = client.Get(path, {{"Accept", "application/json, text/plain, */*"}});
+    if (!res) return {0, nullptr};
+    EXPECT_EQ(res->get_header_value("Content-Type"), "application/json") << path;
+    return {res->status, json::parse(res->body, nullptr, false)};
+  }
+  static json get_ok(const std::string& path) {
+    auto [status, body] = axios_get(path);
+    EXPECT_EQ(status, 200) << path << " -> " << body.dump();
+    return body;
+  }
+  static test::ApexServerProcess* server_;
+};
+test::ApexServerProcess* FrontendCompatibility::server_ = nullptr;
+
+// A value the frontend calls .toFixed() or formatTime() on.
+void expect_number(const json& object, const std::string& pointer, const std::string& context) {
+  const json::json_pointer p(pointer);
+  ASSERT_TRUE(object.contains(p)) << context << ": missing " << pointer;
+  EXPECT_TRUE(object.at(p).is_number()) << context << ": " << pointer << " = " << object.at(p).dump();
+}
+// A value rendered as text or a number; null renders as nothing.
+void expect_renderable(const json& object, const std::string& pointer, const std::string& context) {
+  const json::json_pointer p(pointer);
+  ASSERT_TRUE(object.contains(p)) << context << ": missing " << pointer;
+  const json& v = object.at(p);
+  EXPECT_TRUE(v.is_number() || v.is_string() || v.is_null())
+      << context << ": " << pointer << " = " << v.dump();
+}
+
+TEST_F(FrontendCompatibility, EveryRequestTheOriginalFrontendMakes) {
+  // App.tsx: GET /api/analytics/tracks once; selects tracks[0].
+  json tracks = get_ok("/api/analytics/tracks");
+  ASSERT_TRUE(tracks.is_array());
+  ASSERT_FALSE(tracks.empty()) << "App.tsx shows 'No Data Found' for an empty list";
+  int drivers_checked = 0;
+  for (const auto& t : tracks) {
+    ASSERT_TRUE(t.is_string());
+    const std::string track = t.get<std::string>();
+    // TrackSelector.tsx: GET .../sessions; selects sessions[0].
+    json sessions = get_ok("/api/analytics/track/" + track + "/sessions");
+    ASSERT_TRUE(sessions.is_array());
+    ASSERT_FALSE(sessions.empty());
+    for (const auto& s : sessions) {
+      ASSERT_TRUE(s.is_string());
+      const std::string base = "/api/analytics/track/" + track + "/session/" + s.get<std::string>();
+      SCOPED_TRACE(base);
+      // Dashboard.tsx: best-lap and drivers in one Promise.all: both must be 2xx.
+      json best = get_ok(base + "/best-lap");
+      expect_number(best, "/best_lap_time", "BestLapCard");
+      ASSERT_TRUE(best["driver_id"].is_string()) << "the dashboard preselects best-lap's driver_id";
+      EXPECT_TRUE(best["lap_number"].is_number_integer());
+      EXPECT_FALSE(best.contains("error"));
+      json drivers = get_ok(base + "/drivers");
+      ASSERT_TRUE(drivers.is_array());
+      EXPECT_NE(std::find(drivers.begin(), drivers.end(), best["driver_id"]), drivers.end())
+          << "the preselected driver is in the dropdown";
+
+      // Every driver of the dropdown: DriverPerformance, AMICOSAnalysis, DetailedAnalytics.
+      for (const auto& d : drivers) {
+        ASSERT_TRUE(d.is_string());
+        const std::string id = d.get<std::string>();
+        const std::string context = base + " driver " + id;
+        ++drivers_checked;
+        // DriverPerformance.tsx: performance + strategy consistency in one Promise.all.
+        json perf = get_ok(base + "/driver/" + id + "/performance");
+        EXPECT_FALSE(perf.contains("error")) << context;
+        for (auto f : {"/best_lap", "/average_lap"}) expect_renderable(perf, f, context + " performance");
+        EXPECT_TRUE(perf["total_laps"].is_number_integer()) << context;
+        ASSERT_TRUE(perf["lap_times"].is_array()) << context;
+        for (const auto& lt : perf["lap_times"]) EXPECT_TRUE(lt.is_number()) << context;
+        json consistency = get_ok("/api/strategy/track/" + track + "/session/" + s.get<std::string>() +
+                                  "/driver/" + id + "/consistency");
+        // consistency?.consistency_score?.toFixed(1): a number, or null when the driver has no valid lap.
+        ASSERT_TRUE(consistency.contains("consistency_score")) << context;
+        EXPECT_TRUE(consistency["consistency_score"].is_number() ||
+                    (consistency["consistency_score"].is_null() && consistency["total_laps"] == 0))
+            << context;
+
+        // AMICOSAnalysis.tsx: one request; a rejected promise or an error body renders nothing.
+        auto [amicos_status, amicos] = axios_get(base + "/driver/" + id + "/amicos-analysis");
+        EXPECT_EQ(amicos_status, 501) << context;
+        EXPECT_TRUE(amicos["detail"].is_string()) << context;
+
+        // DetailedAnalytics.tsx: detailed-performance, speed-analysis and braking-analysis in one
+        // Promise.all, then `data.track` unconditionally: all three must be 2xx.
+        json detailed = get_ok(base + "/driver/" + id + "/detailed-performance");
+        json speed = get_ok(base + "/driver/" + id + "/speed-analysis");
+        json braking = get_ok(base + "/driver/" + id + "/braking-analysis");
+        EXPECT_TRUE(speed["error"].is_string())
+            << "the speed section must hide (speedData.error): " << context;
+        EXPECT_TRUE(braking["error"].is_string()) << "the braking section must hide: " << context;
+        EXPECT_FALSE(detailed.contains("error")) << context;
+        EXPECT_TRUE(detailed["track"].is_string()) << context;
+        expect_renderable(detailed, "/vehicle", context);
+        for (auto f : {"/track_info/length_km", "/track_info/turns", "/track_info/elevation_change_m"})
+          expect_renderable(detailed, f, context);
+        for (auto f :
+             {"/vehicle_specs/horsepower", "/vehicle_specs/weight_kg", "/vehicle_specs/top_speed_kmh"})
+          expect_renderable(detailed, f, context);
+        for (auto f :
+             {"/performance/best_lap", "/performance/theoretical_best", "/performance/delta_to_record"})
+          expect_renderable(detailed, f, context);
+        // `data.consistency?.score.toFixed(1)`: consistency is null (skipped) or score is a number.
+        if (!detailed["consistency"].is_null()) {
+          expect_number(detailed, "/consistency/score", context);
+          EXPECT_TRUE(detailed["consistency"]["rating"].is_string()) << context;
+        }
+        // Pace is shown unless it has `message`; then every stint and the delta are numbers.
+        ASSERT_TRUE(detailed["pace_analysis"].is_object()) << context;
+        if (!detailed["pace_analysis"].contains("message")) {
+          for (auto stint : {"early_stint", "mid_stint", "late_stint"}) {
+            expect_number(detailed, std::string("/pace_analysis/") + stint + "/avg_lap_time", context);
+            expect_number(detailed, std::string("/pace_analysis/") + stint + "/best_lap", context);
+          }
+          expect_number(detailed, "/pace_analysis/degradation/early_to_late_delta", context);
+        }
+      }
+    }
+  }
+  EXPECT_GT(drivers_checked, 40);
+}
+
+TEST_F(FrontendCompatibility, BarberDetailedPerformanceHasRealTrackFactsAndSectorTheoreticalBest) {
+  json d = get_ok(
+      "/api/analytics/track/barber-motorsports-park/session/R1/driver/GR86-022-13/detailed-performance");
+  EXPECT_EQ(d["track"], "Barber Motorsports Park");
+  EXPECT_EQ(d["vehicle"], "Toyota GR86 Cup");
+  EXPECT_EQ(d["track_info"]["turns"], 17);
+  EXPECT_EQ(d["track_info"]["length_km"], 3.83);
+  EXPECT_EQ(d["performance"]["best_lap"], 97.428);
+  EXPECT_EQ(d["performance"]["theoretical_best"], 97.39) << "sum of best sectors, not 0.98 x best";
+  EXPECT_EQ(d["performance"]["delta_to_record"], 0.124);
+  EXPECT_EQ(d["consistency"]["total_laps"], 27);
+}
+
+TEST_F(FrontendCompatibility, DeploymentChecksStillPass) {
+  // verify_deployment.py / test_render_deployment.py: /health, tracks, sessions, best-lap.
+  EXPECT_EQ(get_ok("/health")["status"], "healthy");
+  json root = get_ok("/");
+  EXPECT_EQ(root["docs"], "/docs");
+  json best = get_ok("/api/analytics/track/barber-motorsports-park/session/R1/best-lap");
+  EXPECT_TRUE(best.contains("best_lap_time"));
+}
+
+}  // namespace
+}  // namespace apex

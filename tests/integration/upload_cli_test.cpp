@@ -1,0 +1,353 @@
+// apex upload / apex download against s3rver on loopback, through a proxy that counts
+// requests and injects failures: keys, byte-identical read-back (multipart included),
+// sync (a second run sends nothing), retries, failures, exit codes and the output.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "storage/content_digest.h"
+#include "storage/s3_store.h"
+#include "upload_test_support.h"
+
+namespace apex {
+namespace {
+
+namespace fs = std::filesystem;
+using apex::test::upload::run_apex;
+
+constexpr const char* kUnset = "<unset>";
+
+std::string test_name() {
+  return ::testing::UnitTest::GetInstance()->current_test_info()->name();
+}
+
+class UploadCli : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    s3rver_ = std::make_unique<apex::test::upload::S3rver>();
+    if (s3rver_->error.empty()) proxy_ = std::make_unique<apex::test::upload::FaultProxy>(s3rver_->port);
+  }
+  static void TearDownTestSuite() {
+    proxy_.reset();
+    s3rver_.reset();
+  }
+  void SetUp() override {
+    if (!s3rver_->error.empty()) GTEST_FAIL() << s3rver_->error;
+    proxy_->clear();
+    proxy_->set_fault(nullptr);
+    proxy_->refuse_acls(false);
+    work_ = apex::test::upload::fresh_dir("apex-upload-" + test_name());
+    tree_ = work_ / "tree";
+    fs::create_directories(tree_);
+  }
+  void TearDown() override { fs::remove_all(work_); }
+
+  // Every test writes under its own prefix so they can share the bucket.
+  std::string prefix() const { return test_name() + "/data/"; }
+
+  apex::test::upload::ApexRun apex(const std::string& args, std::map<std::string, std::string> env = {}) {
+    auto base = apex::test::upload::s3rver_env(proxy_->endpoint());
+    for (auto& [k, v] : env) {
+      if (v == kUnset)
+        base.erase(k);
+      else
+        base[k] = v;
+    }
+    return run_apex(args, base, work_);
+  }
+  apex::test::upload::ApexRun upload(const std::string& extra = {}) {
+    return apex("upload " + apex::test::upload::quote_arg(tree_.string()) + " --prefix " +
+                apex::test::upload::quote_arg(prefix()) + " --max-attempts 3 " + extra);
+  }
+
+  S3Store store() const {
+    S3Settings s;
+    s.bucket = apex::test::upload::kUploadBucket;
+    s.access_key_id = "S3RVER";
+    s.secret_access_key = "S3RVER";
+    s.prefix = prefix();
+    s.endpoint_url = s3rver_->endpoint();
+    return S3Store(s);
+  }
+
+  std::map<std::string, std::string> local_tree() const {
+    std::map<std::string, std::string> files;
+    for (const auto& entry : fs::recursive_directory_iterator(tree_))
+      if (entry.is_regular_file())
+        files[entry.path().lexically_relative(tree_).generic_string()] =
+            apex::test::upload::read_file(entry.path());
+    return files;
+  }
+
+  static inline std::unique_ptr<apex::test::upload::S3rver> s3rver_;
+  static inline std::unique_ptr<apex::test::upload::FaultProxy> proxy_;
+  fs::path work_;
+  fs::path tree_;
+};
+
+TEST_F(UploadCli, UploadsReadBackExactlyAndASecondRunSendsNothing) {
+  apex::test::upload::write_file(tree_ / "barber" / "R1_barber_lap_time.csv", "lap,time\n1,97.4\n");
+  apex::test::upload::write_file(tree_ / "COTA" / "Race 1" / "Ünïcode résumé.csv", "a,b\n1,2\n");
+  apex::test::upload::write_file(tree_ / "empty.txt", "");
+  // Above the 5 MiB threshold given below: three parts, sent in parallel.
+  apex::test::upload::write_file(tree_ / "big" / "telemetry.csv",
+                                 apex::test::upload::random_bytes(11 * 1024 * 1024 + 123, 7));
+  const auto files = local_tree();
+
+  auto first = upload("--multipart-threshold 5 --part-size 5 --jobs 4");
+  ASSERT_EQ(first.code, 0) << first.output;
+  // Without a terminal: one line per file, then the summary.
+  for (const auto& [key, bytes] : files)
+    EXPECT_NE(first.output.find("uploaded s3://apex-test/" + prefix() + key + " ("), std::string::npos)
+        << key << "\n"
+        << first.output;
+  EXPECT_NE(first.output.find("uploaded: 4 files, 0 skipped (unchanged), 0 failed"), std::string::npos)
+      << first.output;
+  EXPECT_EQ(first.output.find('\r'), std::string::npos) << "no live line without a terminal";
+  EXPECT_EQ(proxy_->count("PUT", "partNumber=3"), 1u) << "the big file went up in three parts";
+  EXPECT_EQ(proxy_->count("PUT", "partNumber=4"), 0u);
+
+  auto s3 = store();
+  auto listing = s3.list("", std::nullopt);
+  ASSERT_TRUE(listing) << listing.error().describe();
+  std::set<std::string> keys;
+  for (const auto& object : listing->objects) keys.insert(object.key);
+  std::set<std::string> expected;
+  for (const auto& [key, bytes] : files) expected.insert(key);
+  EXPECT_EQ(keys, expected);
+  for (const auto& [key, bytes] : files) {
+    auto back = s3.read_all(key);
+    ASSERT_TRUE(back) << key << ": " << back.error().describe();
+    EXPECT_TRUE(*back == bytes) << key << " differs";
+    auto head = s3.head(key);
+    ASSERT_TRUE(head);
+    EXPECT_EQ(head->metadata["md5"], md5_hex(bytes)) << key;
+  }
+  EXPECT_EQ(s3.head("barber/R1_barber_lap_time.csv")->content_type, "text/csv");
+
+  proxy_->clear();
+  auto second = upload("--multipart-threshold 5 --part-size 5");
+  ASSERT_EQ(second.code, 0) << second.output;
+  EXPECT_EQ(proxy_->count("PUT"), 0u) << second.output;
+  EXPECT_EQ(proxy_->count("POST"), 0u);
+  EXPECT_NE(second.output.find("uploaded: 0 files, 4 skipped (unchanged), 0 failed"), std::string::npos)
+      << second.output;
+  EXPECT_NE(second.output.find("skipped s3://apex-test/" + prefix() + "barber/R1_barber_lap_time.csv"),
+            std::string::npos);
+
+  // Same size, other bytes: the hash, not the size, decides.
+  apex::test::upload::write_file(tree_ / "barber" / "R1_barber_lap_time.csv", "lap,time\n1,98.4\n");
+  proxy_->clear();
+  auto third = upload("--multipart-threshold 5 --part-size 5");
+  ASSERT_EQ(third.code, 0) << third.output;
+  EXPECT_EQ(proxy_->count("PUT"), 1u) << third.output;
+  EXPECT_EQ(proxy_->count("PUT", "R1_barber_lap_time.csv"), 1u);
+  EXPECT_EQ(*s3.read_all("barber/R1_barber_lap_time.csv"), "lap,time\n1,98.4\n");
+
+  // --force sends everything again.
+  proxy_->clear();
+  auto forced = upload("--force --multipart-threshold 5 --part-size 5");
+  ASSERT_EQ(forced.code, 0) << forced.output;
+  EXPECT_NE(forced.output.find("uploaded: 4 files"), std::string::npos) << forced.output;
+}
+
+TEST_F(UploadCli, DryRunSendsNothingAndDeleteRemovesOnlyWhenAsked) {
+  apex::test::upload::write_file(tree_ / "a.csv", "1");
+  apex::test::upload::write_file(tree_ / "sub" / "b.csv", "2");
+  auto dry = upload("--dry-run");
+  ASSERT_EQ(dry.code, 0) << dry.output;
+  EXPECT_NE(dry.output.find("would upload s3://apex-test/" + prefix() + "a.csv"), std::string::npos)
+      << dry.output;
+  EXPECT_NE(dry.output.find("dry run, would upload: 2 files"), std::string::npos) << dry.output;
+  EXPECT_EQ(proxy_->count("PUT"), 0u);
+
+  ASSERT_EQ(upload().code, 0);
+  fs::remove(tree_ / "sub" / "b.csv");
+  auto kept = upload();
+  ASSERT_EQ(kept.code, 0) << kept.output;
+  EXPECT_EQ(proxy_->count("DELETE"), 0u);
+  EXPECT_TRUE(store().stat("sub/b.csv")) << "nothing is deleted without --delete";
+
+  auto deleted = upload("--delete");
+  ASSERT_EQ(deleted.code, 0) << deleted.output;
+  EXPECT_NE(deleted.output.find("deleted s3://apex-test/" + prefix() + "sub/b.csv"), std::string::npos)
+      << deleted.output;
+  EXPECT_FALSE(store().stat("sub/b.csv"));
+  EXPECT_TRUE(store().stat("a.csv"));
+}
+
+TEST_F(UploadCli, RetriesAFlakyServerAndNamesTheFileThatNeverWentUp) {
+  apex::test::upload::write_file(tree_ / "flaky.csv", "flaky bytes");
+  apex::test::upload::write_file(tree_ / "doomed.csv", "doomed bytes");
+  apex::test::upload::write_file(tree_ / "fine.csv", "fine bytes");
+  apex::test::upload::write_file(tree_ / "big-flaky.bin",
+                                 apex::test::upload::random_bytes(6 * 1024 * 1024, 3));
+  proxy_->set_fault([](const std::string& method, const std::string& target, int n) {
+    if (method != "PUT") return 0;
+    if (target.find("doomed.csv") != std::string::npos) return 503;          // never recovers
+    if (target.find("flaky.csv") != std::string::npos && n < 2) return 503;  // twice
+    if (target.find("big-flaky.bin") != std::string::npos &&
+        target.find("partNumber=2") != std::string::npos && n < 1)
+      return 500;  // one part fails once
+    return 0;
+  });
+  auto run = upload("--multipart-threshold 5 --part-size 5");
+  EXPECT_EQ(run.code, 1) << run.output;
+  EXPECT_NE(run.output.find("FAILED s3://apex-test/" + prefix() + "doomed.csv"), std::string::npos)
+      << run.output;
+  EXPECT_NE(run.output.find("uploaded: 3 files, 0 skipped (unchanged), 1 failed"), std::string::npos)
+      << run.output;
+  EXPECT_NE(run.output.find("errors:\n  s3://apex-test/" + prefix() + "doomed.csv: unavailable"),
+            std::string::npos)
+      << run.output;
+  EXPECT_EQ(proxy_->count("PUT", "doomed.csv"), 3u) << "--max-attempts 3";
+  EXPECT_EQ(proxy_->count("PUT", "/flaky.csv"), 3u);
+  auto s3 = store();
+  EXPECT_EQ(*s3.read_all("flaky.csv"), "flaky bytes");
+  EXPECT_EQ(*s3.read_all("big-flaky.bin"), apex::test::upload::read_file(tree_ / "big-flaky.bin"));
+  auto doomed = s3.stat("doomed.csv");
+  ASSERT_FALSE(doomed) << "no object under the failed name";
+  EXPECT_EQ(doomed.error().kind, ErrorKind::NotFound);
+
+  // Once the server recovers, a re-run sends only what is missing.
+  proxy_->set_fault(nullptr);
+  proxy_->clear();
+  auto again = upload("--multipart-threshold 5 --part-size 5");
+  EXPECT_EQ(again.code, 0) << again.output;
+  EXPECT_EQ(proxy_->count("PUT"), 1u) << again.output;
+  EXPECT_EQ(*s3.read_all("doomed.csv"), "doomed bytes");
+}
+
+TEST_F(UploadCli, AclIsSentAndABucketRefusingAclsNeedsAclOptional) {
+  apex::test::upload::write_file(tree_ / "a.csv", "1");
+  apex::test::upload::write_file(tree_ / "b.csv", "2");
+  auto accepted = upload("--acl public-read");
+  ASSERT_EQ(accepted.code, 0) << accepted.output;
+
+  proxy_->refuse_acls(true);
+  auto refused = upload("--acl public-read --force");
+  EXPECT_EQ(refused.code, 1) << refused.output;
+  EXPECT_NE(refused.output.find("the bucket refuses ACLs: drop --acl, or add --acl-optional"),
+            std::string::npos)
+      << refused.output;
+
+  auto optional = upload("--acl public-read --acl-optional --force");
+  EXPECT_EQ(optional.code, 0) << optional.output;
+  const std::string note = "note: the bucket refuses ACLs; sending without --acl public-read";
+  ASSERT_NE(optional.output.find(note), std::string::npos) << optional.output;
+  EXPECT_EQ(optional.output.find(note, optional.output.find(note) + 1), std::string::npos) << "said once";
+  EXPECT_NE(optional.output.find("uploaded: 2 files"), std::string::npos) << optional.output;
+}
+
+TEST_F(UploadCli, MissingBucketIsExitTwoAndSendsNothing) {
+  apex::test::upload::write_file(tree_ / "a.csv", "1");
+  auto run = apex("upload " + apex::test::upload::quote_arg(tree_.string()) + " --bucket no-such-bucket");
+  EXPECT_EQ(run.code, 2) << run.output;
+  EXPECT_NE(run.output.find("no-such-bucket"), std::string::npos) << run.output;
+  EXPECT_EQ(proxy_->count("PUT"), 0u);
+  EXPECT_EQ(proxy_->count("POST"), 0u);
+}
+
+TEST_F(UploadCli, NoBucketWithoutATerminalIsAClearError) {
+  apex::test::upload::write_file(tree_ / "a.csv", "1");
+  auto run = apex("upload " + apex::test::upload::quote_arg(tree_.string()), {{"S3_BUCKET_NAME", kUnset}});
+  EXPECT_EQ(run.code, 2) << run.output;
+  EXPECT_NE(run.output.find("no bucket configured: pass --bucket NAME or set S3_BUCKET_NAME"),
+            std::string::npos)
+      << run.output;
+  EXPECT_TRUE(proxy_->seen().empty());
+}
+
+TEST_F(UploadCli, MissingCredentialsNameTheVariables) {
+  apex::test::upload::write_file(tree_ / "a.csv", "1");
+  auto run = apex("upload " + apex::test::upload::quote_arg(tree_.string()),
+                  {{"AWS_ACCESS_KEY_ID", kUnset}, {"AWS_SECRET_ACCESS_KEY", kUnset}});
+  EXPECT_EQ(run.code, 2) << run.output;
+  EXPECT_NE(run.output.find("AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"), std::string::npos) << run.output;
+  EXPECT_TRUE(proxy_->seen().empty());
+}
+
+// script(1) gives apex a pseudo-terminal: the bucket is asked for, and progress is one
+// line redrawn with carriage returns.
+TEST_F(UploadCli, TerminalPromptsForTheBucketAndDrawsOneLiveLine) {
+  int code = -1;
+  apex::test::run_command("command -v script >/dev/null 2>&1", &code);
+  if (code != 0) GTEST_SKIP() << "script (util-linux) is not installed";
+  for (int i = 0; i < 30; ++i)
+    apex::test::upload::write_file(tree_ / "f" / (std::to_string(i) + ".csv"), std::string(1000, 'x'));
+  auto env = apex::test::upload::s3rver_env(proxy_->endpoint());
+  env.erase("S3_BUCKET_NAME");
+  std::string inner = "env -u S3_BUCKET_NAME";
+  for (auto& [k, v] : env) inner += " " + k + "=" + v;
+  inner += " " + apex::test::apex_binary().string() + " upload " + tree_.string() + " --prefix " + prefix();
+  // The answer is typed after the prompt appears; script keeps the terminal open meanwhile.
+  auto out = apex::test::run_command("cd " + apex::test::upload::quote_arg(work_.string()) +
+                                         " && (sleep 1; printf 'apex-test\\n'; sleep 3) | script -qfec " +
+                                         apex::test::upload::quote_arg(inner) + " /dev/null 2>&1",
+                                     &code);
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_NE(out.find("none is configured"), std::string::npos) << out;
+  EXPECT_NE(out.find("Bucket name: "), std::string::npos) << out;
+  EXPECT_NE(out.find("\r["), std::string::npos) << "a redrawn progress line\n" << out;
+  EXPECT_NE(out.find("30/30 files"), std::string::npos) << out;
+  EXPECT_EQ(out.find("uploaded s3://"), std::string::npos) << "no per-file lines on a terminal\n" << out;
+  EXPECT_NE(out.find("uploaded: 30 files"), std::string::npos) << out;
+  EXPECT_EQ(store().list("", std::nullopt)->objects.size(), 30u);
+}
+
+TEST_F(UploadCli, Boto3ListsExactlyTheUploadedTree) {
+  apex::test::upload::write_file(tree_ / "Road America" / "Race 2" / "R2 résultats (final).csv", "x");
+  apex::test::upload::write_file(tree_ / "a" / "b" / "c" / "d.csv", "y");
+  apex::test::upload::write_file(tree_ / "top.json", "{}");
+  ASSERT_EQ(upload().code, 0);
+  const std::string script =
+      "import boto3, json, sys\n"
+      "s3 = boto3.client('s3', endpoint_url=sys.argv[1], region_name='us-east-1', aws_access_key_id='S3RVER',"
+      " aws_secret_access_key='S3RVER')\n"
+      "keys = [o['Key'] for p in s3.get_paginator('list_objects_v2').paginate(Bucket='apex-test', "
+      "Prefix=sys.argv[2])"
+      " for o in p.get('Contents', [])]\n"
+      "print(json.dumps(sorted(keys)))\n";
+  apex::test::upload::write_file(work_ / "list.py", script);
+  int code = -1;
+  auto out = apex::test::run_command("python3 " + (work_ / "list.py").string() + " " + s3rver_->endpoint() +
+                                         " " + apex::test::upload::quote_arg(prefix()) + " 2>&1",
+                                     &code);
+  ASSERT_EQ(code, 0) << out;
+  auto listed = nlohmann::json::parse(out, nullptr, false);
+  ASSERT_FALSE(listed.is_discarded()) << out;
+  std::vector<std::string> expected;
+  for (const auto& [key, bytes] : local_tree()) expected.push_back(prefix() + key);
+  EXPECT_EQ(listed.get<std::vector<std::string>>(), expected);
+}
+
+TEST_F(UploadCli, DownloadMirrorsTheTreeAndSkipsWhatIsThere) {
+  apex::test::upload::write_file(tree_ / "barber" / "Race 1" / "lap ü.csv", "laps");
+  apex::test::upload::write_file(tree_ / "sonoma" / "x.csv", "xx");
+  apex::test::upload::write_file(tree_ / "big.bin",
+                                 apex::test::upload::random_bytes(6 * 1024 * 1024 + 5, 11));
+  ASSERT_EQ(upload("--multipart-threshold 5 --part-size 5").code, 0);
+  const fs::path mirror = work_ / "mirror";
+  auto run = apex("download --prefix " + apex::test::upload::quote_arg(prefix()) + " " +
+                  apex::test::upload::quote_arg(mirror.string()));
+  ASSERT_EQ(run.code, 0) << run.output;
+  for (const auto& [key, bytes] : local_tree())
+    EXPECT_TRUE(apex::test::upload::read_file(mirror / key) == bytes) << key;
+  EXPECT_NE(run.output.find("downloaded: 3 files"), std::string::npos) << run.output;
+
+  auto again = apex("download --prefix " + apex::test::upload::quote_arg(prefix()) + " " +
+                    apex::test::upload::quote_arg(mirror.string()));
+  ASSERT_EQ(again.code, 0) << again.output;
+  EXPECT_NE(again.output.find("downloaded: 0 files, 3 skipped"), std::string::npos) << again.output;
+
+  const fs::path part = work_ / "part";
+  auto some = apex("download --prefix " + apex::test::upload::quote_arg(prefix()) + " barber/ " +
+                   apex::test::upload::quote_arg(part.string()));
+  ASSERT_EQ(some.code, 0) << some.output;
+  EXPECT_TRUE(fs::exists(part / "barber" / "Race 1" / "lap ü.csv"));
+  EXPECT_FALSE(fs::exists(part / "sonoma"));
+}
+
+}  // namespace
+}  // namespace apex

@@ -1,0 +1,131 @@
+#include <gtest/gtest.h>
+#include <rapidcheck/gtest.h>
+
+#include "formats/telemetry_parser.h"
+
+namespace apex {
+namespace {
+
+// Any chunking of the bytes, any block size and thread count give the model of the bytes
+// parsed as one chunk. The generated files carry what real ones do (repeats, rows out of
+// order, lost lap counters, long float strings, unknown channels) and what broken ones do
+// (bad values and timestamps, short rows, blank lines, CRLF, quoted fields with commas,
+// quotes and newlines inside, a missing final newline).
+
+std::string quote(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
+rc::Gen<std::string> long_format_file() {
+  return rc::gen::exec([] {
+    const bool crlf = *rc::gen::arbitrary<bool>();
+    const bool quote_strings = *rc::gen::arbitrary<bool>();
+    const std::string eol = crlf ? "\r\n" : "\n";
+    auto text = [&](const std::string& s) { return quote_strings ? quote(s) : s; };
+    std::string out =
+        "expire_at,lap,meta_event,meta_session,meta_source,meta_time,original_vehicle_id,outing,"
+        "telemetry_name,telemetry_value,timestamp,vehicle_id,vehicle_number" +
+        eol;
+    const auto rows = *rc::gen::inRange(0, 120);
+    for (int r = 0; r < rows; ++r) {
+      const auto kind = *rc::gen::inRange(0, 40);
+      if (kind == 0) {
+        out += eol;  // blank line
+        continue;
+      }
+      if (kind == 1) {
+        out += ",3,short row" + eol;
+        continue;
+      }
+      const std::string vehicle = *rc::gen::element<std::string>("GR86-002-000", "GR86-010-16", "GR86-060-2");
+      std::string name =
+          *rc::gen::element<std::string>("speed", "ath", "pbrake_f", "Laptrigger_lapdist_dls", "VBOX_Lat_Min",
+                                         "odd,name", "say \"hi\"", "two\nlines");
+      if (!quote_strings && name.find_first_of(",\"\n") != std::string::npos) name = "Custom_Channel";
+      const std::string value =
+          kind == 2 ? "n/a"
+                    : *rc::gen::element<std::string>("0.34600000000000003", "3715", "-0.074", "100", "0",
+                                                     "33.532588958740234", "1e2", "12.5");
+      const int ms = *rc::gen::inRange(0, 40) * 25;  // few distinct times: many repeats
+      const std::string ts = kind == 3 ? "not a time"
+                                       : "2025-09-05T00:28:2" + std::to_string(ms / 1000) + "." +
+                                             std::to_string(1000 + ms % 1000).substr(1) + "Z";
+      const int lap = *rc::gen::element(2, 3, 32768, 0);
+      const int lag_ms = *rc::gen::inRange(100, 5000);
+      const std::string meta = "2025-09-06T18:40:" + std::to_string(10 + lag_ms / 1000) + "." +
+                               std::to_string(1000 + lag_ms % 1000).substr(1) + "Z";
+      out += "," + std::to_string(lap) + "," + text("I_R06_2025-09-07") + ",R1,kafka:gr-raw," + text(meta) +
+             "," + text(vehicle) + ",0," + text(name) + "," + value + "," + text(ts) + "," + text(vehicle) +
+             ",0";
+      if (r + 1 < rows || *rc::gen::arbitrary<bool>()) out += eol;
+    }
+    return out;
+  });
+}
+
+rc::Gen<std::string> json_file() {
+  return rc::gen::exec([] {
+    std::string out =
+        "expire_at,lap,meta_event,meta_session,meta_source,meta_time,original_vehicle_id,outing,timestamp,"
+        "value,"
+        "vehicle_id,vehicle_number\n";
+    const auto rows = *rc::gen::inRange(0, 40);
+    for (int r = 0; r < rows; ++r) {
+      std::string json = "[";
+      const auto pairs = *rc::gen::inRange(0, 5);
+      for (int p = 0; p < pairs; ++p) {
+        if (p) json += ", ";
+        const std::string name = *rc::gen::element<std::string>("speed", "ath", "nmot", "sp\\u0065ed");
+        const std::string value = *rc::gen::element<std::string>("1.5", "\"42\"", "null", "-0.074", "\"x\"");
+        json += *rc::gen::arbitrary<bool>() ? "{\"name\":\"" + name + "\",\"value\":" + value + "}"
+                                            : "[\"" + name + "\"," + value + "]";
+      }
+      json += *rc::gen::inRange(0, 10) == 0 ? "" : "]";  // sometimes broken
+      const int ms = *rc::gen::inRange(0, 20) * 50;
+      out += ",4,I_R02,R2,kafka:gr-raw,2025-03-15T18:00:01.000Z,GR86-004-78,0,2025-03-15T18:00:00." +
+             std::to_string(1000 + ms % 1000).substr(1) + "Z," + quote(json) + ",GR86-004-78,78\n";
+    }
+    return out;
+  });
+}
+
+void check_chunking_invariance(const std::string& bytes) {
+  auto reference = parse_telemetry(bytes, "gen.csv", TelemetryParseOptions{1, 1u << 20});
+  RC_ASSERT(reference.has_value());
+  const auto threads = *rc::gen::inRange(1u, 4u);
+  const auto block = *rc::gen::inRange<std::size_t>(1, 300);
+  TelemetryStreamParser parser("gen.csv", TelemetryParseOptions{threads, block});
+  std::size_t pos = 0;
+  while (pos < bytes.size()) {
+    const auto n = *rc::gen::inRange<std::size_t>(1, 80);
+    RC_ASSERT(parser.feed(std::string_view(bytes).substr(pos, n)).has_value());
+    pos += n;
+  }
+  auto streamed = parser.finish();
+  RC_ASSERT(streamed.has_value());
+  RC_ASSERT(*streamed == *reference);
+  auto in_memory = parse_telemetry(bytes, "gen.csv", TelemetryParseOptions{threads, block});
+  RC_ASSERT(in_memory.has_value());
+  RC_ASSERT(*in_memory == *reference);
+  // And the model keeps its promises.
+  for (const VehicleTelemetry& v : reference->vehicles)
+    for (const ChannelSeries& s : v.channels) {
+      RC_ASSERT(std::adjacent_find(s.time_ms.begin(), s.time_ms.end(), std::greater_equal<>()) ==
+                s.time_ms.end());
+      RC_ASSERT(s.value.size() == s.time_ms.size());
+    }
+  RC_ASSERT(reference->samples() + reference->report.duplicate_samples == reference->report.samples_read);
+}
+
+RC_GTEST_PROP(TelemetryChunkingProperty, AnyChunkingGivesTheSameModel, ()) {
+  check_chunking_invariance(*long_format_file());
+}
+
+RC_GTEST_PROP(TelemetryChunkingProperty, AnyChunkingGivesTheSameModelForJsonRows, ()) {
+  check_chunking_invariance(*json_file());
+}
+
+}  // namespace
+}  // namespace apex

@@ -1,0 +1,442 @@
+#include "formats/telemetry_parser.h"
+
+#include <gtest/gtest.h>
+
+#include <charconv>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "formats/time_text.h"
+#include "storage/local_store.h"
+#include "storage/memory_store.h"
+#include "test_paths.h"
+
+namespace apex {
+namespace {
+
+namespace fs = std::filesystem;
+
+const char* kHeader =
+    "expire_at,lap,meta_event,meta_session,meta_source,meta_time,original_vehicle_id,outing,telemetry_name,"
+    "telemetry_value,timestamp,vehicle_id,vehicle_number\n";
+
+std::string row(const std::string& vehicle, int lap, const std::string& name, const std::string& value,
+                const std::string& ts, const std::string& meta = "2025-09-06T18:40:41.926Z") {
+  return "," + std::to_string(lap) + ",I_R06_2025-09-07,R1,kafka:gr-raw," + meta + "," + vehicle + ",0," +
+         name + "," + value + "," + ts + "," + vehicle + ",0\n";
+}
+
+Telemetry parse_ok(std::string_view bytes, TelemetryParseOptions options = {}) {
+  auto t = parse_telemetry(bytes, "test.csv", options);
+  EXPECT_TRUE(t.has_value()) << (t ? "" : t.error().describe());
+  return t ? std::move(*t) : Telemetry{};
+}
+
+// An independent count of a long-format file: plain getline and split on ',' (the files
+// carry no quotes), distinct (vehicle, timestamp, channel) kept in std::set.
+struct IndependentCount {
+  std::size_t rows = 0;
+  std::size_t duplicates = 0;
+  std::size_t conflicting = 0;  // keys whose repeats disagree on value or lap
+  std::set<std::string> vehicles;
+  std::map<std::pair<std::string, std::string>, std::size_t>
+      samples;  // (vehicle, channel) -> distinct timestamps
+  std::set<std::string> laps;
+};
+
+IndependentCount count_independently(const fs::path& file) {
+  IndependentCount c;
+  std::ifstream in(file);
+  std::string line;
+  std::getline(in, line);
+  std::vector<std::string> header;
+  {
+    std::stringstream ss(line);
+    std::string f;
+    while (std::getline(ss, f, ',')) header.push_back(f);
+  }
+  auto col = [&](const std::string& name) {
+    return static_cast<std::size_t>(std::find(header.begin(), header.end(), name) - header.begin());
+  };
+  const std::size_t vehicle = col("vehicle_id"), ts = col("timestamp"), name = col("telemetry_name"),
+                    value = col("telemetry_value"), lap = col("lap");
+  std::map<std::tuple<std::string, std::string, std::string>, std::set<std::pair<std::string, float>>> seen;
+  while (std::getline(in, line)) {
+    if (line.empty()) continue;
+    std::vector<std::string> f;
+    std::stringstream ss(line);
+    std::string cell;
+    while (std::getline(ss, cell, ',')) f.push_back(cell);
+    if (line.back() == ',') f.push_back("");
+    ++c.rows;
+    c.vehicles.insert(f[vehicle]);
+    c.laps.insert(f[lap]);
+    float number = 0;
+    std::from_chars(f[value].data(), f[value].data() + f[value].size(), number);
+    auto& versions = seen[std::make_tuple(f[vehicle], f[ts], f[name])];
+    if (versions.empty())
+      ++c.samples[{f[vehicle], f[name]}];
+    else
+      ++c.duplicates;
+    versions.emplace(f[lap], number);
+  }
+  for (const auto& [key, versions] : seen) c.conflicting += versions.size() > 1;
+  return c;
+}
+
+void expect_matches(const Telemetry& t, const IndependentCount& c) {
+  EXPECT_EQ(t.report.parse.rows, c.rows);
+  EXPECT_EQ(t.report.parse.bad_rows, 0u)
+      << (t.report.parse.bad_row_reasons.empty() ? "" : t.report.parse.bad_row_reasons[0]);
+  EXPECT_EQ(t.report.samples_read, c.rows);
+  EXPECT_EQ(t.report.duplicate_samples, c.duplicates);
+  EXPECT_EQ(t.samples(), c.rows - c.duplicates);
+  ASSERT_EQ(t.vehicles.size(), c.vehicles.size());
+  std::size_t series = 0;
+  for (const VehicleTelemetry& v : t.vehicles) {
+    EXPECT_TRUE(c.vehicles.count(v.vehicle_id)) << v.vehicle_id;
+    for (const ChannelSeries& s : v.channels) {
+      ++series;
+      const std::string name(t.channel_name(s.channel));
+      auto it = c.samples.find({v.vehicle_id, name});
+      ASSERT_NE(it, c.samples.end()) << v.vehicle_id << " " << name;
+      EXPECT_EQ(s.size(), it->second) << v.vehicle_id << " " << name;
+      EXPECT_EQ(s.value.size(), s.size());
+      EXPECT_TRUE(std::adjacent_find(s.time_ms.begin(), s.time_ms.end(), std::greater_equal<>()) ==
+                  s.time_ms.end())
+          << "not strictly time-sorted: " << v.vehicle_id << " " << name;
+      ASSERT_FALSE(s.lap_runs.empty());
+      EXPECT_EQ(s.lap_runs.front().first, 0u);
+    }
+  }
+  EXPECT_EQ(series, c.samples.size());
+}
+
+TEST(TelemetryParser, RealBarberSampleMatchesAnIndependentCount) {
+  auto shared = test::shared_dir();
+  if (!shared) GTEST_SKIP() << "../shared not present: skipped";
+  const fs::path dir = *shared / "data" / "samples";
+  const std::string name = "R1_barber_telemetry_data_sample.csv";
+  if (!fs::exists(dir / name)) GTEST_SKIP() << "no " << name << " in " << dir;
+  LocalStore store(dir);
+  auto t = load_telemetry(store, name);
+  ASSERT_TRUE(t.has_value()) << t.error().describe();
+  const IndependentCount c = count_independently(dir / name);
+  EXPECT_EQ(c.rows, 10000u);
+  expect_matches(*t, c);
+  EXPECT_EQ(t->report.conflicting_keys, c.conflicting);
+  EXPECT_GT(c.duplicates, 0u);
+  EXPECT_EQ(t->report.bytes, fs::file_size(dir / name));
+  ASSERT_EQ(t->vehicles.size(), 1u);
+  const VehicleTelemetry& car = t->vehicles[0];
+  EXPECT_EQ(car.vehicle_id, "GR86-002-000");
+  EXPECT_EQ(car.channels.size(), 12u);
+  // The export writes newest first: sorting turned it round.
+  const ChannelSeries* speed = car.find(channel::kSpeed);
+  ASSERT_NE(speed, nullptr);
+  EXPECT_EQ(speed->size(), (c.samples.at({"GR86-002-000", "speed"})));
+  EXPECT_GT(c.conflicting, 0u);
+  // Laps 2 and 3 only, as in the file, and lap 3 after lap 2 in time.
+  for (const ChannelSeries& s : car.channels)
+    for (const LapRun& run : s.lap_runs) EXPECT_TRUE(run.lap == 2 || run.lap == 3) << run.lap;
+  ASSERT_EQ(speed->lap_runs.size(), 2u);
+  EXPECT_EQ(speed->lap_runs[0].lap, 2);
+  EXPECT_EQ(speed->lap_runs[1].lap, 3);
+  // Values as floats: "0.34600000000000003" and GPS in decimal degrees.
+  const ChannelSeries* lat = car.find(channel::kGpsLatitude);
+  ASSERT_NE(lat, nullptr);
+  EXPECT_NEAR(lat->value[0], 33.53, 0.01);
+  // meta_time is a day and a half after the ECU clock in this file.
+  ASSERT_FALSE(car.ingest_lags.empty());
+  EXPECT_NEAR(static_cast<double>(car.ingest_lags.front().lag_ms), 152'000'000.0, 200'000.0);
+}
+
+TEST(TelemetryParser, CommittedDemoTelemetryMatchesAnIndependentCount) {
+  const fs::path dir = test::source_dir() / "data" / "sonoma-raceway" / "Sonoma" / "Race 1";
+  const std::string name = "sonoma_telemetry_R1.csv";
+  LocalStore store(dir);
+  auto t = load_telemetry(store, name);
+  ASSERT_TRUE(t.has_value()) << t.error().describe();
+  const IndependentCount c = count_independently(dir / name);
+  expect_matches(*t, c);
+  EXPECT_EQ(t->vehicles.size(), 3u);
+  const double share =
+      static_cast<double>(t->report.duplicate_samples) / static_cast<double>(t->report.parse.rows);
+  EXPECT_GT(share, 0.12);
+  EXPECT_LT(share, 0.20);
+  EXPECT_EQ(t->report.conflicting_keys, 0u);  // the demo's repeats are exact copies
+  for (const VehicleTelemetry& v : t->vehicles) {
+    EXPECT_EQ(v.channels.size(), 13u) << v.vehicle_id;
+    std::set<int> laps;
+    for (const ChannelSeries& s : v.channels)
+      for (const LapRun& r : s.lap_runs) laps.insert(r.lap);
+    EXPECT_EQ(laps, (std::set<int>{3, 4})) << v.vehicle_id;
+  }
+}
+
+TEST(TelemetryParser, ThreadsBlockSizesAndSourcesGiveTheSameModel) {
+  const fs::path dir = test::source_dir() / "data" / "sonoma-raceway" / "Sonoma" / "Race 2";
+  const std::string name = "sonoma_telemetry_R2.csv";
+  LocalStore store(dir);
+  auto reference = load_telemetry(store, name, TelemetryParseOptions{1, 64u << 20});
+  ASSERT_TRUE(reference.has_value());
+  auto bytes = store.read_all(name);
+  ASSERT_TRUE(bytes.has_value());
+  for (unsigned threads : {1u, 2u, 3u})
+    for (std::size_t block : {std::size_t{100}, std::size_t{4096}, std::size_t{1} << 20}) {
+      TelemetryParseOptions options{threads, block};
+      auto from_store = load_telemetry(store, name, options);
+      ASSERT_TRUE(from_store.has_value());
+      EXPECT_TRUE(*from_store == *reference) << threads << " threads, block " << block;
+      auto in_memory = parse_telemetry(*bytes, name, options);
+      ASSERT_TRUE(in_memory.has_value());
+      EXPECT_TRUE(*in_memory == *reference) << threads << " threads, block " << block;
+    }
+}
+
+TEST(TelemetryParser, BadRowsAreCountedWithFileAndLine) {
+  std::string text = kHeader;
+  text += row("GR86-002-000", 2, "speed", "101.5", "2025-09-05T00:28:20.593Z");  // line 2
+  text += row("GR86-002-000", 2, "speed", "fast", "2025-09-05T00:28:20.693Z");   // line 3: value
+  text += row("GR86-002-000", 2, "speed", "99", "yesterday");                    // line 4: timestamp
+  text += "\n";                                                                  // line 5: blank, not a row
+  text += ",2,x,R1\n";                                                           // line 6: fields
+  text += row("", 2, "speed", "99", "2025-09-05T00:28:20.793Z");                 // line 7: vehicle
+  text += row("GR86-002-000", 2, "", "99", "2025-09-05T00:28:20.893Z");          // line 8: name
+  text += row("GR86-002-000", 2, "speed", "", "2025-09-05T00:28:20.993Z");       // line 9: empty value
+  text += row("GR86-002-000", 3, "speed", "102", "2025-09-05T00:28:21.093Z");    // line 10
+  Telemetry t = parse_ok(text);
+  EXPECT_EQ(t.report.parse.rows, 8u);
+  EXPECT_EQ(t.report.parse.bad_rows, 6u);
+  ASSERT_EQ(t.report.parse.bad_row_reasons.size(), 5u);
+  EXPECT_EQ(t.report.parse.bad_row_reasons[0],
+            "test.csv line 3: telemetry_value of 'speed' is not a number: 'fast'");
+  EXPECT_EQ(t.report.parse.bad_row_reasons[1],
+            "test.csv line 4: timestamp is not an ISO-8601 time: 'yesterday'");
+  EXPECT_EQ(t.report.parse.bad_row_reasons[2], "test.csv line 6: 4 fields, the header has 13");
+  EXPECT_EQ(t.report.parse.bad_row_reasons[3], "test.csv line 7: empty vehicle_id");
+  EXPECT_EQ(t.report.parse.bad_row_reasons[4], "test.csv line 8: empty telemetry_name");
+  ASSERT_EQ(t.vehicles.size(), 1u);
+  EXPECT_EQ(t.samples(), 2u);
+  // The same lines whatever the blocks.
+  Telemetry small_blocks = parse_ok(text, TelemetryParseOptions{2, 16});
+  EXPECT_TRUE(small_blocks == t);
+}
+
+TEST(TelemetryParser, AFileThatIsNotTelemetryIsAnErrorNamingIt) {
+  MemoryStore store;
+  ASSERT_TRUE(store.write_all(
+      "barber/R1_barber_lap_end.csv",
+      "expire_at,lap,meta_event,meta_session,meta_source,meta_time,original_vehicle_id,outing,"
+      "timestamp,vehicle_id,vehicle_number\r\n,2,I,R1,k,2025-09-06T18:40:41.926Z,GR86-002-000,0,"
+      "2025-09-05T00:28:20.593Z,GR86-002-000,0\r\n"));
+  auto t = load_telemetry(store, "barber/R1_barber_lap_end.csv");
+  ASSERT_FALSE(t.has_value());
+  EXPECT_EQ(t.error().kind, ErrorKind::Corrupt);
+  EXPECT_NE(t.error().message.find("'barber/R1_barber_lap_end.csv' is not a telemetry file"),
+            std::string::npos)
+      << t.error().message;
+
+  auto empty = parse_telemetry("", "empty.csv");
+  ASSERT_FALSE(empty.has_value());
+  EXPECT_NE(empty.error().message.find("empty.csv"), std::string::npos);
+
+  auto binary = parse_telemetry(std::string(3u << 20, 'x'), "blob.bin");
+  ASSERT_FALSE(binary.has_value());
+  EXPECT_NE(binary.error().message.find("blob.bin"), std::string::npos);
+
+  auto missing = load_telemetry(store, "nowhere.csv");
+  ASSERT_FALSE(missing.has_value());
+  EXPECT_EQ(missing.error().kind, ErrorKind::NotFound);
+}
+
+TEST(TelemetryParser, HeaderOnlyIsAnEmptySession) {
+  Telemetry t = parse_ok(std::string(kHeader).substr(0, std::string(kHeader).size() - 1));
+  EXPECT_TRUE(t.vehicles.empty());
+  EXPECT_EQ(t.report.parse.rows, 0u);
+  EXPECT_EQ(t.channel_names.size(), kKnownChannels.size());
+}
+
+TEST(TelemetryParser, ColumnsByNameQuotesCrlfAndNoFinalNewline) {
+  // Another column order, every string quoted, CRLF, a channel name with a comma, no final newline.
+  std::string text =
+      "\xEF\xBB\xBF\"vehicle_id\",\"timestamp\",\"telemetry_value\",\"telemetry_name\",\"lap\"\r\n"
+      "\"GR86-010-16\",\"2025-07-19T18:08:50.431Z\",195.61,\"speed\",3\r\n"
+      "\"GR86-010-16\",\"2025-07-19T18:08:50.431Z\",12.5,\"odd, \"\"quoted\"\" channel\",3\r\n"
+      "\"GR86-010-16\",\"2025-07-19T18:08:50.481Z\",196,\"speed\",32768";
+  Telemetry t = parse_ok(text);
+  EXPECT_EQ(t.report.parse.rows, 3u);
+  EXPECT_EQ(t.report.parse.bad_rows, 0u) << t.report.parse.bad_row_reasons[0];
+  ASSERT_EQ(t.vehicles.size(), 1u);
+  const VehicleTelemetry& v = t.vehicles[0];
+  const ChannelSeries* speed = v.find(channel::kSpeed);
+  ASSERT_NE(speed, nullptr);
+  EXPECT_EQ(speed->time_ms, (std::vector<std::int64_t>{1752948530431, 1752948530481}));
+  EXPECT_EQ(speed->value, (std::vector<float>{195.61f, 196.0f}));
+  EXPECT_EQ(speed->lap_at(0), 3);
+  EXPECT_EQ(speed->lap_at(1), kLapCountLost);
+  auto odd = t.channel_id("odd, \"quoted\" channel");
+  ASSERT_TRUE(odd.has_value());
+  EXPECT_GE(*odd, kKnownChannels.size());
+  ASSERT_NE(v.find(*odd), nullptr);
+  EXPECT_EQ(v.find(*odd)->value, std::vector<float>{12.5f});
+  // Split anywhere, including inside the quoted name.
+  for (std::size_t chunk : {1u, 2u, 7u, 64u}) {
+    TelemetryStreamParser parser("test.csv", TelemetryParseOptions{2, 8});
+    for (std::size_t i = 0; i < text.size(); i += chunk)
+      ASSERT_TRUE(parser.feed(std::string_view(text).substr(i, chunk)));
+    auto streamed = parser.finish();
+    ASSERT_TRUE(streamed.has_value());
+    EXPECT_TRUE(*streamed == t) << "chunk " << chunk;
+  }
+}
+
+TEST(TelemetryParser, OutOfOrderRowsAreSortedAndRepeatsRemovedKeepingAValidLap) {
+  std::string text = kHeader;
+  text += row("GR86-002-000", 5, "speed", "3", "2025-09-05T00:28:20.300Z");
+  text += row("GR86-002-000", 5, "speed", "2", "2025-09-05T00:28:20.200Z");
+  text +=
+      row("GR86-002-000", 32768, "speed", "1.5", "2025-09-05T00:28:20.100Z");  // conflicting repeat, lap lost
+  text += row("GR86-002-000", 5, "speed", "1", "2025-09-05T00:28:20.100Z");
+  text += row("GR86-002-000", 5, "speed", "2", "2025-09-05T00:28:20.200Z");  // exact repeat
+  text += row("GR86-002-000", 6, "speed", "4", "2025-09-05T00:28:21.000Z");
+  Telemetry t = parse_ok(text);
+  const ChannelSeries* s = t.vehicles.at(0).find(channel::kSpeed);
+  ASSERT_NE(s, nullptr);
+  EXPECT_EQ(s->value, (std::vector<float>{1, 2, 3, 4}));
+  EXPECT_EQ(s->lap_runs, (std::vector<LapRun>{{0, 5}, {3, 6}}));
+  EXPECT_EQ(t.report.duplicate_samples, 2u);
+  EXPECT_EQ(t.report.conflicting_keys, 1u);
+  EXPECT_EQ(s->range(1757032100200, 1757032101000), (std::pair<std::size_t, std::size_t>{1, 3}));
+}
+
+TEST(TelemetryParser, NumbersParseAsFloatsExactlyAsFromChars) {
+  const std::vector<std::string> values = {"0.34600000000000003",
+                                           "3715",
+                                           "-86.61963653564453",
+                                           "33.532588958740234",
+                                           "-0.074",
+                                           "0",
+                                           "-0",
+                                           "100",
+                                           "1e3",
+                                           "16777217",
+                                           "0.1",
+                                           "123456.7",
+                                           "1.0000001",
+                                           "9999999999",
+                                           "0.000001"};
+  std::string text = kHeader;
+  int ms = 100;
+  for (const std::string& v : values)
+    text += row("GR86-002-000", 1, "x", v, "2025-09-05T00:28:20." + std::to_string(ms++) + "Z");
+  Telemetry t = parse_ok(text);
+  EXPECT_EQ(t.report.parse.bad_rows, 0u);
+  const ChannelSeries* s = t.vehicles.at(0).find(*t.channel_id("x"));
+  ASSERT_EQ(s->size(), values.size());
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    float expected = 0;
+    std::from_chars(values[i].data(), values[i].data() + values[i].size(), expected);
+    EXPECT_EQ(std::bit_cast<std::uint32_t>(s->value[i]), std::bit_cast<std::uint32_t>(expected)) << values[i];
+  }
+}
+
+TEST(TelemetryParser, TimestampsInOtherShapesAndAcrossMinutes) {
+  std::string text = kHeader;
+  text += row("A", 1, "speed", "1", "2025-09-05T00:28:59.999Z");
+  text += row("A", 1, "speed", "2", "2025-09-05T00:29:00.000Z");
+  text += row("A", 1, "speed", "3", "2025-09-05T00:29:00.5Z");         // short fraction
+  text += row("A", 1, "speed", "4", "2025-09-05 00:29:01.000+00:00");  // space and offset
+  text += row("A", 1, "speed", "5", "2025-09-05T00:29:60.000Z");       // leap second
+  Telemetry t = parse_ok(text);
+  EXPECT_EQ(t.report.parse.bad_rows, 0u) << t.report.parse.bad_row_reasons.at(0);
+  const ChannelSeries* s = t.vehicles.at(0).find(channel::kSpeed);
+  const std::int64_t base = *parse_iso8601_ms("2025-09-05T00:28:59.999Z");
+  EXPECT_EQ(s->time_ms, (std::vector<std::int64_t>{base, base + 1, base + 501, base + 1001, base + 60001}));
+}
+
+TEST(TelemetryParser, JsonInCsvVariantFillsTheSameModel) {
+  std::string text =
+      "expire_at,lap,meta_event,meta_session,meta_source,meta_time,original_vehicle_id,outing,timestamp,"
+      "value,"
+      "vehicle_id,vehicle_number\n";
+  auto json_row = [](int lap, const std::string& ts, const std::string& json) {
+    std::string quoted = "\"";
+    for (char c : json) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return "," + std::to_string(lap) + ",I_R02,R2,kafka:gr-raw,2025-03-15T18:00:01.000Z,GR86-004-78,0," + ts +
+           "," + quoted + "\",GR86-004-78,78\n";
+  };
+  text +=
+      json_row(4, "2025-03-15T18:00:00.100Z",
+               R"([{"name":"speed","value":150.5},{"name":"ath","value":99.8},{"name":"gear","value":"4"}])");
+  text +=
+      json_row(4, "2025-03-15T18:00:00.050Z", R"([ ["speed", 149], ["pbrake_f", null], ["nmot", 6500] ])");
+  text += json_row(4, "2025-03-15T18:00:00.150Z",
+                   R"([{"telemetry_name":"sp\u0065ed","telemetry_value":151},{"name":"aps","value":true}])");
+  text += json_row(4, "2025-03-15T18:00:00.200Z", R"({"speed": 152})");
+  text += json_row(4, "2025-03-15T18:00:00.250Z", R"([{"name":"speed","value":)");  // broken
+  text += json_row(4, "2025-03-15T18:00:00.300Z",
+                   R"([{"name":"speed","value":"n/a"},{"name":"ath","value":50}])");
+  Telemetry t = parse_ok(text);
+  EXPECT_TRUE(t.report.json_layout);
+  EXPECT_EQ(t.report.parse.rows, 6u);
+  EXPECT_EQ(t.report.parse.bad_rows, 2u);
+  ASSERT_EQ(t.report.parse.bad_row_reasons.size(), 2u);
+  EXPECT_NE(t.report.parse.bad_row_reasons[0].find("line 6: value is not a JSON array"), std::string::npos)
+      << t.report.parse.bad_row_reasons[0];
+  EXPECT_NE(t.report.parse.bad_row_reasons[1].find("line 7: value of 'speed' is not a number: 'n/a'"),
+            std::string::npos)
+      << t.report.parse.bad_row_reasons[1];
+  ASSERT_EQ(t.vehicles.size(), 1u);
+  const VehicleTelemetry& v = t.vehicles[0];
+  EXPECT_EQ(v.find(channel::kSpeed)->value, (std::vector<float>{149, 150.5f, 151, 152}));
+  EXPECT_EQ(v.find(channel::kThrottleBlade)->value, (std::vector<float>{99.8f, 50}));
+  EXPECT_EQ(v.find(channel::kGear)->value, std::vector<float>{4});
+  EXPECT_EQ(v.find(channel::kThrottlePedal)->value, std::vector<float>{1});
+  EXPECT_EQ(v.find(channel::kBrakeFront), nullptr);  // null: no reading
+  EXPECT_EQ(v.find(channel::kSpeed)->lap_at(0), 4);
+  // Chunked anywhere, the same.
+  TelemetryStreamParser parser("test.csv", TelemetryParseOptions{2, 32});
+  for (std::size_t i = 0; i < text.size(); i += 5)
+    ASSERT_TRUE(parser.feed(std::string_view(text).substr(i, 5)));
+  auto streamed = parser.finish();
+  ASSERT_TRUE(streamed.has_value());
+  EXPECT_TRUE(*streamed == t);
+}
+
+TEST(TelemetryParser, RowPrefixEndsAtANewlineOutsideQuotes) {
+  EXPECT_EQ(telemetry_row_prefix(""), 0u);
+  EXPECT_EQ(telemetry_row_prefix("a,b"), 0u);
+  EXPECT_EQ(telemetry_row_prefix("a,b\nc"), 4u);
+  EXPECT_EQ(telemetry_row_prefix("a,b\nc,d\n"), 8u);
+  EXPECT_EQ(telemetry_row_prefix("a,\"b\nc\",d\ne,\"f\n"), 10u);
+  EXPECT_EQ(telemetry_row_prefix("a,\"b\nc"), 0u);
+}
+
+TEST(TelemetryParser, ChannelAliasesResolvePerVehicle) {
+  std::string text = kHeader;
+  text += row("A", 1, "speed", "100", "2025-09-05T00:28:20.100Z");
+  text += row("A", 1, "aps", "55", "2025-09-05T00:28:20.100Z");
+  text += row("A", 1, "pbrake_r", "7", "2025-09-05T00:28:20.100Z");
+  text += row("B", 1, "ath", "60", "2025-09-05T00:28:20.100Z");
+  text += row("B", 1, "aps", "65", "2025-09-05T00:28:20.100Z");
+  text += row("B", 1, "pbrake_f", "9", "2025-09-05T00:28:20.100Z");
+  text += row("B", 1, "Custom_Chan", "1", "2025-09-05T00:28:20.100Z");
+  Telemetry t = parse_ok(text);
+  const VehicleTelemetry& a = *t.vehicle("A");
+  const VehicleTelemetry& b = *t.vehicle("B");
+  EXPECT_EQ(t.resolve(a, "vehspd_can"), a.find(channel::kSpeed));
+  EXPECT_EQ(t.resolve(a, "throttle"), a.find(channel::kThrottlePedal));  // no blade channel
+  EXPECT_EQ(t.resolve(b, "throttle"), b.find(channel::kThrottleBlade));
+  EXPECT_EQ(t.resolve(a, "brake"), a.find(channel::kBrakeRear));
+  EXPECT_EQ(t.resolve(b, "brake"), b.find(channel::kBrakeFront));
+  EXPECT_EQ(t.resolve(b, "aps"), b.find(channel::kThrottlePedal));  // the name itself wins
+  EXPECT_EQ(t.resolve(b, "custom_chan"), b.find(*t.channel_id("Custom_Chan")));
+  EXPECT_EQ(t.resolve(b, "vehspd_can"), nullptr);
+  EXPECT_EQ(t.vehicle("C"), nullptr);
+}
+
+}  // namespace
+}  // namespace apex

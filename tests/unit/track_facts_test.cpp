@@ -1,0 +1,98 @@
+// The track facts file: parsing, lookups by the names folders really have, refusal of
+// malformed figures, and the committed reference/track_facts.json itself.
+#include "analysis/track_facts.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "test_paths.h"
+
+namespace apex {
+namespace {
+
+const char* kFacts = R"({
+  "vehicle": {"name": "Toyota GR86 Cup", "horsepower": 228, "weight_kg": 1270, "top_speed_kmh": null, "source": "s"},
+  "tracks": [
+    {"id": "barber-motorsports-park", "name": "Barber Motorsports Park", "aliases": ["barber"],
+     "length_km": 3.83, "turns": 17, "elevation_change_m": 24.4,
+     "reference_lap": {"lap_time_s": 97.304, "description": "d", "source": "s"}, "source": "s"},
+    {"id": "virginia-international-raceway", "name": "Virginia International Raceway", "aliases": ["VIR"],
+     "length_km": 5.263, "turns": 17, "elevation_change_m": null, "reference_lap": null}
+  ]
+})";
+
+TEST(TrackFacts, ParsesAndFindsByIdAliasOrName) {
+  auto book = TrackFactsBook::parse(kFacts, "test");
+  ASSERT_TRUE(book) << book.error().describe();
+  EXPECT_EQ(book->tracks().size(), 2u);
+  for (auto id : {"barber-motorsports-park", "barber", "Barber", "barber_motorsports_park",
+                  "Barber Motorsports Park"}) {
+    const TrackFacts* t = book->find(id);
+    ASSERT_NE(t, nullptr) << id;
+    EXPECT_EQ(t->id, "barber-motorsports-park");
+  }
+  const TrackFacts* barber = book->find("barber");
+  EXPECT_EQ(barber->turns, 17);
+  EXPECT_DOUBLE_EQ(*barber->length_km, 3.83);
+  ASSERT_TRUE(barber->reference_lap);
+  EXPECT_DOUBLE_EQ(barber->reference_lap->lap_time_s, 97.304);
+  const TrackFacts* vir = book->find("vir");
+  ASSERT_NE(vir, nullptr);
+  EXPECT_FALSE(vir->elevation_change_m) << "null stays unknown";
+  EXPECT_FALSE(vir->reference_lap);
+  EXPECT_EQ(book->find("sebring"), nullptr);
+  EXPECT_EQ(book->find(""), nullptr);
+  EXPECT_EQ(book->vehicle().horsepower, 228);
+  EXPECT_FALSE(book->vehicle().top_speed_kmh);
+}
+
+TEST(TrackFacts, MalformedFiguresAreRefusedWithTheirPlace) {
+  auto not_json = TrackFactsBook::parse("{", "facts.json");
+  ASSERT_FALSE(not_json);
+  EXPECT_NE(not_json.error().message.find("facts.json"), std::string::npos);
+  auto bad_turns =
+      TrackFactsBook::parse(R"({"tracks": [{"id": "x", "name": "X", "turns": "seventeen"}]})", "f");
+  ASSERT_FALSE(bad_turns);
+  EXPECT_NE(bad_turns.error().message.find("tracks[0]"), std::string::npos);
+  EXPECT_NE(bad_turns.error().message.find("turns"), std::string::npos);
+  EXPECT_FALSE(TrackFactsBook::parse(R"({"tracks": [{"id": "x", "name": "X", "turns": 17.5}]})", "f"));
+  EXPECT_FALSE(TrackFactsBook::parse(R"({"tracks": [{"id": "x", "name": "X", "turns": 1e20}]})", "f"));
+  EXPECT_FALSE(TrackFactsBook::parse(R"({"tracks": [{"name": "X"}]})", "f")) << "id is required";
+  EXPECT_FALSE(TrackFactsBook::parse(R"({"tracks": {}})", "f"));
+  EXPECT_FALSE(TrackFactsBook::parse(
+      R"({"tracks": [{"id": "x", "name": "X", "reference_lap": {"lap_time_s": -1}}]})", "f"));
+}
+
+TEST(TrackFacts, NormalisedKeys) {
+  EXPECT_EQ(normalise_track_key("Road America"), "road-america");
+  EXPECT_EQ(normalise_track_key("  __Sonoma__Raceway "), "sonoma-raceway");
+  EXPECT_EQ(normalise_track_key("COTA"), "cota");
+}
+
+TEST(TrackFacts, CommittedFileCoversTheGrCupTracksAndTheEmbeddedData) {
+  std::ifstream in(test::source_dir() / "reference" / "track_facts.json");
+  ASSERT_TRUE(in) << "reference/track_facts.json is missing";
+  std::stringstream text;
+  text << in.rdbuf();
+  auto book = TrackFactsBook::parse(text.str(), "reference/track_facts.json");
+  ASSERT_TRUE(book) << book.error().describe();
+  // The folder names the GR Cup zips unzip to, and the ids of data/.
+  for (auto id : {"barber-motorsports-park", "circuit-of-the-americas", "COTA", "indianapolis",
+                  "road-america", "Road America", "sebring", "sonoma", "Sonoma", "sonoma-raceway",
+                  "virginia-international-raceway", "VIR"}) {
+    const TrackFacts* t = book->find(id);
+    ASSERT_NE(t, nullptr) << id;
+    EXPECT_TRUE(t->length_km) << id;
+    EXPECT_TRUE(t->turns) << id;
+    EXPECT_FALSE(t->source.empty()) << id << ": every figure names its source";
+  }
+  EXPECT_EQ(book->find("barber-motorsports-park")->reference_lap->lap_time_s, 97.304)
+      << "the fastest GR Cup lap in the shipped Barber timing (R2, car 22)";
+  EXPECT_FALSE(book->vehicle().name.empty());
+  EXPECT_FALSE(book->vehicle().source.empty());
+}
+
+}  // namespace
+}  // namespace apex
