@@ -72,10 +72,11 @@ std::optional<ContentRange> parse_content_range(std::string_view text) {
 // Fills buffer from source up to `want` bytes; *eof when the source ended first.
 Status fill(const ByteSource& source, std::string& buffer, std::size_t want, bool* eof) {
   std::size_t have = buffer.size();
-  buffer.resize(want);
   *eof = false;
   while (have < want) {
-    auto n = source(buffer.data() + have, want - have);
+    // Grow as bytes arrive: a 3-byte object must not cost a threshold-sized buffer.
+    if (buffer.size() == have) buffer.resize(std::min(want, std::max<std::size_t>(have * 2, 64 * 1024)));
+    auto n = source(buffer.data() + have, buffer.size() - have);
     if (!n) {
       buffer.resize(have);
       return std::unexpected(n.error());
