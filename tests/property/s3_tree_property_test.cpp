@@ -221,6 +221,8 @@ TEST_F(S3TreeProperty, SameTreeOnDiskAndInS3GivesSameAnswers) {
     const Tree tree = gen_tree(races);
     const auto root = s3rver_->dir() / ("local-" + std::to_string(n));
     fs::remove_all(root);
+    // The local root exists even for an empty tree, as an empty bucket does.
+    fs::create_directories(root);
     LocalStore local(root);
     S3StoreOptions options;
     options.list_page_size = *rc::gen::resize(100, rc::gen::inRange(3, 400));
