@@ -28,7 +28,7 @@ std::vector<LapWindow> crossing_windows(const EcuVehicleLaps* crossings) {
   if (!crossings) return out;
   for (const EcuLap& lap : crossings->laps)
     if (lap.lap > 0 && lap.end_ms > lap.start_ms)
-      out.push_back(LapWindow{lap.lap, lap.start_ms, lap.end_ms, LapSource::Crossings});
+      out.push_back(LapWindow{lap.lap, lap.start_ms, lap.end_ms, LapWindowSource::Crossings});
   std::sort(out.begin(), out.end(),
             [](const LapWindow& a, const LapWindow& b) { return a.start_ms < b.start_ms; });
   return out;
@@ -46,8 +46,9 @@ const LapWindow* window_at(const std::vector<LapWindow>& windows, std::int64_t t
   return nullptr;
 }
 
-// Linear interpolation of a series' value at t, clamped at its ends.
-double value_at(const ChannelSeries& s, std::int64_t t) {
+}  // namespace
+
+double series_value_at(const ChannelSeries& s, std::int64_t t) {
   if (s.time_ms.empty()) return 0.0;
   auto it = std::lower_bound(s.time_ms.begin(), s.time_ms.end(), t);
   if (it == s.time_ms.begin()) return s.value.front();
@@ -58,6 +59,8 @@ double value_at(const ChannelSeries& s, std::int64_t t) {
   const double f = (static_cast<double>(t) - t0) / (t1 - t0);
   return s.value[i - 1] + f * (s.value[i] - s.value[i - 1]);
 }
+
+namespace {
 
 std::optional<DistanceAxis> from_lap_distance(const ChannelSeries& lapdist, const ChannelSeries* speed,
                                               const LapWindow& lap) {
@@ -97,7 +100,7 @@ std::optional<DistanceAxis> from_lap_distance(const ChannelSeries& lapdist, cons
   if (lap.end_ms > t_last) {
     double mps = 0;
     if (speed && !speed->time_ms.empty()) {
-      mps = value_at(*speed, t_last) / 3.6;
+      mps = series_value_at(*speed, t_last) / 3.6;
     } else {
       const std::size_t n = axis.time_ms.size();
       const double dt = static_cast<double>(axis.time_ms[n - 1] - axis.time_ms[n - 2]);
@@ -120,11 +123,11 @@ DistanceAxis from_speed(const ChannelSeries& speed, const LapWindow& lap) {
     if (speed.time_ms[i] > lap.start_ms) times.push_back(speed.time_ms[i]);
   if (times.back() < lap.end_ms) times.push_back(lap.end_ms);
   double d = 0;
-  double previous = std::max(0.0, value_at(speed, times[0]));
+  double previous = std::max(0.0, series_value_at(speed, times[0]));
   axis.time_ms.push_back(times[0]);
   axis.distance_m.push_back(0.0);
   for (std::size_t i = 1; i < times.size(); ++i) {
-    const double v = std::max(0.0, value_at(speed, times[i]));
+    const double v = std::max(0.0, series_value_at(speed, times[i]));
     d += 0.5 * (previous + v) / 3.6 * static_cast<double>(times[i] - times[i - 1]) / 1000.0;
     previous = v;
     axis.time_ms.push_back(times[i]);
@@ -181,7 +184,7 @@ std::vector<LapWindow> lap_windows(const VehicleTelemetry& vehicle, const EcuVeh
     else if (auto next_seen = seen.find(lap + 1); next_seen != seen.end())
       end = next_seen->second.first;
     if (end <= start) end = times.second + 1;
-    out.push_back(LapWindow{lap, start, end, LapSource::LapColumn});
+    out.push_back(LapWindow{lap, start, end, LapWindowSource::LapColumn});
   }
   std::sort(out.begin(), out.end(), [](const LapWindow& a, const LapWindow& b) {
     return a.start_ms != b.start_ms ? a.start_ms < b.start_ms : a.lap < b.lap;

@@ -42,13 +42,13 @@ std::optional<ClockOffset> estimate_clock_offset(const VehicleTelemetry& vehicle
 // ---------------------------------------------------------------------------------------
 // Laps.
 
-enum class LapSource { Crossings, LapColumn };
+enum class LapWindowSource { Crossings, LapColumn };
 
 struct LapWindow {
   int lap = 0;
   std::int64_t start_ms = 0;  // ECU clock, half-open [start, end)
   std::int64_t end_ms = 0;
-  LapSource source = LapSource::Crossings;
+  LapWindowSource source = LapWindowSource::Crossings;
   bool operator==(const LapWindow&) const = default;
 };
 
@@ -64,6 +64,9 @@ std::vector<LapWindow> lap_windows(const VehicleTelemetry& vehicle, const EcuVeh
 // sides of the gap when they agree (or the one lap between them when they differ by two);
 // else 0.
 std::vector<int> assign_laps(const ChannelSeries& series, const EcuVehicleLaps* crossings);
+
+// Linear interpolation of a series' value at ECU time t, clamped at its ends (0 when empty).
+double series_value_at(const ChannelSeries& series, std::int64_t t);
 
 // ---------------------------------------------------------------------------------------
 // Distance within a lap.

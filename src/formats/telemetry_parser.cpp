@@ -1510,6 +1510,16 @@ Result<Telemetry> TelemetryStreamParser::Impl::merge() {
     line += s.newlines;
   }
   summaries_.clear();
+  // Lap files of some tracks also have a `value` column: read as JSON-in-CSV, every row is
+  // bad and nothing says why. Rows without one sample among them are not telemetry.
+  if (report.json_layout && report.parse.rows > 0 && report.samples_read == 0)
+    return make_error(
+        ErrorKind::Corrupt,
+        "'" + key_ +
+            "' has a value column but no row holds a JSON array of telemetry samples: not a "
+            "telemetry file" +
+            (report.parse.bad_row_reasons.empty() ? std::string()
+                                                  : " (" + report.parse.bad_row_reasons.front() + ")"));
   return t;
 }
 

@@ -34,7 +34,8 @@ struct ApiContext {
 void add_meta_routes(RouteTable& table, ApiContext& context);       // /, /health, /openapi.json, /docs
 void add_analytics_routes(RouteTable& table, ApiContext& context);  // /api/analytics/...
 void add_strategy_routes(RouteTable& table, ApiContext& context);   // /api/strategy/...
-void add_telemetry_routes(RouteTable& table, ApiContext& context);  // telemetry analyses: not yet (501)
+void add_telemetry_routes(RouteTable& table,
+                          ApiContext& context);  // /api/telemetry/... and the telemetry analyses
 
 // Common path prefixes.
 inline constexpr const char* kTrackPath = "/api/analytics/track/{track}";

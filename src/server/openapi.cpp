@@ -70,7 +70,8 @@ json operation(const Route& route) {
                               {"required", true},
                               {"description", doc->second.description},
                               {"schema", doc->second.schema},
-                              {"example", doc->second.example}});
+                              {"example", route.path_examples.contains(name) ? route.path_examples.at(name)
+                                                                             : doc->second.example}});
   }
   for (const auto& q : route.query) {
     json p{{"name", q.name},
@@ -122,10 +123,12 @@ json openapi_document(const RouteTable& table, const OpenApiInfo& info) {
            {"info", {{"title", info.title}, {"version", info.version}}},
            {"servers", json::array({{{"url", "/"}}})},
            {"tags",
-            json::array({{{"name", "analytics"}, {"description", "lap analytics per track and session"}},
-                         {{"name", "strategy"}, {"description", "consistency, degradation, pit stops"}},
-                         {{"name", "telemetry"}, {"description", "telemetry analyses: not implemented yet"}},
-                         {{"name", "meta"}, {"description", "service, health and this document"}}})},
+            json::array(
+                {{{"name", "analytics"}, {"description", "lap analytics per track and session"}},
+                 {{"name", "strategy"}, {"description", "consistency, degradation, pit stops"}},
+                 {{"name", "telemetry"},
+                  {"description", "telemetry: laps, traces, lap comparison, speed, braking and cornering"}},
+                 {{"name", "meta"}, {"description", "service, health and this document"}}})},
            {"paths", std::move(paths)},
            {"components", {{"schemas", schema::components()}}}};
   if (!info.description.empty()) doc["info"]["description"] = info.description;

@@ -97,6 +97,9 @@ struct Route {
   nlohmann::json request_body{};          // schema of a JSON body; null: none
   nlohmann::json request_body_example{};  // used by /docs and the OpenAPI checks
   std::vector<ResponseSpec> responses{};  // the 2xx answers and any specific errors
+  // Examples of path parameters for this route where the shared ones (openapi.cpp) do not
+  // apply, e.g. a track that has telemetry for the telemetry routes.
+  std::map<std::string, nlohmann::json> path_examples{};
   RouteHandler handler{};
 };
 

@@ -20,6 +20,7 @@ using nlohmann::json;
 
 const std::string kR1 = "/api/analytics/track/barber-motorsports-park/session/R1";
 const std::string kStrategy13 = "/api/strategy/track/barber-motorsports-park/session/R1/driver/13";
+const std::string kSonomaCar13 = "/api/telemetry/track/sonoma-raceway/session/R1/driver/GR86-022-13";
 
 class ApiQuality : public ::testing::Test {
  protected:
@@ -161,14 +162,19 @@ TEST_F(ApiQuality, ErrorsAreJsonWithTheRightStatus) {
            {kR1 + "/laps?driver=nobody", 404, "nobody"},
            {kR1 + "/laps?lap=3", 400, "unknown query parameter 'lap'"},
            {kR1 + "/best-lap?verbose=1", 400, "takes none"},
-           {kR1 + "/driver/13/amicos-analysis", 501, "not implemented"},
-           {"/api/telemetry/track/barber-motorsports-park/session/R1/driver/13/lap/8", 501,
-            "not implemented"},
+           {"/api/telemetry/track/barber-motorsports-park/session/R1/driver/13/lap/8", 404, "no telemetry"},
            {"/api/telemetry/track/barber-motorsports-park/session/R1/driver/13/lap/eight", 400, "lap_number"},
-           {"/api/telemetry/track/barber-motorsports-park/session/R1/driver/13/speed-analysis", 501,
-            "not implemented"},
-           {"/api/telemetry/track/barber-motorsports-park/session/R1/driver/13/braking-analysis", 501,
-            "not implemented"},
+           {"/api/telemetry/track/barber-motorsports-park/session/R1/driver/13/speed-analysis", 404,
+            "no telemetry"},
+           {"/api/telemetry/track/barber-motorsports-park/session/R1/driver/13/braking-analysis", 404,
+            "no telemetry"},
+           {kSonomaCar13 + "/lap/99", 404, "has no lap 99"},
+           {kSonomaCar13 + "/lap/3/trace?channels=tyre_temp", 404, "no channel 'tyre_temp'"},
+           {kSonomaCar13 + "/lap/3/trace?channels=speed/../x", 400, "channels"},
+           {kSonomaCar13 + "/lap/3/trace?points=1", 400, "points"},
+           {kSonomaCar13 + "/compare?driver_b=nobody", 404, "nobody"},
+           {kSonomaCar13 + "/compare?lap_a=-3", 400, "lap_a"},
+           {kSonomaCar13 + "/track-map?lap=77", 404, "has no lap 77"},
            {kStrategy13 + "/pit-strategy", 405, "POST"},
        }) {
     auto [status, body] = get_json(c.path);

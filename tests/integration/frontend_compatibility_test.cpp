@@ -9,6 +9,7 @@
 #include <httplib.h>
 
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "apex_server_process.h"
 
@@ -66,6 +67,7 @@ TEST_F(FrontendCompatibility, EveryRequestTheOriginalFrontendMakes) {
   ASSERT_TRUE(tracks.is_array());
   ASSERT_FALSE(tracks.empty()) << "App.tsx shows 'No Data Found' for an empty list";
   int drivers_checked = 0;
+  int telemetry_checked = 0;
   for (const auto& t : tracks) {
     ASSERT_TRUE(t.is_string());
     const std::string track = t.get<std::string>();
@@ -87,6 +89,13 @@ TEST_F(FrontendCompatibility, EveryRequestTheOriginalFrontendMakes) {
       ASSERT_TRUE(drivers.is_array());
       EXPECT_NE(std::find(drivers.begin(), drivers.end(), best["driver_id"]), drivers.end())
           << "the preselected driver is in the dropdown";
+
+      // The cars with telemetry (APEX's own route): their telemetry sections must render.
+      std::set<std::string> with_telemetry;
+      auto [vehicles_status, vehicles] =
+          axios_get("/api/telemetry/track/" + track + "/session/" + s.get<std::string>() + "/vehicles");
+      if (vehicles_status == 200)
+        for (const auto& v : vehicles["vehicles"]) with_telemetry.insert(v["vehicle_id"].get<std::string>());
 
       // Every driver of the dropdown: DriverPerformance, AMICOSAnalysis, DetailedAnalytics.
       for (const auto& d : drivers) {
@@ -110,18 +119,57 @@ TEST_F(FrontendCompatibility, EveryRequestTheOriginalFrontendMakes) {
             << context;
 
         // AMICOSAnalysis.tsx: one request; a rejected promise or an error body renders nothing.
-        auto [amicos_status, amicos] = axios_get(base + "/driver/" + id + "/amicos-analysis");
-        EXPECT_EQ(amicos_status, 501) << context;
-        EXPECT_TRUE(amicos["detail"].is_string()) << context;
+        const bool has_telemetry = with_telemetry.contains(id);
+        json amicos = get_ok(base + "/driver/" + id + "/amicos-analysis");
+        if (has_telemetry) {
+          ++telemetry_checked;
+          EXPECT_GT(amicos["corners_detected"].get<int>(), 0) << context;
+          for (auto f :
+               {"/driver_dna/brake_aggression_pct", "/driver_dna/throttle_smoothness_pct",
+                "/driver_dna/avg_grip_utilization_pct", "/driver_dna/avg_speed_efficiency_pct",
+                "/grip_utilization/grip_efficiency_pct", "/grip_utilization/max_combined_g",
+                "/grip_utilization/theoretical_limit_g", "/momentum_efficiency/momentum_efficiency_score",
+                "/momentum_efficiency/avg_momentum_gain_pct"})
+            expect_number(amicos, f, context + " AMICOS");
+          EXPECT_TRUE(amicos["driver_dna"]["driving_style"].is_string()) << context;
+          for (const auto& c : amicos["corner_analysis"])
+            for (auto f :
+                 {"/entry_speed_kmh", "/apex_speed_kmh", "/exit_speed_kmh", "/theoretical_max_speed_kmh",
+                  "/speed_efficiency_pct", "/max_lateral_g", "/corner_radius_m", "/momentum_gain_pct",
+                  "/angular_momentum", "/yaw_rate_rad_s", "/lateral_load_transfer_n"})
+              expect_number(c, f, context + " corner");
+          ASSERT_TRUE(amicos["recommendations"].is_array()) << context;
+          for (const auto& r : amicos["recommendations"]) EXPECT_TRUE(r.is_string()) << context;
+        } else {
+          EXPECT_TRUE(amicos["error"].is_string()) << "renders nothing on data.error: " << context;
+        }
 
         // DetailedAnalytics.tsx: detailed-performance, speed-analysis and braking-analysis in one
         // Promise.all, then `data.track` unconditionally: all three must be 2xx.
         json detailed = get_ok(base + "/driver/" + id + "/detailed-performance");
         json speed = get_ok(base + "/driver/" + id + "/speed-analysis");
         json braking = get_ok(base + "/driver/" + id + "/braking-analysis");
-        EXPECT_TRUE(speed["error"].is_string())
-            << "the speed section must hide (speedData.error): " << context;
-        EXPECT_TRUE(braking["error"].is_string()) << "the braking section must hide: " << context;
+        if (has_telemetry) {
+          for (auto f : {"/speed_metrics/vmax_kmh", "/speed_metrics/vavg_kmh", "/speed_metrics/vmin_kmh",
+                         "/vehicle_comparison/speed_utilization_pct",
+                         "/vehicle_comparison/theoretical_max_kmh", "/speed_distribution/high_speed_pct",
+                         "/speed_distribution/mid_speed_pct", "/speed_distribution/low_speed_pct"})
+            expect_number(speed, f, context + " speed");
+          for (auto f : {"/g_forces/max_braking_g", "/g_forces/utilization_pct", "/g_forces/avg_braking_g",
+                         "/g_forces/vehicle_limit_g", "/efficiency/overall_efficiency_pct",
+                         "/efficiency/front_brake_efficiency_pct", "/braking_metrics/max_front_pressure_bar",
+                         "/braking_metrics/max_rear_pressure_bar", "/braking_metrics/avg_front_pressure_bar",
+                         "/braking_metrics/avg_rear_pressure_bar", "/braking_metrics/brake_bias_front_pct",
+                         "/braking_metrics/brake_applications", "/braking_metrics/expected_per_lap",
+                         "/braking_metrics/consistency_bar", "/brake_system/max_pressure_front_bar",
+                         "/brake_system/max_pressure_rear_bar", "/technique/trail_braking_pct"})
+            expect_number(braking, f, context + " braking");
+          EXPECT_TRUE(braking["technique"]["rating"].is_string()) << context;
+        } else {
+          EXPECT_TRUE(speed["error"].is_string())
+              << "the speed section must hide (speedData.error): " << context;
+          EXPECT_TRUE(braking["error"].is_string()) << "the braking section must hide: " << context;
+        }
         EXPECT_FALSE(detailed.contains("error")) << context;
         EXPECT_TRUE(detailed["track"].is_string()) << context;
         expect_renderable(detailed, "/vehicle", context);
@@ -151,6 +199,7 @@ TEST_F(FrontendCompatibility, EveryRequestTheOriginalFrontendMakes) {
     }
   }
   EXPECT_GT(drivers_checked, 40);
+  EXPECT_GE(telemetry_checked, 3) << "the demo track's cars with telemetry were checked";
 }
 
 TEST_F(FrontendCompatibility, BarberDetailedPerformanceHasRealTrackFactsAndSectorTheoreticalBest) {

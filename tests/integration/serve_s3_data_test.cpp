@@ -160,6 +160,7 @@ TEST_F(ServeS3Data, ObjectsCrossCheckWithBoto3) {
 }
 
 TEST_F(ServeS3Data, EveryEndpointMatchesTheLocalServer) {
+  int telemetry_cars = 0;
   auto tracks = json::parse(expect_same("/api/analytics/tracks"));
   ASSERT_GE(tracks.size(), 2u);
   for (const auto& track_value : tracks) {
@@ -177,8 +178,32 @@ TEST_F(ServeS3Data, EveryEndpointMatchesTheLocalServer) {
       ASSERT_FALSE(drivers.empty()) << base;
       for (const auto& driver : drivers)
         expect_same(base + "/driver/" + url_encode_segment(driver.get<std::string>()) + "/performance");
+      // Telemetry, where the session has it: parsed from the bucket's bytes, same answers.
+      const std::string tel = "/api/telemetry" + base.substr(std::string("/api/analytics").size());
+      auto probe = http_get(local_->port(), tel + "/vehicles");
+      if (!probe || probe->status != 200) continue;
+      auto vehicles = json::parse(expect_same(tel + "/vehicles"))["vehicles"];
+      ASSERT_FALSE(vehicles.empty()) << tel;
+      std::string first_car;
+      for (const auto& v : vehicles) {
+        const std::string car = url_encode_segment(v["vehicle_id"].get<std::string>());
+        if (first_car.empty()) first_car = car;
+        expect_same(tel + "/driver/" + car + "/laps");
+        expect_same(tel + "/driver/" + car + "/speed-analysis");
+        expect_same(tel + "/driver/" + car + "/braking-analysis");
+        expect_same(tel + "/driver/" + car + "/track-map");
+        expect_same(tel + "/driver/" + car + "/compare?driver_b=" + first_car);
+        expect_same(base + "/driver/" + car + "/amicos-analysis");
+        for (const auto& lap : v["laps"]) {
+          expect_same(tel + "/driver/" + car + "/lap/" + std::to_string(lap.get<int>()));
+          expect_same(tel + "/driver/" + car + "/lap/" + std::to_string(lap.get<int>()) +
+                      "/trace?points=300");
+        }
+        ++telemetry_cars;
+      }
     }
   }
+  EXPECT_GE(telemetry_cars, 3) << "the demo track's telemetry was compared";
   // Errors are the same too.
   auto a = http_get(local_->port(), "/api/analytics/track/nope/sessions");
   auto b = http_get(remote_->port(), "/api/analytics/track/nope/sessions");

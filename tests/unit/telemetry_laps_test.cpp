@@ -96,13 +96,13 @@ TEST(TelemetryLaps, WindowsFromCrossingsThenFromTheLapColumn) {
                                                 {9000, 1, 6}}));
   v.channels.push_back(series(channel::kGear, {{990, 3, 1}, {4050, 3, 4}}));
   const EcuVehicleLaps laps = crossings("A", {{2, 2000, 3000}, {3, 3000, 4000}});
-  EXPECT_EQ(lap_windows(v, &laps), (std::vector<LapWindow>{{1, 990, 2000, LapSource::LapColumn},
-                                                           {2, 2000, 3000, LapSource::Crossings},
-                                                           {3, 3000, 4000, LapSource::Crossings},
-                                                           {4, 4050, 4801, LapSource::LapColumn},
-                                                           {6, 9000, 9001, LapSource::LapColumn}}));
+  EXPECT_EQ(lap_windows(v, &laps), (std::vector<LapWindow>{{1, 990, 2000, LapWindowSource::LapColumn},
+                                                           {2, 2000, 3000, LapWindowSource::Crossings},
+                                                           {3, 3000, 4000, LapWindowSource::Crossings},
+                                                           {4, 4050, 4801, LapWindowSource::LapColumn},
+                                                           {6, 9000, 9001, LapWindowSource::LapColumn}}));
   EXPECT_EQ(lap_windows(v, nullptr).size(), 4u);  // 1, 3, 4, 6: lap 2 has no evidence
-  EXPECT_EQ(lap_windows(v, nullptr)[1], (LapWindow{3, 3050, 4050, LapSource::LapColumn}));
+  EXPECT_EQ(lap_windows(v, nullptr)[1], (LapWindow{3, 3050, 4050, LapWindowSource::LapColumn}));
 }
 
 TEST(TelemetryLaps, DistanceFromLapDistanceDropsTheNeighbouringLaps) {
@@ -121,7 +121,7 @@ TEST(TelemetryLaps, DistanceFromLapDistanceDropsTheNeighbouringLaps) {
   }
   v.channels.push_back(series(channel::kSpeed, speed));
   v.channels.push_back(series(channel::kLapDistance, lapdist));
-  const LapWindow lap{1, 1'000'000, 1'100'000, LapSource::Crossings};
+  const LapWindow lap{1, 1'000'000, 1'100'000, LapWindowSource::Crossings};
   const DistanceAxis axis = lap_distance_axis(t, v, lap);
   EXPECT_EQ(axis.source, DistanceSource::LapDistance);
   EXPECT_NEAR(axis.length_m(), 3700.0, 1.0);
@@ -151,7 +151,7 @@ TEST(TelemetryLaps, SliceOneLapWithAliasesAndErrors) {
   const std::string_view names[] = {"vehspd_can", "throttle"};
   auto slice = slice_lap(t, t.vehicles[0], &laps, 2, names);
   ASSERT_TRUE(slice.has_value()) << slice.error().describe();
-  EXPECT_EQ(slice->window, (LapWindow{2, 1000, 11000, LapSource::Crossings}));
+  EXPECT_EQ(slice->window, (LapWindow{2, 1000, 11000, LapWindowSource::Crossings}));
   EXPECT_EQ(slice->distance_source, DistanceSource::IntegratedSpeed);
   EXPECT_NEAR(slice->lap_length_m, 100.0, 1e-9);
   ASSERT_EQ(slice->channels.size(), 2u);
@@ -213,7 +213,7 @@ TEST(TelemetryLaps, DemoRaceAgreesWithItsLapFiles) {
       auto slice = slice_lap(*telemetry, v, &*car, n,
                              std::vector<std::string_view>{"speed", "Laptrigger_lapdist_dls"});
       ASSERT_TRUE(slice.has_value()) << slice.error().describe();
-      EXPECT_EQ(slice->window.source, LapSource::Crossings);
+      EXPECT_EQ(slice->window.source, LapWindowSource::Crossings);
       EXPECT_EQ(slice->distance_source, DistanceSource::LapDistance);
       const LapTrace& speed = slice->channels[0];
       EXPECT_TRUE(std::is_sorted(speed.distance_m.begin(), speed.distance_m.end()));

@@ -250,6 +250,18 @@ TEST(TelemetryParser, AFileThatIsNotTelemetryIsAnErrorNamingIt) {
   auto missing = load_telemetry(store, "nowhere.csv");
   ASSERT_FALSE(missing.has_value());
   EXPECT_EQ(missing.error().kind, ErrorKind::NotFound);
+
+  // The committed demo lap file has a `value` column (the layout of COTA, Sonoma, Sebring):
+  // it must not pass for JSON-in-CSV telemetry with every row bad.
+  const std::filesystem::path lap_file =
+      test::source_dir() / "data" / "sonoma-raceway" / "Sonoma" / "Race 1" / "sonoma_lap_start_time_R1.csv";
+  std::ifstream in(lap_file, std::ios::binary);
+  const std::string lap_bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ASSERT_FALSE(lap_bytes.empty()) << lap_file;
+  auto lap = parse_telemetry(lap_bytes, "sonoma_lap_start_time_R1.csv");
+  ASSERT_FALSE(lap.has_value());
+  EXPECT_EQ(lap.error().kind, ErrorKind::Corrupt);
+  EXPECT_NE(lap.error().message.find("not a telemetry file"), std::string::npos) << lap.error().message;
 }
 
 TEST(TelemetryParser, HeaderOnlyIsAnEmptySession) {

@@ -1,0 +1,74 @@
+#include "server/telemetry_cache.h"
+
+#include <chrono>
+#include <cstdio>
+
+#include "formats/telemetry_parser.h"
+
+namespace apex {
+
+TelemetryCache::TelemetryCache(ObjectStore& store, std::function<std::size_t()> budget)
+    : store_(store), budget_(std::move(budget)) {}
+
+Result<std::shared_ptr<const Telemetry>> TelemetryCache::get(const ObjectInfo& object) {
+  std::unique_lock lock(mutex_);
+  Key key{object.key, object.version};
+  if (auto it = entries_.find(key); it != entries_.end()) {
+    lru_.splice(lru_.begin(), lru_, it->second.lru_position);
+    ++stats_.hits;
+    auto future = it->second.future;
+    lock.unlock();
+    return future.get();  // waits while another request loads it
+  }
+  std::promise<Loaded> promise;
+  lru_.push_front(key);
+  entries_[key] = Entry{promise.get_future().share(), lru_.begin(), 0, false};
+  ++stats_.loads;
+  lock.unlock();
+
+  const auto started = std::chrono::steady_clock::now();
+  Loaded result = [&]() -> Loaded {
+    auto telemetry = load_telemetry(store_, object.key);
+    if (!telemetry) return std::unexpected(telemetry.error());
+    return std::shared_ptr<const Telemetry>(std::make_shared<Telemetry>(std::move(*telemetry)));
+  }();
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  promise.set_value(result);
+
+  lock.lock();
+  stats_.last_load_seconds = seconds;
+  if (auto it = entries_.find(key); it != entries_.end()) {
+    if (!result) {
+      // Failures are not kept: the next request tries again.
+      lru_.erase(it->second.lru_position);
+      entries_.erase(it);
+    } else {
+      it->second.ready = true;
+      it->second.bytes = (*result)->memory_bytes();
+      stats_.bytes += it->second.bytes;
+      ++stats_.files;
+      evict_locked();
+    }
+  }
+  return result;
+}
+
+void TelemetryCache::evict_locked() {
+  const std::size_t budget = budget_();
+  while (stats_.bytes > budget && lru_.size() > 1) {
+    auto it = entries_.find(lru_.back());
+    if (!it->second.ready) break;
+    stats_.bytes -= it->second.bytes;
+    --stats_.files;
+    ++stats_.evictions;
+    lru_.pop_back();
+    entries_.erase(it);
+  }
+}
+
+TelemetryCacheStats TelemetryCache::stats() const {
+  std::lock_guard lock(mutex_);
+  return stats_;
+}
+
+}  // namespace apex

@@ -1,0 +1,52 @@
+// One car's telemetry as the telemetry routes use it: the parsed file (from the
+// TelemetryCache), the car's series, its lap crossings from the timing session, and its
+// laps with which of them count (valid) and which is the best.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "analysis/session_analysis.h"
+#include "analysis/telemetry_laps.h"
+#include "server/route_table.h"
+#include "server/telemetry_cache.h"
+
+namespace apex {
+
+struct TelemetryLap {
+  LapWindow window;
+  bool valid = true;
+  std::string invalid_reason;
+};
+
+struct CarTelemetry {
+  std::shared_ptr<const Telemetry> telemetry;
+  const VehicleTelemetry* vehicle = nullptr;
+  const EcuVehicleLaps* crossings = nullptr;
+  std::vector<TelemetryLap> laps;  // by start time
+  std::optional<int> best_lap;     // the shortest valid lap
+
+  const TelemetryLap* find_lap(int lap) const;
+  std::vector<LapWindow> valid_windows() const;
+};
+
+// The session's telemetry file, loaded through the cache: 404 when the session has none.
+std::expected<std::shared_ptr<const Telemetry>, ApiError> session_telemetry(TelemetryCache& cache,
+                                                                            const LoadedSession& session);
+
+// The vehicle id a driver's telemetry is filed under.
+std::string telemetry_vehicle_id(const DriverSummary& driver);
+
+// One car's telemetry: 404 naming the car and the cars that have telemetry when it has none.
+std::expected<CarTelemetry, ApiError> car_telemetry(TelemetryCache& cache, const LoadedSession& session,
+                                                    const DriverSummary& driver);
+
+// The laps of a car that its telemetry covers (laps without samples are left out; a lap
+// the samples span less than 90% of is invalid). A lap with crossings is valid when
+// the timing analysis says so; a lap known only from the lap column is valid when its
+// duration is within 92%..150% of the car's median lap (out-laps, in-laps and stops are not).
+std::vector<TelemetryLap> telemetry_laps(const VehicleTelemetry& vehicle, const EcuVehicleLaps* crossings);
+
+}  // namespace apex
