@@ -18,5 +18,7 @@ Action add_demo_data_command(CLI::App& app);
 Action add_upload_command(CLI::App& app);
 Action add_download_command(CLI::App& app);
 Action add_ls_command(CLI::App& app);
+Action add_inspect_command(CLI::App& app);
+Action add_sample_command(CLI::App& app);
 
 }  // namespace apex::cli

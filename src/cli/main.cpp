@@ -14,7 +14,9 @@ int main(int argc, char** argv) {
       {"ls", apex::cli::add_ls_command},
       {"demo-data", apex::cli::add_demo_data_command},
       {"upload", apex::cli::add_upload_command},
-      {"download", apex::cli::add_download_command}};
+      {"download", apex::cli::add_download_command},
+      {"inspect", apex::cli::add_inspect_command},
+      {"sample", apex::cli::add_sample_command}};
   std::vector<std::pair<CLI::App*, apex::cli::Action>> commands;
   for (auto [name, add] : registry) {
     auto action = add(app);

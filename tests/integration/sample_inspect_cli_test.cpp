@@ -1,0 +1,410 @@
+// `apex inspect` and `apex sample` end to end, checked against counts made here with a
+// reader of their own (a plain quote-aware split, no APEX parser): inspect's rows,
+// vehicles, per-channel samples, duplicates and laps on the real Barber sample and on
+// generated files; sample's per (vehicle, channel) counts equal ceil(n / N), kept rows
+// byte-identical to input rows, lap and official files byte-identical.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "test_paths.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string run(const std::string& command, int* exit_code) {
+  std::string out;
+  FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
+  char buffer[4096];
+  while (std::size_t n = std::fread(buffer, 1, sizeof buffer, pipe)) out.append(buffer, n);
+  *exit_code = WEXITSTATUS(::pclose(pipe));
+  return out;
+}
+
+std::string quoted(const fs::path& path) {
+  return "'" + path.string() + "'";
+}
+
+std::string apex(const std::string& args, int* code) {
+  return run(apex::test::apex_binary().string() + " " + args, code);
+}
+
+std::string slurp(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+fs::path fresh_dir(const std::string& name) {
+  const fs::path dir =
+      fs::temp_directory_path() / ("apex-sample-test-" + name + "-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+// Lines of a file, each with its line ending. The files here have no newline in quotes.
+std::vector<std::string> lines_of(const std::string& bytes) {
+  std::vector<std::string> lines;
+  std::size_t start = 0;
+  while (start < bytes.size()) {
+    std::size_t nl = bytes.find('\n', start);
+    std::size_t end = nl == std::string::npos ? bytes.size() : nl + 1;
+    lines.push_back(bytes.substr(start, end - start));
+    start = end;
+  }
+  return lines;
+}
+
+std::vector<std::string> split(std::string line) {
+  while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
+  std::vector<std::string> fields(1);
+  bool in_quotes = false;
+  for (std::size_t i = 0; i < line.size(); ++i) {
+    const char c = line[i];
+    if (c == '"') {
+      if (in_quotes && i + 1 < line.size() && line[i + 1] == '"') {
+        fields.back() += '"';
+        ++i;
+      } else {
+        in_quotes = !in_quotes;
+      }
+    } else if (c == ',' && !in_quotes) {
+      fields.emplace_back();
+    } else {
+      fields.back() += c;
+    }
+  }
+  return fields;
+}
+
+// A long-format telemetry file counted independently.
+struct Counted {
+  std::size_t rows = 0;
+  std::map<std::string, std::map<std::string, std::size_t>> rows_per_channel;  // vehicle -> channel -> rows
+  std::map<std::string, std::map<std::string, std::set<std::string>>> times;   // distinct timestamps
+  std::map<std::string, std::set<int>> laps;                                   // valid laps, after dedup
+};
+
+Counted count_long_file(const std::string& bytes) {
+  const auto lines = lines_of(bytes);
+  const auto header = split(lines.at(0));
+  auto column = [&](const std::string& name) {
+    return static_cast<std::size_t>(std::find(header.begin(), header.end(), name) - header.begin());
+  };
+  const std::size_t vehicle = column("vehicle_id"), name = column("telemetry_name"), ts = column("timestamp"),
+                    lap = column("lap");
+  Counted c;
+  // (vehicle, channel, timestamp) -> lowest valid lap among its repeats (the parser keeps that one).
+  std::map<std::tuple<std::string, std::string, std::string>, int> kept_lap;
+  for (std::size_t i = 1; i < lines.size(); ++i) {
+    const auto f = split(lines[i]);
+    if (f.size() != header.size()) continue;
+    ++c.rows;
+    ++c.rows_per_channel[f[vehicle]][f[name]];
+    c.times[f[vehicle]][f[name]].insert(f[ts]);
+    const int l = std::atoi(f[lap].c_str());
+    const bool valid = l > 0 && l != 32768;
+    auto [it, inserted] = kept_lap.emplace(std::make_tuple(f[vehicle], f[name], f[ts]), valid ? l : 0);
+    if (!inserted && valid && (it->second == 0 || l < it->second)) it->second = l;
+  }
+  for (const auto& [key, l] : kept_lap)
+    if (l > 0) c.laps[std::get<0>(key)].insert(l);
+  return c;
+}
+
+// inspect --json against the independent count.
+void expect_inspect_matches(const fs::path& file) {
+  int code = -1;
+  const std::string out = apex("inspect --json " + quoted(file), &code);
+  ASSERT_EQ(code, 0) << out;
+  const auto report = nlohmann::json::parse(out);
+  const Counted c = count_long_file(slurp(file));
+
+  EXPECT_EQ(report["rows"].get<std::size_t>(), c.rows);
+  EXPECT_EQ(report["bad_rows"].get<std::size_t>(), 0u);
+  EXPECT_EQ(report["layout"], "long");
+  EXPECT_EQ(report["bytes"].get<std::size_t>(), fs::file_size(file));
+  std::size_t distinct = 0;
+  for (const auto& [v, channels] : c.times)
+    for (const auto& [ch, times] : channels) distinct += times.size();
+  EXPECT_EQ(report["samples_read"].get<std::size_t>(), c.rows);
+  EXPECT_EQ(report["samples"].get<std::size_t>(), distinct);
+  EXPECT_EQ(report["duplicate_samples"].get<std::size_t>(), c.rows - distinct);
+
+  ASSERT_EQ(report["vehicles"].size(), c.times.size());
+  std::size_t with_offset = 0;
+  for (const auto& vehicle : report["vehicles"]) {
+    const std::string id = vehicle["vehicle_id"];
+    ASSERT_TRUE(c.times.contains(id)) << id;
+    const auto& channels = c.times.at(id);
+    EXPECT_EQ(vehicle["channels"].size(), channels.size()) << id;
+    std::size_t vehicle_samples = 0;
+    for (const auto& channel : vehicle["channels"]) {
+      const std::string name = channel["name"];
+      ASSERT_TRUE(channels.contains(name)) << id << " " << name;
+      const auto& times = channels.at(name);
+      EXPECT_EQ(channel["samples"].get<std::size_t>(), times.size()) << id << " " << name;
+      vehicle_samples += times.size();
+      // The rate from the median step between distinct timestamps (ISO strings of one
+      // shape sort in time order; the step is taken from their millisecond values).
+      if (times.size() >= 2) {
+        std::vector<long long> ms;
+        for (const auto& t : times) {
+          std::tm tm{};
+          ::strptime(t.substr(0, 19).c_str(), "%Y-%m-%dT%H:%M:%S", &tm);
+          ms.push_back(static_cast<long long>(::timegm(&tm)) * 1000 + std::atoi(t.substr(20, 3).c_str()));
+        }
+        std::sort(ms.begin(), ms.end());
+        std::vector<long long> steps;
+        for (std::size_t i = 1; i < ms.size(); ++i) steps.push_back(ms[i] - ms[i - 1]);
+        std::nth_element(steps.begin(), steps.begin() + static_cast<long>(steps.size() / 2), steps.end());
+        const long long median = steps[steps.size() / 2];
+        EXPECT_EQ(channel["median_interval_ms"].get<long long>(), median) << id << " " << name;
+        EXPECT_NEAR(channel["rate_hz"].get<double>(), 1000.0 / static_cast<double>(median), 1e-9);
+      }
+    }
+    EXPECT_EQ(vehicle["samples"].get<std::size_t>(), vehicle_samples) << id;
+    const auto laps = vehicle["laps"].get<std::vector<int>>();
+    const std::set<int> expected = c.laps.contains(id) ? c.laps.at(id) : std::set<int>{};
+    EXPECT_EQ(std::set<int>(laps.begin(), laps.end()), expected) << id;
+    // Without lap files every window comes from the lap column, one per valid lap.
+    EXPECT_EQ(vehicle["lap_windows"].size(), expected.size()) << id;
+    with_offset += vehicle["clock_offset"].is_null() ? 0 : 1;
+  }
+  // meta_time is in every file here; a car with few rows may have fed no evidence.
+  EXPECT_GT(with_offset, 0u);
+}
+
+std::vector<fs::path> files_named(const fs::path& dir, const std::string& part) {
+  std::vector<fs::path> out;
+  for (const auto& e : fs::recursive_directory_iterator(dir))
+    if (e.is_regular_file() && e.path().filename().string().find(part) != std::string::npos)
+      out.push_back(e.path());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// Every telemetry file of in_dir sampled into out_dir keeps ceil(n / every) rows of each
+// (vehicle, channel), in input order, byte for byte; every other file is identical.
+void expect_sampled(const fs::path& in_dir, const fs::path& out_dir, std::size_t every) {
+  std::size_t telemetry_files = 0;
+  for (const auto& e : fs::recursive_directory_iterator(in_dir)) {
+    if (!e.is_regular_file()) continue;
+    const fs::path rel = fs::relative(e.path(), in_dir);
+    const fs::path out = out_dir / rel;
+    ASSERT_TRUE(fs::exists(out)) << rel;
+    const std::string before = slurp(e.path());
+    const std::string after = slurp(out);
+    if (rel.filename().string().find("telemetry") == std::string::npos) {
+      EXPECT_EQ(after, before) << rel << " must be copied unchanged";
+      continue;
+    }
+    ++telemetry_files;
+    const auto in_lines = lines_of(before);
+    const auto out_lines = lines_of(after);
+    ASSERT_FALSE(out_lines.empty());
+    EXPECT_EQ(out_lines[0], in_lines[0]) << "header kept as written";
+    // Kept rows are input rows, in input order (a subsequence).
+    std::size_t j = 1;
+    for (std::size_t i = 1; i < out_lines.size(); ++i) {
+      while (j < in_lines.size() && in_lines[j] != out_lines[i]) ++j;
+      ASSERT_LT(j, in_lines.size()) << rel << ": output row " << i << " is not an input row in order";
+      ++j;
+    }
+    const Counted in = count_long_file(before);
+    const Counted kept = count_long_file(after);
+    for (const auto& [vehicle, channels] : in.rows_per_channel)
+      for (const auto& [channel, n] : channels) {
+        const std::size_t want = (n + every - 1) / every;
+        const auto v = kept.rows_per_channel.find(vehicle);
+        const std::size_t got =
+            v == kept.rows_per_channel.end() || !v->second.contains(channel) ? 0 : v->second.at(channel);
+        EXPECT_EQ(got, want) << rel << " " << vehicle << " " << channel << " n=" << n;
+      }
+    EXPECT_EQ(kept.rows_per_channel.size(), in.rows_per_channel.size());
+  }
+  EXPECT_GT(telemetry_files, 0u);
+}
+
+TEST(InspectCli, RealBarberSampleMatchesIndependentCount) {
+  APEX_REQUIRE_SHARED_DATA(gr_cup);
+  const fs::path sample = gr_cup.parent_path() / "samples" / "R1_barber_telemetry_data_sample.csv";
+  if (!fs::exists(sample)) GTEST_SKIP() << sample << " not present: skipped";
+  expect_inspect_matches(sample);
+}
+
+TEST(InspectCli, DemoTelemetryMatchesIndependentCountAndPrintsText) {
+  const fs::path dir = fresh_dir("inspect-demo");
+  int code = -1;
+  ASSERT_EQ((apex("demo-data " + quoted(dir), &code), code), 0);
+  const auto telemetry = files_named(dir, "telemetry");
+  ASSERT_FALSE(telemetry.empty());
+  for (const auto& file : telemetry) expect_inspect_matches(file);
+
+  const std::string text = apex("inspect " + quoted(telemetry[0]), &code);
+  EXPECT_EQ(code, 0) << text;
+  for (const char* part :
+       {"rows", "layout      long", "vehicles", "clock offset", "rate Hz", "laps (lap column)"})
+    EXPECT_NE(text.find(part), std::string::npos) << part << " in\n" << text;
+  fs::remove_all(dir);
+}
+
+TEST(InspectCli, NotTelemetryNamesTheFile) {
+  const fs::path dir = fresh_dir("inspect-bad");
+  int code = -1;
+  ASSERT_EQ((apex("demo-data " + quoted(dir), &code), code), 0);
+  const auto lap_files = files_named(dir, "lap_start");
+  ASSERT_FALSE(lap_files.empty());
+  const std::string out = apex("inspect " + quoted(lap_files[0]), &code);
+  EXPECT_EQ(code, 1);
+  EXPECT_NE(out.find(lap_files[0].string()), std::string::npos) << out;
+  EXPECT_NE(out.find("not a telemetry file"), std::string::npos) << out;
+
+  const std::string missing =
+      apex("inspect " + quoted(dir / "nope.csv") + " --data-dir " + quoted(dir), &code);
+  EXPECT_EQ(code, 1);
+  EXPECT_NE(missing.find("nope.csv"), std::string::npos) << missing;
+  fs::remove_all(dir);
+}
+
+TEST(SampleCli, DemoTreeKeepsEveryNthSamplePerChannel) {
+  const fs::path root = fresh_dir("sample-demo");
+  const fs::path in = root / "in";
+  const fs::path out = root / "out";
+  int code = -1;
+  ASSERT_EQ((apex("demo-data " + quoted(in), &code), code), 0);
+  const std::string report = apex("sample " + quoted(in) + " " + quoted(out) + " --keep 1/10", &code);
+  ASSERT_EQ(code, 0) << report;
+  EXPECT_NE(report.find("total"), std::string::npos) << report;
+  expect_sampled(in, out, 10);
+  // The sample is still telemetry the parser reads, and inspect agrees with the count.
+  for (const auto& file : files_named(out, "telemetry")) expect_inspect_matches(file);
+
+  // Sampling again into the same OUT_DIR replaces the files (temp + rename), same result.
+  ASSERT_EQ((apex("sample " + quoted(in) + " " + quoted(out) + " --keep 10", &code), code), 0);
+  expect_sampled(in, out, 10);
+  for (const auto& e : fs::recursive_directory_iterator(out))
+    EXPECT_EQ(e.path().string().find("apex-sample-tmp"), std::string::npos) << e.path();
+  fs::remove_all(root);
+}
+
+TEST(SampleCli, GeneratedFileWithUnevenCounts) {
+  int code = -1;
+  if ((run("python3 --version", &code), code) != 0) GTEST_SKIP() << "python3 not available";
+  const auto shared = apex::test::shared_dir();
+  if (!shared || !fs::exists(*shared / "tools" / "gen_telemetry.py"))
+    GTEST_SKIP() << "gen_telemetry.py absent";
+  const fs::path root = fresh_dir("sample-gen");
+  const fs::path in = root / "in";
+  fs::create_directories(in / "test-track" / "Race 1");
+  const fs::path file = in / "test-track" / "Race 1" / "R1_test_telemetry_data.csv";
+  const std::string gen = run("python3 " + quoted(*shared / "tools" / "gen_telemetry.py") +
+                                  " --size-mb 9 --seed 3 --cars 3 -o " + quoted(file),
+                              &code);
+  ASSERT_EQ(code, 0) << gen;
+  // 9 MiB spans more than one of sample's 8 MiB reads, so rows cut by a read are carried
+  // over; 7 divides no channel's count evenly, so ceil() is exercised.
+  const std::string report = apex("sample " + quoted(in) + " " + quoted(root / "out") + " --keep 1/7", &code);
+  ASSERT_EQ(code, 0) << report;
+  expect_sampled(in, root / "out", 7);
+  fs::remove_all(root);
+}
+
+TEST(SampleCli, JsonInCsvKeepsEveryNthRowPerVehicle) {
+  const fs::path seed = apex::test::source_dir() / "tests" / "fuzz" / "corpus" / "json_in_csv.csv";
+  const fs::path root = fresh_dir("sample-json");
+  const fs::path in = root / "in" / "sebring" / "Sebring" / "Race 2";
+  fs::create_directories(in);
+  // Two vehicles, rows interleaved: the counter is per vehicle, not per file.
+  const auto lines = lines_of(slurp(seed));
+  std::string bytes = lines[0];
+  std::map<std::string, std::size_t> rows;
+  for (std::size_t i = 1; i < lines.size(); ++i) {
+    std::string line = lines[i];
+    if (i % 3 == 0)
+      for (std::size_t at; (at = line.find("GR86-004-78")) != std::string::npos;)
+        line.replace(at, 11, "GR86-005-99");
+    ++rows[line.find("GR86-005-99") != std::string::npos ? "GR86-005-99" : "GR86-004-78"];
+    bytes += line;
+  }
+  std::ofstream(in / "sebring_telemetry_R2.csv", std::ios::binary) << bytes;
+  int code = -1;
+  const std::string report =
+      apex("sample " + quoted(root / "in") + " " + quoted(root / "out") + " --keep 1/3", &code);
+  ASSERT_EQ(code, 0) << report;
+  const auto out =
+      lines_of(slurp(root / "out" / "sebring" / "Sebring" / "Race 2" / "sebring_telemetry_R2.csv"));
+  ASSERT_FALSE(out.empty());
+  EXPECT_EQ(out[0], lines[0]);
+  std::map<std::string, std::size_t> kept;
+  for (std::size_t i = 1; i < out.size(); ++i)
+    ++kept[out[i].find("GR86-005-99") != std::string::npos ? "GR86-005-99" : "GR86-004-78"];
+  for (const auto& [vehicle, n] : rows) EXPECT_EQ(kept[vehicle], (n + 2) / 3) << vehicle << " n=" << n;
+  fs::remove_all(root);
+}
+
+TEST(SampleCli, KindsAndTracksChooseWhatGoesIn) {
+  const fs::path root = fresh_dir("sample-kinds");
+  const fs::path in = root / "in";
+  int code = -1;
+  ASSERT_EQ((apex("demo-data " + quoted(in), &code), code), 0);
+  const fs::path out = root / "out";
+  std::string report = apex("sample " + quoted(in) + " " + quoted(out) +
+                                " --kinds lap_start,lap_end --tracks sonoma-raceway --keep 1/2",
+                            &code);
+  ASSERT_EQ(code, 0) << report;
+  std::size_t files = 0;
+  for (const auto& e : fs::recursive_directory_iterator(out)) {
+    if (!e.is_regular_file()) continue;
+    ++files;
+    const std::string name = e.path().filename().string();
+    EXPECT_TRUE(name.find("lap_start") != std::string::npos || name.find("lap_end") != std::string::npos)
+        << name;
+    EXPECT_EQ(slurp(e.path()), slurp(in / fs::relative(e.path(), out)));
+  }
+  EXPECT_EQ(files, 4u);  // two races, start and end
+
+  EXPECT_NE((apex("sample " + quoted(in) + " " + quoted(out) + " --tracks nowhere", &code), code), 0);
+  EXPECT_NE((apex("sample " + quoted(in) + " " + quoted(out) + " --kinds maps", &code), code), 0);
+  EXPECT_NE((apex("sample " + quoted(in) + " " + quoted(out) + " --keep 1/0", &code), code), 0);
+  fs::remove_all(root);
+}
+
+TEST(SampleCli, RefusesOutDirInsideInDir) {
+  const fs::path root = fresh_dir("sample-inside");
+  int code = -1;
+  ASSERT_EQ((apex("demo-data " + quoted(root), &code), code), 0);
+  std::map<fs::path, std::string> before;
+  for (const auto& e : fs::recursive_directory_iterator(root))
+    if (e.is_regular_file()) before[e.path()] = slurp(e.path());
+  for (const fs::path& out : {root / "sampled", root, root / "sonoma-raceway" / ".." / "x"}) {
+    const std::string report = apex("sample " + quoted(root) + " " + quoted(out), &code);
+    EXPECT_EQ(code, 2) << out;
+    EXPECT_NE(report.find("inside IN_DIR"), std::string::npos) << report;
+  }
+  std::size_t files = 0;
+  for (const auto& e : fs::recursive_directory_iterator(root))
+    if (e.is_regular_file()) {
+      ++files;
+      EXPECT_EQ(slurp(e.path()), before[e.path()]);
+    }
+  EXPECT_EQ(files, before.size());
+  fs::remove_all(root);
+}
+
+}  // namespace
