@@ -474,9 +474,14 @@ Result<S3Store::ConditionalRead> S3Store::get_object(std::string_view key, ByteR
     }
     if (md5) {
       std::string actual = md5->finish_hex();
+      // The stored object is whole (its ETag is its MD5); these bytes were damaged on the
+      // way. They have reached the sink, so this read cannot be repaired: Unavailable (try
+      // again), never Corrupt, which a session load would record and keep as a missing file.
       if (actual != outcome.info.version)
-        return make_error(ErrorKind::Corrupt, "cannot " + ctx.action + ": the bytes read have MD5 " + actual +
-                                                  " but the object's ETag is " + outcome.info.version);
+        return make_error(ErrorKind::Unavailable, "cannot " + ctx.action + ": the bytes read have MD5 " +
+                                                      actual + " but the object's ETag is " +
+                                                      outcome.info.version +
+                                                      " (damaged in transit); read it again");
     }
     return outcome;
   }

@@ -269,7 +269,9 @@ TEST_F(ScriptedS3, BrokenRangedReadResumesInsideTheRange) {
   EXPECT_EQ(requests[2].range, "bytes=101000-400999");
 }
 
-TEST_F(ScriptedS3, ResumedBytesThatDoNotMatchTheEtagAreCorrupt) {
+// Damaged in transit, not in the bucket: Unavailable, so a session load fails (and is not
+// cached) instead of recording the file as corrupt and serving the session without it.
+TEST_F(ScriptedS3, ResumedBytesThatDoNotMatchTheEtagAreUnavailable) {
   const std::string object = random_bytes(200'000);
   std::string tampered = object;
   tampered[150'000] ^= 0x5a;
@@ -281,7 +283,7 @@ TEST_F(ScriptedS3, ResumedBytesThatDoNotMatchTheEtagAreCorrupt) {
   S3Store store(settings(), fast_options());
   auto bytes = store.read_all("t.bin");
   ASSERT_FALSE(bytes);
-  EXPECT_EQ(bytes.error().kind, ErrorKind::Corrupt);
+  EXPECT_EQ(bytes.error().kind, ErrorKind::Unavailable);
   EXPECT_NE(bytes.error().message.find("MD5"), std::string::npos);
 }
 
