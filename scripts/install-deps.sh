@@ -10,6 +10,8 @@ packages=(
   "g++"
   "pkg-config"
   "clang-format"
+  "clang-14=1:14.0.6-12"               # the libFuzzer targets (tests/fuzz)
+  "libclang-rt-14-dev=1:14.0.6-12"     # libFuzzer and sanitizer runtimes
   "libssl-dev"
   "zlib1g-dev"
   "libcurl4-openssl-dev"
@@ -24,8 +26,11 @@ packages=(
   "npm"
   "curl"
   "wrk"
+  # The dashboard's end-to-end test (tests/e2e) drives it. Not pinned: Debian ships
+  # Chromium through security updates and removes the old version from the archive.
+  "chromium"
 )
-if [[ "${1:-}" == "--with-browser" ]]; then packages+=("chromium" "chromium-driver"); fi
+if [[ "${1:-}" == "--with-browser" ]]; then packages+=("chromium-driver"); fi
 
 missing=()
 for spec in "${packages[@]}"; do

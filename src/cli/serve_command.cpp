@@ -1,3 +1,5 @@
+#include <pthread.h>
+
 #include <condition_variable>
 #include <csignal>
 #include <cstdio>
@@ -8,6 +10,7 @@
 #include "cli/cli_setup.h"
 #include "cli/commands.h"
 #include "server/api_server.h"
+#include "server/static_assets.h"
 
 namespace apex::cli {
 namespace {
@@ -16,13 +19,74 @@ namespace {
 // background (requests also retry on their own); only to log when it becomes readable.
 constexpr std::chrono::seconds kSourceRetryInterval{10};
 
-ApiServer* running_server = nullptr;
+// SIGTERM (a platform stopping the container, a deploy) and SIGINT (Ctrl-C) stop the
+// server gracefully: the listening socket closes at once, requests already received are
+// answered, then apex exits 0. During start-up (nothing in flight) or on a second signal
+// apex exits at once. The signals are blocked in every thread and taken by sigwait() in a
+// thread of their own, so the stop runs as ordinary code rather than in a signal handler,
+// and a signal that arrives before the server listens is not lost.
+class ShutdownSignals {
+ public:
+  // Construct before any other thread starts: threads inherit the blocked mask.
+  ShutdownSignals() {
+    sigemptyset(&set_);
+    sigaddset(&set_, SIGINT);
+    sigaddset(&set_, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set_, nullptr);
+    thread_ = std::thread([this] { run(); });
+  }
+  ~ShutdownSignals() {
+    {
+      std::lock_guard lock(mutex_);
+      finished_ = true;
+    }
+    pthread_kill(thread_.native_handle(), SIGTERM);  // wakes sigwait()
+    thread_.join();
+  }
+  ShutdownSignals(const ShutdownSignals&) = delete;
+  ShutdownSignals& operator=(const ShutdownSignals&) = delete;
 
-extern "C" void stop_on_signal(int) {
-  // httplib's stop() only flips flags and shuts the listening socket: safe enough here,
-  // and it lets in-flight requests finish.
-  if (running_server) running_server->stop();
-}
+  // From now on a signal stops this server; detach() before the server is destroyed.
+  void attach(ApiServer& server) {
+    std::lock_guard lock(mutex_);
+    server_ = &server;
+  }
+  void detach() {
+    std::lock_guard lock(mutex_);
+    server_ = nullptr;
+  }
+
+ private:
+  void run() {
+    bool stopping = false;
+    for (;;) {
+      int received = 0;
+      if (sigwait(&set_, &received) != 0) continue;
+      std::unique_lock lock(mutex_);
+      if (finished_) return;
+      const char* name = received == SIGTERM ? "SIGTERM" : "SIGINT";
+      if (stopping || !server_) {
+        std::fprintf(stderr, "apex: %s: exiting now\n", name);
+        std::_Exit(stopping ? kExitFailure : kExitOk);
+      }
+      stopping = true;
+      std::fprintf(stderr, "apex: %s: no new connections; finishing the requests in flight\n", name);
+      // httplib ignores stop() until it listens, which follows binding within microseconds.
+      while (server_ && !finished_ && !server_->running()) {
+        lock.unlock();
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        lock.lock();
+      }
+      if (server_ && !finished_) server_->stop();
+    }
+  }
+
+  sigset_t set_;
+  std::mutex mutex_;
+  ApiServer* server_ = nullptr;
+  bool finished_ = false;
+  std::thread thread_;  // last: starts once the members above exist
+};
 
 // Which bucket, where and how: never a credential, only whether one is set.
 void log_s3_source(const S3Settings& s3) {
@@ -77,6 +141,7 @@ Action add_serve_command(CLI::App& app) {
   struct Options {
     std::optional<std::string> data_dir, host;
     std::optional<int> port;
+    std::optional<std::string> web_dir;
   };
   auto options = std::make_shared<Options>();
   cmd->add_option("--data-dir", options->data_dir,
@@ -84,9 +149,13 @@ Action add_serve_command(CLI::App& app) {
   cmd->add_option("--port", options->port, "TCP port (overrides PORT; default 8000)")
       ->check(CLI::Range(0, 65535));
   cmd->add_option("--host", options->host, "Address to listen on (overrides HOST; default 127.0.0.1)");
+  cmd->add_option("--web-dir", options->web_dir,
+                  "Built dashboard to serve at / (overrides WEB_DIR; default web/dist, then "
+                  "<apex binary>/../web/dist)");
   return [options]() {
     auto config = load_config_or_report(options->data_dir);
     if (!config) return kExitConfiguration;
+    ShutdownSignals signals;  // before the store, the cache and the server start threads
     if (options->host) config->host = *options->host;
     if (options->port) config->port = static_cast<std::uint16_t>(*options->port);
     const bool s3 = config->s3.enabled;
@@ -120,16 +189,30 @@ Action add_serve_command(CLI::App& app) {
       std::fprintf(stderr, "apex: %zu tracks in %s\n", (*catalog)->tracks().size(),
                    store->describe().c_str());
     }
+    // The dashboard is optional: without it the API runs as before and `/` answers JSON.
+    if (options->web_dir) config->web_dir = *options->web_dir;
+    auto dashboard = locate_dashboard(config->web_dir);
+    if (dashboard.dir)
+      std::fprintf(stderr, "apex: dashboard from %s\n", dashboard.dir->c_str());
+    else
+      std::fprintf(stderr,
+                   "apex: dashboard not built (no index.html in %s): `/` answers JSON; build it with "
+                   "`make build` or `cd web && npm ci && npm run build`\n",
+                   dashboard.looked.c_str());
+    set_dashboard_dir_option(dashboard.dir ? dashboard.dir : config->web_dir);
     ServerOptions server_options;
     server_options.host = config->host;
     server_options.port = config->port;
     server_options.cors_origins = config->cors_origins;
+    server_options.api_token = config->api_token;
+    // Whether a token is needed, never the token.
+    if (!config->api_token.empty())
+      std::fprintf(stderr,
+                   "apex: /api requests need 'Authorization: Bearer <API_TOKEN>' (API_TOKEN is set)\n");
     ApiServer server(cache, server_options);
-    running_server = &server;
-    std::signal(SIGINT, stop_on_signal);
-    std::signal(SIGTERM, stop_on_signal);
+    signals.attach(server);
     auto status = server.run();
-    running_server = nullptr;
+    signals.detach();
     retry.reset();
     if (!status) {
       std::fprintf(stderr, "apex: %s\n", status.error().message.c_str());

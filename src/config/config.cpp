@@ -11,6 +11,10 @@ extern char** environ;
 namespace apex {
 namespace {
 
+// A guessable token protects nothing; 16 characters is the shortest a random hex or
+// base64 token worth having is.
+constexpr std::size_t kMinApiTokenLength = 16;
+
 std::string trim(std::string_view s) {
   auto is_space = [](unsigned char c) { return std::isspace(c) != 0; };
   while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
@@ -136,6 +140,21 @@ Result<Config> load_config(const Environment& env) {
     config.cache_max_mb = static_cast<std::size_t>(*mb);
   }
   if (auto v = env.get("CORS_ORIGINS")) config.cors_origins = trim(*v);
+  if (auto v = env.get("API_TOKEN")) {
+    // The token travels in a header: anything outside visible ASCII could not be sent back
+    // by a client, so it is refused here rather than locking every client out. The value
+    // itself is never put in a message.
+    std::string token = trim(*v);
+    bool printable = std::all_of(token.begin(), token.end(), [](char c) { return c > ' ' && c < 127; });
+    if (!printable)
+      return bad_variable("API_TOKEN",
+                          "must be visible ASCII characters without spaces (its value is not shown)");
+    if (!token.empty() && token.size() < kMinApiTokenLength)
+      return bad_variable("API_TOKEN", "is too short: use at least " + std::to_string(kMinApiTokenLength) +
+                                           " characters, e.g. the output of `openssl rand -hex 32`");
+    config.api_token = std::move(token);
+  }
+  if (auto v = env.get("WEB_DIR"); v && !trim(*v).empty()) config.web_dir = trim(*v);
 
   S3Settings& s3 = config.s3;
   if (auto v = env.get("USE_S3_DATA")) {

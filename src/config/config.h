@@ -30,6 +30,11 @@ struct Config {
   std::uint16_t port = 8000;
   std::size_t cache_max_mb = 1024;
   std::string cors_origins = "*";
+  // API_TOKEN: when set, every /api/... request needs "Authorization: Bearer <token>".
+  // A secret like the AWS ones: never printed.
+  std::string api_token;
+  // WEB_DIR: the built dashboard (web/dist). Unset: `apex serve` looks in the usual places.
+  std::optional<std::filesystem::path> web_dir;
   S3Settings s3;
 };
 

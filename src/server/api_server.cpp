@@ -11,7 +11,9 @@
 #include <sstream>
 
 #include "server/api_routes.h"
+#include "server/request_validation.h"
 #include "server/route_table.h"
+#include "server/static_assets.h"
 
 namespace apex {
 
@@ -23,6 +25,8 @@ namespace {
 constexpr std::size_t kMaxRequestBodyBytes = 64 * 1024;
 // httplib closes a keep-alive connection after this many requests (its default is 5).
 constexpr std::size_t kKeepAliveMaxRequests = 1000;
+// HTTP worker threads (see configure_http).
+constexpr std::size_t kWorkerThreads = 64;
 
 thread_local std::chrono::steady_clock::time_point request_started;
 
@@ -171,11 +175,34 @@ void ApiServer::configure_http() {
   http.set_tcp_nodelay(true);  // answers are one small write; Nagle would hold them for the ACK
   http.set_keep_alive_max_count(kKeepAliveMaxRequests);
   http.set_payload_max_length(kMaxRequestBodyBytes);
+  // Slow or idle clients: each read and write on a connection gives up after these, and an
+  // idle keep-alive connection is closed, so a stalled client frees its worker thread.
+  // (httplib also caps the request line and each header line at 8 KiB, compiled in.)
+  const auto seconds_and_micros = [](std::chrono::milliseconds d) {
+    return std::pair<time_t, time_t>(static_cast<time_t>(d.count() / 1000),
+                                     static_cast<time_t>((d.count() % 1000) * 1000));
+  };
+  auto [read_s, read_us] = seconds_and_micros(options_.read_timeout);
+  auto [write_s, write_us] = seconds_and_micros(options_.write_timeout);
+  http.set_read_timeout(read_s, read_us);
+  http.set_write_timeout(write_s, write_us);
+  http.set_keep_alive_timeout(static_cast<time_t>(options_.keep_alive_timeout.count()));
+  // More workers than httplib's default (8 on a small machine), so a few stalled clients
+  // or cold loads waiting on S3 cannot take every thread; an idle thread costs only its stack.
+  http.new_task_queue = [] { return new httplib::ThreadPool(kWorkerThreads); };
+
+  // Dashboard mount (static_assets.h): `/` for browsers and web/dist's files, before the
+  // route table; every other request, and all of them when web/dist is absent, goes on.
+  auto dashboard = std::make_shared<const StaticAssets>(locate_dashboard(dashboard_dir_option()).dir);
 
   // Routing happens here, from the route table, so httplib's regex router is never used.
   // GET and HEAD are answered before httplib reads a body; POST falls through to the
   // catch-all handlers below once its body is read.
-  auto dispatch = [this](const httplib::Request& req, httplib::Response& res) {
+  auto dispatch = [this, dashboard](const httplib::Request& req, httplib::Response& res) {
+    // Before anything looks at the decoded path: decoding turns %2F into a separator and
+    // %00 into a terminator, so such a target is refused as sent.
+    if (auto problem = raw_target_problem(req.target)) return send_error(res, api_error(400, *problem));
+    if (dashboard->handle(req, res)) return;  // dashboard mount (see above)
     auto match = routes_->match(req.method, req.path);
     if (!match.route) {
       if (!match.allowed_methods.empty()) {
@@ -197,6 +224,13 @@ void ApiServer::configure_http() {
           res, api_error(400, "unknown query parameter '" + name + "' for " + match.route->path +
                                   (accepted.empty() ? " (it takes none)" : " (accepted: " + accepted + ")")));
     }
+    // Every client-controlled value is checked here, once, so no handler, catalog lookup or
+    // store key ever sees "..", a slash, a control character or a megabyte-long name.
+    for (const auto& [name, value] : match.path_params)
+      if (auto problem = path_parameter_problem(name, value))
+        return send_error(res, api_error(400, *problem));
+    for (const auto& [name, value] : req.params)
+      if (auto problem = query_value_problem(name, value)) return send_error(res, api_error(400, *problem));
     RouteResult result = [&]() -> RouteResult {
       try {
         return match.route->handler(RouteRequest(req, std::move(match.path_params)));
@@ -221,7 +255,8 @@ void ApiServer::configure_http() {
     if (!one.empty()) origins.emplace_back(one);
     rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
   }
-  http.set_pre_routing_handler([origins, dispatch](const httplib::Request& req, httplib::Response& res) {
+  http.set_pre_routing_handler([origins, dispatch, token = options_.api_token](const httplib::Request& req,
+                                                                               httplib::Response& res) {
     request_started = std::chrono::steady_clock::now();
     if (origins.size() == 1 && origins.front() == "*") {
       res.set_header("Access-Control-Allow-Origin", "*");
@@ -233,9 +268,20 @@ void ApiServer::configure_http() {
     }
     if (req.method == "OPTIONS") {
       res.set_header("Access-Control-Allow-Methods", "GET, HEAD, POST, OPTIONS");
-      res.set_header("Access-Control-Allow-Headers", "Content-Type, If-None-Match");
+      res.set_header("Access-Control-Allow-Headers", "Authorization, Content-Type, If-None-Match");
       res.set_header("Access-Control-Max-Age", "600");
       res.status = 204;
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    // API_TOKEN: checked before routing and before a POST body is read, so a client without
+    // the token learns nothing (not even which routes exist) and costs no body read. The
+    // token is never logged: the access log prints the target, not the headers.
+    if (!token.empty() && (req.path == "/api" || req.path.starts_with("/api/")) &&
+        !bearer_token_matches(req.get_header_value("Authorization"), token)) {
+      res.set_header("WWW-Authenticate", "Bearer realm=\"apex\"");
+      send_error(res, api_error(401, req.has_header("Authorization")
+                                         ? "the Authorization header does not carry the API token"
+                                         : "this API needs a token: send 'Authorization: Bearer <token>'"));
       return httplib::Server::HandlerResponse::Handled;
     }
     if (req.method == "GET" || req.method == "HEAD") {
@@ -308,6 +354,10 @@ Status ApiServer::run() {
 
 void ApiServer::stop() {
   http_->stop();
+}
+
+bool ApiServer::running() const {
+  return http_->is_running();
 }
 
 }  // namespace apex

@@ -5,6 +5,7 @@
 // request (method, target, status, microseconds).
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -26,6 +27,16 @@ struct ServerOptions {
   std::uint16_t port = 8000;
   std::string cors_origins = "*";
   bool access_log = true;
+  // Empty: the API is open. Else every /api/... request must send "Authorization: Bearer
+  // <api_token>" (401 otherwise); /health, /, /docs and /openapi.json stay open.
+  std::string api_token;
+  // A client that sends nothing (or takes nothing of our answer) for this long is
+  // disconnected, so idle or stalled connections do not hold a worker thread for ever.
+  std::chrono::milliseconds read_timeout{5'000};
+  std::chrono::milliseconds write_timeout{5'000};
+  // How long an idle keep-alive connection waits for its next request; also the longest a
+  // graceful stop waits for such a connection to go away.
+  std::chrono::seconds keep_alive_timeout{5};
   // The track facts file (reference/track_facts.json). Unset: $APEX_TRACK_FACTS, then
   // reference/track_facts.json in the working directory, then beside the binary's folder.
   std::optional<std::filesystem::path> track_facts_path;
@@ -41,7 +52,11 @@ class ApiServer {
   // Binds to port 0 semantics: returns the bound port; then call listen_after_bind().
   Result<int> bind();
   Status listen_after_bind();
+  // Stops accepting connections; requests already received are answered, then run() and
+  // listen_after_bind() return. Call it once, after running() is true (httplib ignores a
+  // stop before it listens).
   void stop();
+  bool running() const;
 
   const RouteTable& routes() const { return *routes_; }
 

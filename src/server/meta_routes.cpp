@@ -1,5 +1,5 @@
-// The service itself: a root with pointers, health with cache figures, the OpenAPI
-// document generated from the route table, and the page that renders it.
+// The service itself: a root with pointers (browsers get the dashboard, see static_assets.h), health with
+// cache figures, the OpenAPI document generated from the route table, and the page that renders it.
 #include <mutex>
 
 #include "server/api_routes.h"
@@ -20,6 +20,9 @@ void add_meta_routes(RouteTable& table, ApiContext& context) {
                   .path = "/",
                   .tag = "meta",
                   .summary = "Service name and where the documentation is",
+                  .description = "Clients whose Accept header prefers text/html (browsers) get the web "
+                                 "dashboard's index.html instead, when the dashboard is built (web/dist); "
+                                 "its files are served under /assets/.",
                   .responses = {{200, "service", s::ref("Root")}},
                   .handler = [](const RouteRequest&) -> RouteResult {
                     return Reply::json(json{{"message", "GR Cup Racing Intelligence API (APEX)"},

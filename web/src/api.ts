@@ -1,0 +1,177 @@
+// The documented HTTP API (docs/api.md, /openapi.json) as typed fetches. The dashboard
+// computes nothing the API already answers: every number shown comes from here.
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly detail: string,
+    readonly path: string,
+  ) {
+    super(`${path}: ${status} ${detail}`);
+  }
+  // 404 from the router or 501 from a placeholder: the server has no such endpoint yet.
+  get missingEndpoint(): boolean {
+    return this.status === 501 || (this.status === 404 && this.detail.startsWith('no route'));
+  }
+}
+
+// Requests started before the view asks for them (the shared link's leaderboard, fetched
+// while the track list loads); each is handed out once.
+const early = new Map<string, Promise<unknown>>();
+export function prefetch(path: string): void {
+  const p = fetchJson(path);
+  p.catch(() => undefined); // the view that takes it reports the error
+  early.set(path, p);
+}
+
+export function getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
+  const started = early.get(path);
+  if (started) {
+    early.delete(path);
+    return started as Promise<T>;
+  }
+  return fetchJson<T>(path, signal);
+}
+
+async function fetchJson<T>(path: string, signal?: AbortSignal): Promise<T> {
+  let response: Response;
+  try {
+    response = await fetch(path, { headers: { Accept: 'application/json' }, signal });
+  } catch (e) {
+    if ((e as Error).name === 'AbortError') throw e;
+    throw new ApiError(0, `the server did not answer (${(e as Error).message})`, path);
+  }
+  if (!response.ok) {
+    let detail = response.statusText;
+    try {
+      const body = await response.json();
+      detail = typeof body.detail === 'string' ? body.detail : JSON.stringify(body.detail);
+    } catch {
+      // not JSON: keep the status text
+    }
+    throw new ApiError(response.status, detail, path);
+  }
+  return (await response.json()) as T;
+}
+
+const enc = encodeURIComponent;
+export const sessionPath = (t: string, s: string) => `/api/analytics/track/${enc(t)}/session/${enc(s)}`;
+export const telemetryPath = (t: string, s: string) => `/api/telemetry/track/${enc(t)}/session/${enc(s)}`;
+
+export interface LeaderboardRow {
+  position: number | null;
+  race_position: number | null;
+  car_number: string | null;
+  driver_id: string;
+  vehicle_id: string | null;
+  best_lap: number | null;
+  best_lap_number: number | null;
+  gap_to_leader: number | null;
+  gap_to_ahead: number | null;
+  theoretical_best: number | null;
+  laps_within_05s_percent: number | null;
+  total_laps: number;
+  valid_laps: number;
+  source: string;
+  unranked_reason: string | null;
+}
+
+export interface Lap {
+  driver_id: string;
+  car_number: string | null;
+  vehicle_id: string | null;
+  lap: number;
+  lap_time: number | null;
+  source: 'official' | 'ecu';
+  valid: boolean;
+  invalid_reason: string | null;
+  flag?: string | null;
+  pit?: boolean;
+}
+
+export interface SectorStats {
+  best: number | null;
+  best_lap_number: number | null;
+  mean: number | null;
+  green_laps: number;
+  lost_to_session_best: number | null;
+}
+export interface SectorDriver {
+  driver_id: string;
+  car_number: string | null;
+  best_lap: number | null;
+  theoretical_best: number | null;
+  potential_gain: number | null;
+  lost_to_session_theoretical_best: number | null;
+  source: string;
+  sectors: Record<string, SectorStats>;
+}
+export interface SectorAnalysis {
+  track: string;
+  session: string;
+  theoretical_best: number | null;
+  session_best: Record<string, { car_number: string | null; driver_id: string; lap: number; time: number }>;
+  drivers: SectorDriver[];
+}
+
+export interface Vehicle {
+  vehicle_id: string;
+  car_number: string | null;
+  samples: number;
+  laps: number[];
+  best_lap: number | null;
+  has_gps: boolean;
+}
+
+export interface TelemetryLap {
+  lap_number: number;
+  lap_time_s: number | null;
+  samples: number;
+  valid?: boolean;
+  invalid_reason?: string | null;
+  speed: { min: number; mean: number; max: number } | null;
+  throttle_mean_pct?: number | null;
+  full_throttle_pct?: number | null;
+  braking_events?: number | null;
+}
+
+export interface Channel {
+  name: string;
+  requested?: string;
+  distance_m: number[];
+  time_s: number[];
+  value: number[];
+}
+export interface LapRef {
+  driver_id: string;
+  lap_number: number;
+  lap_time_s: number | null;
+  lap_length_m: number | null;
+}
+export interface Compare {
+  a: LapRef;
+  b: LapRef;
+  lap_time_difference_s: number | null;
+  final_delta_s: number | null;
+  delta: { distance_m: number[]; delta_s: number[] };
+  traces: { a: Channel[]; b: Channel[] };
+}
+export interface TrackMap {
+  available: boolean;
+  detail?: string;
+  lat?: number[];
+  lon?: number[];
+  speed_kmh?: number[];
+  distance_m?: number[];
+}
+
+export function fmtLap(seconds: number | null | undefined): string {
+  if (seconds == null || !Number.isFinite(seconds)) return '–';
+  const m = Math.floor(seconds / 60);
+  const s = seconds - m * 60;
+  return m > 0 ? `${m}:${s.toFixed(3).padStart(6, '0')}` : s.toFixed(3);
+}
+export function fmtGap(seconds: number | null | undefined): string {
+  if (seconds == null) return '–';
+  return seconds === 0 ? '–' : `+${seconds.toFixed(3)}`;
+}

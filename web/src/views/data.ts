@@ -1,0 +1,69 @@
+// Data page: where the data comes from and what the catalog made of it (GET /health,
+// GET /api/analytics/track/{t}/files).
+import { getJson } from '../api';
+import type { ViewContext } from '../main';
+import { errorBox, h, loading, section } from '../ui';
+
+interface Health {
+  status: string;
+  data_source: string;
+  data_source_error: string | null;
+  tracks: number;
+  track_facts: string | null;
+  cache: Record<string, number>;
+}
+interface TrackFiles {
+  track: string;
+  sessions: Record<string, { files: Record<string, string>; alternates: unknown[] }>;
+  unrecognised: (string | { key?: string; reason?: string })[];
+}
+
+const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+
+export async function renderData(ctx: ViewContext): Promise<void> {
+  const status = loading('the catalog');
+  ctx.root.append(status);
+  let health: Health;
+  let files: TrackFiles;
+  try {
+    [health, files] = await Promise.all([
+      getJson<Health>('/health', ctx.signal),
+      getJson<TrackFiles>(`/api/analytics/track/${encodeURIComponent(ctx.track)}/files`, ctx.signal),
+    ]);
+  } catch (e) {
+    if ((e as Error).name === 'AbortError') return;
+    status.replaceWith(errorBox(e, 'the data page'));
+    return;
+  }
+  const c = health.cache;
+  const source = section(
+    'Data source',
+    h(
+      'dl',
+      { class: 'facts' },
+      h('dt', { text: 'Status' }),
+      h('dd', { class: health.status === 'healthy' ? 'ok' : 'bad', text: health.status + (health.data_source_error ? `: ${health.data_source_error}` : '') }),
+      h('dt', { text: 'Source' }),
+      h('dd', { text: health.data_source }),
+      h('dt', { text: 'Tracks' }),
+      h('dd', { text: String(health.tracks) }),
+      h('dt', { text: 'Track facts' }),
+      h('dd', { text: health.track_facts ?? 'none' }),
+      h('dt', { text: 'Cache' }),
+      h('dd', { text: `${c.sessions} sessions, ${mb(c.bytes)} of ${mb(c.max_bytes)}; ${c.loads} loads, ${c.hits} hits, ${c.evictions} evictions` }),
+    ),
+  );
+  const sessions = Object.entries(files.sessions).map(([name, s]) =>
+    h(
+      'div',
+      {},
+      h('h3', { text: `Session ${name}` }),
+      h('table', { class: 'files' }, h('thead', {}, h('tr', {}, h('th', { scope: 'col', text: 'Role' }), h('th', { scope: 'col', text: 'Object' }))), h('tbody', {}, ...Object.entries(s.files).map(([role, key]) => h('tr', {}, h('td', { text: role }), h('td', {}, h('code', { text: key })))))),
+      s.alternates.length ? h('p', { class: 'note', text: `${s.alternates.length} alternate file(s) not used: ${JSON.stringify(s.alternates)}` }) : null,
+    ),
+  );
+  const unrecognised = files.unrecognised.length
+    ? h('ul', {}, ...files.unrecognised.map((u) => h('li', {}, h('code', { text: typeof u === 'string' ? u : JSON.stringify(u) }))))
+    : h('p', { text: 'None: every file of this track was recognised.' });
+  status.replaceWith(source, section(`Catalog of ${files.track}`, ...sessions, h('h3', { text: 'Unrecognised files' }), unrecognised));
+}
