@@ -103,6 +103,7 @@ json build_components() {
   c["Health"] = object({{"status", string_enum({"healthy", "degraded"})},
                         {"data_source", string()},
                         {"data_source_error", nullable(string())},
+                        {"stale", nullable(string())},
                         {"tracks", integer()},
                         {"track_facts", nullable(string())},
                         {"cache", object({{"sessions", integer()},

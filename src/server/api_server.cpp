@@ -240,6 +240,15 @@ void ApiServer::configure_http() {
         return std::unexpected(api_error(500, std::string("internal error: ") + e.what()));
       }
     }();
+    // The store could not be re-listed: the answer comes from the catalog and sessions held
+    // from before. Say so (RFC 7234's Warning 110 and the reason), so a client or a monitor
+    // can tell a cached answer from a current one.
+    if (std::string stale = cache_.stale_reason(); !stale.empty()) {
+      for (char& c : stale)
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
+      res.set_header("Warning", "110 apex \"Response is Stale\"");
+      res.set_header("X-Apex-Stale", stale.substr(0, 300));
+    }
     if (!result) return send_error(res, result.error());
     send_reply(req, res, std::move(*result));
   };

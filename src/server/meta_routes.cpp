@@ -38,12 +38,14 @@ void add_meta_routes(RouteTable& table, ApiContext& context) {
                   .description = "Always 200: status is degraded when the data source cannot be listed.",
                   .responses = {{200, "health", s::ref("Health")}},
                   .handler = [ctx](const RouteRequest&) -> RouteResult {
+                    auto catalog = ctx->cache.catalog();  // re-lists first: stats then say how that went
                     auto stats = ctx->cache.stats();
-                    auto catalog = ctx->cache.catalog();
                     return Reply::json(
-                        json{{"status", catalog ? "healthy" : "degraded"},
+                        json{{"status", catalog && stats.stale_reason.empty() ? "healthy" : "degraded"},
                              {"data_source", ctx->cache.store().describe()},
                              {"data_source_error", catalog ? json(nullptr) : json(catalog.error().message)},
+                             // Answers come from data listed before this failure.
+                             {"stale", stats.stale_reason.empty() ? json(nullptr) : json(stats.stale_reason)},
                              {"tracks", catalog ? (*catalog)->tracks().size() : 0},
                              {"track_facts", ctx->facts ? json(ctx->facts_origin) : json(nullptr)},
                              {"cache",

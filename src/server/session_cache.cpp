@@ -59,11 +59,15 @@ Result<std::shared_ptr<const Catalog>> SessionCache::refresh_catalog_locked(
   auto fresh = Catalog::build(store_);
   lock.lock();
   if (!fresh) {
-    // Keep serving what we had if the store is briefly unavailable.
-    if (catalog_) return catalog_;
+    // Keep serving what we had if the store is briefly unavailable, and say so.
+    if (catalog_) {
+      stats_.stale_reason = fresh.error().message;
+      return catalog_;
+    }
     catalog_checked_at_ = {};
     return std::unexpected(fresh.error());
   }
+  stats_.stale_reason.clear();
   drop_changed_locked(*fresh);
   catalog_ = std::make_shared<const Catalog>(std::move(*fresh));
   return catalog_;
@@ -160,6 +164,11 @@ CacheStats SessionCache::stats() const {
   CacheStats s = stats_;
   s.sessions = entries_.size();
   return s;
+}
+
+std::string SessionCache::stale_reason() const {
+  std::lock_guard lock(mutex_);
+  return stats_.stale_reason;
 }
 
 }  // namespace apex

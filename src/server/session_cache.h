@@ -62,6 +62,9 @@ struct CacheStats {
   std::uint64_t hits = 0;
   std::uint64_t evictions = 0;
   std::uint64_t catalog_listings = 0;
+  // Set while the last re-listing failed and the cache answers from the catalog it had:
+  // why the store could not be listed. Empty when the data is current.
+  std::string stale_reason;
 };
 
 class SessionCache {
@@ -78,6 +81,8 @@ class SessionCache {
                                                        std::string_view session_id);
 
   CacheStats stats() const;
+  // Why answers come from a catalog that could not be revalidated; empty when current.
+  std::string stale_reason() const;
   ObjectStore& store() { return store_; }
 
  private:

@@ -15,6 +15,7 @@ class CountingStore final : public ObjectStore {
  public:
   Result<Listing> list(std::string_view prefix, std::optional<char> d) override {
     ++lists;
+    if (unreachable) return make_error(ErrorKind::Unavailable, "cannot list the test store: it is down");
     return inner.list(prefix, d);
   }
   Result<ObjectInfo> stat(std::string_view key) override { return inner.stat(key); }
@@ -29,6 +30,7 @@ class CountingStore final : public ObjectStore {
   MemoryStore inner;
   std::atomic<int> lists{0}, reads{0};
   int slow_ms = 0;
+  std::atomic<bool> unreachable{false};
 };
 
 const char* kSections =
@@ -67,6 +69,26 @@ TEST(SessionCache, ChangedFileIsReloadedOnceUnchangedNever) {
   EXPECT_EQ((*fresh)->analysis.best_lap->lap_time_ms, 98000);
   ASSERT_TRUE(cache.session("t", "R1"));
   EXPECT_EQ(store.reads, 2);
+}
+
+// A store that cannot be re-listed: the cached session is still served, and the cache
+// says why its answers may be old until a listing succeeds again.
+TEST(SessionCache, FailedRevalidationServesTheCachedCopyAndSaysSo) {
+  CountingStore store;
+  ASSERT_TRUE(store.inner.write_all("t/23_AnalysisEnduranceWithSections_Race 1.CSV", kSections));
+  SessionCache cache(store, 64 << 20, std::chrono::milliseconds(0));
+  ASSERT_TRUE(cache.session("t", "R1"));
+  EXPECT_EQ(cache.stale_reason(), "");
+  store.unreachable = true;
+  auto served = cache.session("t", "R1");
+  ASSERT_TRUE(served) << served.error().describe();
+  EXPECT_EQ((*served)->analysis.best_lap->lap_time_ms, 99500);
+  EXPECT_NE(cache.stale_reason().find("it is down"), std::string::npos) << cache.stale_reason();
+  EXPECT_EQ(cache.stats().stale_reason, cache.stale_reason());
+  EXPECT_EQ(store.reads, 1) << "nothing is reloaded while the store is down";
+  store.unreachable = false;
+  ASSERT_TRUE(cache.session("t", "R1"));
+  EXPECT_EQ(cache.stale_reason(), "") << "a successful listing clears it";
 }
 
 TEST(SessionCache, UnknownTrackAndSessionAreNotFound) {
