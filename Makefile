@@ -12,8 +12,8 @@ JOBS ?= $(shell nproc)
 run: build
 	./$(BUILD_DIR)/apex serve --port $(PORT)
 
-# The suite runs once, in the sanitizer build (AddressSanitizer + UndefinedBehaviorSanitizer,
-# -Werror): compiling the library and the tests once instead of twice (Release and ASan)
+# The suite runs once, in the sanitizer build (AddressSanitizer; UndefinedBehaviorSanitizer
+# on the library; -Werror): compiling the library and the tests once instead of twice (Release and ASan)
 # is what keeps `make test` inside CI's 15 minutes on two cores.
 test: sanitizer-tests
 	$(MAKE) fuzz
@@ -45,10 +45,11 @@ web/node_modules/.built: web/node_modules/.installed $(WEB_SOURCES)
 	touch $@
 
 $(ASAN_DIR)/build.ninja: | deps
-	cmake -S . -B $(ASAN_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DAPEX_SANITIZE=ON -DAPEX_BUILD_BENCH=OFF
+	cmake -S . -B $(ASAN_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG=-g1 -DAPEX_SANITIZE=ON \
+	  -DAPEX_BUILD_BENCH=OFF
 
-# Unit, property, integration and browser tests under AddressSanitizer +
-# UndefinedBehaviorSanitizer. The test binaries run side by side: each spends much of its
+# Unit, property, integration and browser tests under AddressSanitizer, with the library
+# and the apex binary also under UndefinedBehaviorSanitizer (line tables only, -g1). The test binaries run side by side: each spends much of its
 # time waiting on child servers (s3rver, moto, apex, chromium), so two at once use both cores.
 sanitizer-tests: deps $(ASAN_DIR)/build.ninja web node-deps
 	cmake --build $(ASAN_DIR) -j $(JOBS)
@@ -57,8 +58,9 @@ sanitizer-tests: deps $(ASAN_DIR)/build.ninja web node-deps
 
 # libFuzzer targets of the CSV reader and the telemetry parser (clang, ASan + UBSan): a
 # bounded run of each on the seed corpus in tests/fuzz/corpus; FUZZ_SECONDS sets the time.
+FUZZ_SECONDS ?= 10
 fuzz: deps
-	JOBS=$(JOBS) FUZZ_BUILD=$(FUZZ_DIR) tests/fuzz/run.sh
+	FUZZ_SECONDS=$(FUZZ_SECONDS) JOBS=$(JOBS) FUZZ_BUILD=$(FUZZ_DIR) tests/fuzz/run.sh
 
 node-deps: tests/node_modules/.installed
 
