@@ -13,8 +13,8 @@ run: build
 	./$(BUILD_DIR)/apex serve --port $(PORT)
 
 # The suite runs once, in the sanitizer build (AddressSanitizer; UndefinedBehaviorSanitizer
-# on the library; -Werror): compiling the library and the tests once instead of twice (Release and ASan)
-# is what keeps `make test` inside CI's 15 minutes on two cores.
+# on the library; -Werror): compiling the library and the tests once instead of twice (Release and ASan),
+# and in unity batches (APEX_UNITY_BUILD), is what keeps `make test` inside CI's 15 minutes on two cores.
 test: sanitizer-tests
 	$(MAKE) fuzz
 	$(MAKE) format-check
@@ -26,7 +26,7 @@ deps:
 # here: the -Werror build is the test build, so a newer compiler's new warning cannot stop
 # a user from running the service.
 $(BUILD_DIR)/build.ninja: | deps
-	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release -DAPEX_WERROR=OFF
+	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release -DAPEX_WERROR=OFF -DAPEX_UNITY_BUILD=ON
 
 build: deps $(BUILD_DIR)/build.ninja web
 	cmake --build $(BUILD_DIR) -j $(JOBS) --target apex
@@ -46,7 +46,7 @@ web/node_modules/.built: web/node_modules/.installed $(WEB_SOURCES)
 
 $(ASAN_DIR)/build.ninja: | deps
 	cmake -S . -B $(ASAN_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG=-g1 -DAPEX_SANITIZE=ON \
-	  -DAPEX_BUILD_BENCH=OFF
+	  -DAPEX_BUILD_BENCH=OFF -DAPEX_UNITY_BUILD=ON
 
 # Unit, property, integration and browser tests under AddressSanitizer, with the library
 # and the apex binary also under UndefinedBehaviorSanitizer (line tables only, -g1). The test binaries run side by side: each spends much of its

@@ -57,7 +57,7 @@ Degradation fit_degradation(std::vector<std::pair<int, double>> lap_times) {
   }
   for (const auto& [lap, t] : lap_times) {
     double fitted = out.fit ? out.fit->intercept + out.fit->slope * lap - best : 0.0;
-    out.lap_deltas.push_back(LapDelta{lap, t, t - best, fitted});
+    out.lap_deltas.push_back(DegradationLap{lap, t, t - best, fitted});
   }
   return out;
 }

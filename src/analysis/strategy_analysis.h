@@ -35,7 +35,7 @@ Consistency consistency_of(const std::vector<double>& lap_times_s);
 
 inline constexpr int kMinDegradationLaps = 5;
 
-struct LapDelta {
+struct DegradationLap {
   int lap = 0;
   double lap_time_s = 0;
   double delta_s = 0;         // lap time - best of the analysed laps
@@ -48,8 +48,8 @@ struct Degradation {
   // Set when laps_analyzed >= kMinDegradationLaps: slope in seconds per lap, its
   // standard error, r squared.
   std::optional<LinearFit> fit;
-  std::optional<double> current_delta_s;  // last analysed lap - best
-  std::vector<LapDelta> lap_deltas;       // fitted_delta_s is 0 without a fit
+  std::optional<double> current_delta_s;   // last analysed lap - best
+  std::vector<DegradationLap> lap_deltas;  // fitted_delta_s is 0 without a fit
 };
 
 // lap_times: (lap number, seconds), any order. Fits lap time = a + b * lap number.

@@ -43,10 +43,6 @@ struct Transfer {
   std::size_t upload_pos = 0;
 };
 
-bool is_success(long status) {
-  return status >= 200 && status < 300;
-}
-
 std::size_t on_header(char* data, std::size_t size, std::size_t count, void* user) {
   auto* transfer = static_cast<Transfer*>(user);
   std::string_view line(data, size * count);

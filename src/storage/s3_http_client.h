@@ -29,6 +29,10 @@ struct HttpRequest {
   std::string_view body;  // sent with PUT and POST; must outlive perform()
 };
 
+inline bool is_success(long status) {
+  return status >= 200 && status < 300;
+}
+
 struct HttpResponse {
   long status = 0;                             // 0: no response arrived
   std::map<std::string, std::string> headers;  // names lower-case

@@ -19,10 +19,6 @@ namespace {
 // documented "InternalError in the body" case.
 constexpr int kCompleteAttempts = 3;
 
-bool is_success(long status) {
-  return status >= 200 && status < 300;
-}
-
 bool is_plain_md5(std::string_view etag) {
   return etag.size() == 32 && std::all_of(etag.begin(), etag.end(), [](char c) {
            return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');

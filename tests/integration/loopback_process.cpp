@@ -97,24 +97,7 @@ bool LoopbackProcess::wait_for_port(int port, std::chrono::milliseconds timeout,
 }
 
 std::string LoopbackProcess::log() const {
-  std::ifstream in(log_file_);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
-
-std::string run_command(const std::string& command, int* exit_code) {
-  std::string out;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  if (!pipe) {
-    *exit_code = -1;
-    return out;
-  }
-  char buffer[4096];
-  while (std::size_t n = std::fread(buffer, 1, sizeof buffer, pipe)) out.append(buffer, n);
-  int status = ::pclose(pipe);
-  *exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return out;
+  return read_file(log_file_);
 }
 
 }  // namespace apex::test

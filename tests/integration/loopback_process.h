@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "test_io.h"  // run_command, read_file
+
 namespace apex::test {
 
 // A port that was free a moment ago on 127.0.0.1.
@@ -37,8 +39,5 @@ class LoopbackProcess {
   bool exited_ = false;
   std::filesystem::path log_file_;
 };
-
-// Runs a command to completion, returning its stdout; *exit_code gets its status.
-std::string run_command(const std::string& command, int* exit_code);
 
 }  // namespace apex::test

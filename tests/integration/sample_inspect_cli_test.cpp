@@ -19,35 +19,24 @@
 #include <string>
 #include <vector>
 
+#include "test_io.h"
 #include "test_paths.h"
 
 namespace {
 
 namespace fs = std::filesystem;
 
-std::string run(const std::string& command, int* exit_code) {
-  std::string out;
-  FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
-  char buffer[4096];
-  while (std::size_t n = std::fread(buffer, 1, sizeof buffer, pipe)) out.append(buffer, n);
-  *exit_code = WEXITSTATUS(::pclose(pipe));
-  return out;
-}
+using apex::test::run_command;
 
 std::string quoted(const fs::path& path) {
   return "'" + path.string() + "'";
 }
 
 std::string apex(const std::string& args, int* code) {
-  return run(apex::test::apex_binary().string() + " " + args, code);
+  return run_command(apex::test::apex_binary().string() + " " + args + " 2>&1", code);
 }
 
-std::string slurp(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
+using apex::test::read_file;
 
 fs::path fresh_dir(const std::string& name) {
   const fs::path dir =
@@ -133,7 +122,7 @@ void expect_inspect_matches(const fs::path& file) {
   const std::string out = apex("inspect --json " + quoted(file), &code);
   ASSERT_EQ(code, 0) << out;
   const auto report = nlohmann::json::parse(out);
-  const Counted c = count_long_file(slurp(file));
+  const Counted c = count_long_file(read_file(file));
 
   EXPECT_EQ(report["rows"].get<std::size_t>(), c.rows);
   EXPECT_EQ(report["bad_rows"].get<std::size_t>(), 0u);
@@ -208,8 +197,8 @@ void expect_sampled(const fs::path& in_dir, const fs::path& out_dir, std::size_t
     const fs::path rel = fs::relative(e.path(), in_dir);
     const fs::path out = out_dir / rel;
     ASSERT_TRUE(fs::exists(out)) << rel;
-    const std::string before = slurp(e.path());
-    const std::string after = slurp(out);
+    const std::string before = read_file(e.path());
+    const std::string after = read_file(out);
     if (rel.filename().string().find("telemetry") == std::string::npos) {
       EXPECT_EQ(after, before) << rel << " must be copied unchanged";
       continue;
@@ -305,7 +294,7 @@ TEST(SampleCli, DemoTreeKeepsEveryNthSamplePerChannel) {
 
 TEST(SampleCli, GeneratedFileWithUnevenCounts) {
   int code = -1;
-  if ((run("python3 --version", &code), code) != 0) GTEST_SKIP() << "python3 not available";
+  if ((run_command("python3 --version", &code), code) != 0) GTEST_SKIP() << "python3 not available";
   const auto shared = apex::test::shared_dir();
   if (!shared || !fs::exists(*shared / "tools" / "gen_telemetry.py"))
     GTEST_SKIP() << "gen_telemetry.py absent";
@@ -313,9 +302,9 @@ TEST(SampleCli, GeneratedFileWithUnevenCounts) {
   const fs::path in = root / "in";
   fs::create_directories(in / "test-track" / "Race 1");
   const fs::path file = in / "test-track" / "Race 1" / "R1_test_telemetry_data.csv";
-  const std::string gen = run("python3 " + quoted(*shared / "tools" / "gen_telemetry.py") +
-                                  " --size-mb 9 --seed 3 --cars 3 -o " + quoted(file),
-                              &code);
+  const std::string gen = run_command("python3 " + quoted(*shared / "tools" / "gen_telemetry.py") +
+                                          " --size-mb 9 --seed 3 --cars 3 -o " + quoted(file),
+                                      &code);
   ASSERT_EQ(code, 0) << gen;
   // 9 MiB spans more than one of sample's 8 MiB reads, so rows cut by a read are carried
   // over; 7 divides no channel's count evenly, so ceil() is exercised.
@@ -331,7 +320,7 @@ TEST(SampleCli, JsonInCsvKeepsEveryNthRowPerVehicle) {
   const fs::path in = root / "in" / "sebring" / "Sebring" / "Race 2";
   fs::create_directories(in);
   // Two vehicles, rows interleaved: the counter is per vehicle, not per file.
-  const auto lines = lines_of(slurp(seed));
+  const auto lines = lines_of(read_file(seed));
   std::string bytes = lines[0];
   std::map<std::string, std::size_t> rows;
   for (std::size_t i = 1; i < lines.size(); ++i) {
@@ -348,7 +337,7 @@ TEST(SampleCli, JsonInCsvKeepsEveryNthRowPerVehicle) {
       apex("sample " + quoted(root / "in") + " " + quoted(root / "out") + " --keep 1/3", &code);
   ASSERT_EQ(code, 0) << report;
   const auto out =
-      lines_of(slurp(root / "out" / "sebring" / "Sebring" / "Race 2" / "sebring_telemetry_R2.csv"));
+      lines_of(read_file(root / "out" / "sebring" / "Sebring" / "Race 2" / "sebring_telemetry_R2.csv"));
   ASSERT_FALSE(out.empty());
   EXPECT_EQ(out[0], lines[0]);
   std::map<std::string, std::size_t> kept;
@@ -375,7 +364,7 @@ TEST(SampleCli, KindsAndTracksChooseWhatGoesIn) {
     const std::string name = e.path().filename().string();
     EXPECT_TRUE(name.find("lap_start") != std::string::npos || name.find("lap_end") != std::string::npos)
         << name;
-    EXPECT_EQ(slurp(e.path()), slurp(in / fs::relative(e.path(), out)));
+    EXPECT_EQ(read_file(e.path()), read_file(in / fs::relative(e.path(), out)));
   }
   EXPECT_EQ(files, 4u);  // two races, start and end
 
@@ -391,7 +380,7 @@ TEST(SampleCli, RefusesOutDirInsideInDir) {
   ASSERT_EQ((apex("demo-data " + quoted(root), &code), code), 0);
   std::map<fs::path, std::string> before;
   for (const auto& e : fs::recursive_directory_iterator(root))
-    if (e.is_regular_file()) before[e.path()] = slurp(e.path());
+    if (e.is_regular_file()) before[e.path()] = read_file(e.path());
   for (const fs::path& out : {root / "sampled", root, root / "sonoma-raceway" / ".." / "x"}) {
     const std::string report = apex("sample " + quoted(root) + " " + quoted(out), &code);
     EXPECT_EQ(code, 2) << out;
@@ -401,7 +390,7 @@ TEST(SampleCli, RefusesOutDirInsideInDir) {
   for (const auto& e : fs::recursive_directory_iterator(root))
     if (e.is_regular_file()) {
       ++files;
-      EXPECT_EQ(slurp(e.path()), before[e.path()]);
+      EXPECT_EQ(read_file(e.path()), before[e.path()]);
     }
   EXPECT_EQ(files, before.size());
   fs::remove_all(root);

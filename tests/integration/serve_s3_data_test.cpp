@@ -23,7 +23,7 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 using namespace std::chrono_literals;
 
-constexpr const char* kBucket = "apex-e2e";
+constexpr const char* kServeBucket = "apex-e2e";
 // Uploaded by boto3 rather than S3Store, so the server also reads an independent writer's object.
 constexpr const char* kBoto3Key = "sonoma-raceway/Sonoma/Race 1/sonoma_lap_time_R1.csv";
 
@@ -71,7 +71,7 @@ std::string url_encode_segment(const std::string& text) {
 class ServeS3Data : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    s3rver_ = std::make_unique<test::S3rverProcess>(kBucket, "apex-e2e-s3rver");
+    s3rver_ = std::make_unique<test::S3rverProcess>(kServeBucket, "apex-e2e-s3rver");
     if (!s3rver_->error().empty()) return;
     S3Store store(s3rver_->settings("data/"));
     auto data = test::source_dir() / "data";
@@ -219,9 +219,10 @@ TEST_F(ServeS3Data, EveryEndpointMatchesTheLocalServer) {
 TEST_F(ServeS3Data, StartupLogNamesTheBucketNeverTheSecret) {
   auto health = json::parse(http_get(remote_->port(), "/health")->body);
   EXPECT_EQ(health["status"], "healthy") << health.dump();
-  EXPECT_NE(health["data_source"].get<std::string>().find(std::string("s3://") + kBucket), std::string::npos);
+  EXPECT_NE(health["data_source"].get<std::string>().find(std::string("s3://") + kServeBucket),
+            std::string::npos);
   std::string log = remote_->log();
-  EXPECT_NE(log.find(std::string("bucket '") + kBucket + "'"), std::string::npos) << log;
+  EXPECT_NE(log.find(std::string("bucket '") + kServeBucket + "'"), std::string::npos) << log;
   EXPECT_NE(log.find("region us-east-1"), std::string::npos) << log;
   EXPECT_NE(log.find(s3rver_->endpoint()), std::string::npos) << log;
   EXPECT_EQ(log.find(test::kS3rverKey), std::string::npos) << "a credential was logged:\n" << log;

@@ -35,7 +35,7 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-constexpr int kCases = 10;
+constexpr int kTreeCases = 10;
 
 std::string file_bytes(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
@@ -298,7 +298,7 @@ TEST_F(S3TreeProperty, SameTreeOnDiskAndInS3GivesSameAnswers) {
                  std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   };
   auto params = rc::detail::configuration().testParams;
-  params.maxSuccess = kCases;
+  params.maxSuccess = kTreeCases;
   rc::detail::TestMetadata metadata;
   metadata.id = metadata.description = "same tree on disk and in S3";
   auto result = rc::detail::checkTestable(property, metadata, params);

@@ -12,7 +12,7 @@ namespace {
 // (bad values and timestamps, short rows, blank lines, CRLF, quoted fields with commas,
 // quotes and newlines inside, a missing final newline).
 
-std::string quote(const std::string& s) {
+std::string csv_quoted(const std::string& s) {
   std::string out = "\"";
   for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
   return out + "\"";
@@ -23,7 +23,7 @@ rc::Gen<std::string> long_format_file() {
     const bool crlf = *rc::gen::arbitrary<bool>();
     const bool quote_strings = *rc::gen::arbitrary<bool>();
     const std::string eol = crlf ? "\r\n" : "\n";
-    auto text = [&](const std::string& s) { return quote_strings ? quote(s) : s; };
+    auto text = [&](const std::string& s) { return quote_strings ? csv_quoted(s) : s; };
     std::string out =
         "expire_at,lap,meta_event,meta_session,meta_source,meta_time,original_vehicle_id,outing,"
         "telemetry_name,telemetry_value,timestamp,vehicle_id,vehicle_number" +
@@ -73,19 +73,19 @@ rc::Gen<std::string> json_file() {
         "vehicle_id,vehicle_number\n";
     const auto rows = *rc::gen::inRange(0, 40);
     for (int r = 0; r < rows; ++r) {
-      std::string json = "[";
+      std::string pairs_text = "[";
       const auto pairs = *rc::gen::inRange(0, 5);
       for (int p = 0; p < pairs; ++p) {
-        if (p) json += ", ";
+        if (p) pairs_text += ", ";
         const std::string name = *rc::gen::element<std::string>("speed", "ath", "nmot", "sp\\u0065ed");
         const std::string value = *rc::gen::element<std::string>("1.5", "\"42\"", "null", "-0.074", "\"x\"");
-        json += *rc::gen::arbitrary<bool>() ? "{\"name\":\"" + name + "\",\"value\":" + value + "}"
-                                            : "[\"" + name + "\"," + value + "]";
+        pairs_text += *rc::gen::arbitrary<bool>() ? "{\"name\":\"" + name + "\",\"value\":" + value + "}"
+                                                  : "[\"" + name + "\"," + value + "]";
       }
-      json += *rc::gen::inRange(0, 10) == 0 ? "" : "]";  // sometimes broken
+      pairs_text += *rc::gen::inRange(0, 10) == 0 ? "" : "]";  // sometimes broken
       const int ms = *rc::gen::inRange(0, 20) * 50;
       out += ",4,I_R02,R2,kafka:gr-raw,2025-03-15T18:00:01.000Z,GR86-004-78,0,2025-03-15T18:00:00." +
-             std::to_string(1000 + ms % 1000).substr(1) + "Z," + quote(json) + ",GR86-004-78,78\n";
+             std::to_string(1000 + ms % 1000).substr(1) + "Z," + csv_quoted(pairs_text) + ",GR86-004-78,78\n";
     }
     return out;
   });

@@ -22,7 +22,7 @@ namespace {
 namespace fs = std::filesystem;
 namespace up = apex::test::upload;
 
-constexpr int kCases = 6;
+constexpr int kUploadCases = 6;
 
 rc::Gen<std::string> gen_segment() {
   static const std::vector<std::string> pieces = {"a", "Z",  "7", " ",   "-", "_", "é",
@@ -81,7 +81,7 @@ TEST(UploadKeysProperty, KeysAreDataSlashRelativePath) {
     RC_ASSERT(stored == files);
   };
   auto params = rc::detail::configuration().testParams;
-  params.maxSuccess = kCases;
+  params.maxSuccess = kUploadCases;
   rc::detail::TestMetadata metadata;
   metadata.id = metadata.description = "upload keys are data/<relative path>";
   auto result = rc::detail::checkTestable(property, metadata, params);

@@ -6,17 +6,13 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "test_io.h"
 #include "test_paths.h"
 
 namespace apex {
 namespace {
 
-std::string slurp(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using test::read_file;
 
 // csv-spectrum (npm) is the public conformance suite for CSV readers: each csvs/X.csv
 // must parse to the records in json/X.json. Installed by `make node-deps`.
@@ -27,12 +23,12 @@ TEST(CsvSpectrum, EveryCaseParsesToItsJson) {
   for (const auto& entry : std::filesystem::directory_iterator(dir / "csvs")) {
     auto name = entry.path().stem().string();
     SCOPED_TRACE(name);
-    auto expected = nlohmann::json::parse(slurp(dir / "json" / (name + ".json")));
+    auto expected = nlohmann::json::parse(read_file(dir / "json" / (name + ".json")));
     // Upstream errata in csv-spectrum 2.0.0: location_coordinates.json is a bare object
     // (not an array) and its phone number differs from the CSV's; compare the rest.
     if (!expected.is_array()) expected = nlohmann::json::array({expected});
     const bool phone_erratum = name == "location_coordinates";
-    auto table = CsvTable::parse(slurp(entry.path()), entry.path().filename().string(), ',');
+    auto table = CsvTable::parse(read_file(entry.path()), entry.path().filename().string(), ',');
     ASSERT_TRUE(table) << table.error().describe();
     nlohmann::json actual = nlohmann::json::array();
     for (std::size_t r = 0; r < table->rows(); ++r) {

@@ -154,7 +154,7 @@ std::map<int, std::map<int, std::int64_t>> official_laps(int race) {
   return laps;
 }
 
-struct LapEvent {
+struct LapFileRow {
   std::string vehicle;
   int lap;
   std::int64_t timestamp;
@@ -168,8 +168,8 @@ std::string unquote(const std::string& s) {
 }
 
 // Schema C lap events (the generated values never contain commas inside quotes).
-std::vector<LapEvent> lap_events(const std::string& bytes) {
-  std::vector<LapEvent> out;
+std::vector<LapFileRow> lap_events(const std::string& bytes) {
+  std::vector<LapFileRow> out;
   auto lines = split(bytes, "\n");
   const auto header = split(lines[0], ",");
   std::map<std::string, std::size_t> col;
@@ -184,9 +184,9 @@ std::vector<LapEvent> lap_events(const std::string& bytes) {
 }
 
 // First crossing per (vehicle, lap): repeated crossings come within 50 ms of the first.
-std::map<std::string, std::map<int, std::int64_t>> first_crossings(const std::vector<LapEvent>& events) {
+std::map<std::string, std::map<int, std::int64_t>> first_crossings(const std::vector<LapFileRow>& events) {
   std::map<std::string, std::map<int, std::int64_t>> out;
-  for (const LapEvent& e : events) {
+  for (const LapFileRow& e : events) {
     auto [it, inserted] = out[e.vehicle].emplace(e.lap, e.timestamp);
     if (!inserted) it->second = std::min(it->second, e.timestamp);
   }
@@ -429,7 +429,7 @@ TEST(DemoDataGenerator, LapFilesCarryTheDocumentedQuirks) {
       const auto events = lap_events(file(lap_file(race, kind)));
       std::map<std::pair<std::string, int>, std::vector<std::int64_t>> by_lap;
       for (std::size_t i = 0; i < events.size(); ++i) {
-        const LapEvent& e = events[i];
+        const LapFileRow& e = events[i];
         if (e.lap == 0 || e.lap == 32768) odd_laps.insert(e.lap);
         by_lap[{e.vehicle, e.lap}].push_back(e.timestamp);
         max_skew[e.vehicle] = std::max(max_skew[e.vehicle], e.timestamp - e.meta_time);

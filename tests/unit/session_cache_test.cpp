@@ -11,7 +11,7 @@ namespace apex {
 namespace {
 
 // Counts reads, and can hold them back, to observe the cache from outside.
-class CountingStore final : public ObjectStore {
+class ObservedStore final : public ObjectStore {
  public:
   Result<Listing> list(std::string_view prefix, std::optional<char> d) override {
     ++lists;
@@ -38,7 +38,7 @@ const char* kSections =
     "7;1;1:40.000;30.000;40.000;30.000;GF\n7;2;1:39.500;29.900;39.800;29.800;GF\n";
 
 TEST(SessionCache, ConcurrentColdRequestsLoadOnce) {
-  CountingStore store;
+  ObservedStore store;
   ASSERT_TRUE(store.inner.write_all("t/23_AnalysisEnduranceWithSections_Race 1.CSV", kSections));
   store.slow_ms = 50;
   SessionCache cache(store, 64 << 20, std::chrono::hours(1));
@@ -56,7 +56,7 @@ TEST(SessionCache, ConcurrentColdRequestsLoadOnce) {
 }
 
 TEST(SessionCache, ChangedFileIsReloadedOnceUnchangedNever) {
-  CountingStore store;
+  ObservedStore store;
   ASSERT_TRUE(store.inner.write_all("t/23_AnalysisEnduranceWithSections_Race 1.CSV", kSections));
   SessionCache cache(store, 64 << 20, std::chrono::milliseconds(0));
   ASSERT_TRUE(cache.session("t", "R1"));
@@ -74,7 +74,7 @@ TEST(SessionCache, ChangedFileIsReloadedOnceUnchangedNever) {
 // A store that cannot be re-listed: the cached session is still served, and the cache
 // says why its answers may be old until a listing succeeds again.
 TEST(SessionCache, FailedRevalidationServesTheCachedCopyAndSaysSo) {
-  CountingStore store;
+  ObservedStore store;
   ASSERT_TRUE(store.inner.write_all("t/23_AnalysisEnduranceWithSections_Race 1.CSV", kSections));
   SessionCache cache(store, 64 << 20, std::chrono::milliseconds(0));
   ASSERT_TRUE(cache.session("t", "R1"));
@@ -92,7 +92,7 @@ TEST(SessionCache, FailedRevalidationServesTheCachedCopyAndSaysSo) {
 }
 
 TEST(SessionCache, UnknownTrackAndSessionAreNotFound) {
-  CountingStore store;
+  ObservedStore store;
   ASSERT_TRUE(store.inner.write_all("t/23_AnalysisEnduranceWithSections_Race 1.CSV", kSections));
   SessionCache cache(store, 64 << 20);
   auto no_track = cache.session("x", "R1");
@@ -104,7 +104,7 @@ TEST(SessionCache, UnknownTrackAndSessionAreNotFound) {
 }
 
 TEST(SessionCache, EvictsLeastRecentlyUsedBeyondBudget) {
-  CountingStore store;
+  ObservedStore store;
   for (int race = 1; race <= 3; ++race)
     ASSERT_TRUE(store.inner.write_all(
         "t/23_AnalysisEnduranceWithSections_Race " + std::to_string(race) + ".CSV", kSections));
@@ -117,7 +117,7 @@ TEST(SessionCache, EvictsLeastRecentlyUsedBeyondBudget) {
 }
 
 TEST(SessionCache, CorruptFileIsAProblemNotAFailure) {
-  CountingStore store;
+  ObservedStore store;
   ASSERT_TRUE(store.inner.write_all("t/23_AnalysisEnduranceWithSections_Race 1.CSV", kSections));
   ASSERT_TRUE(store.inner.write_all("t/R1_t_lap_start.csv", std::string("\x89PNG\r\n\x1a\n\0\0", 10)));
   SessionCache cache(store, 64 << 20);

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "storage/content_digest.h"
+#include "test_io.h"
 #include "test_paths.h"
 
 namespace apex::sigv4 {
@@ -21,12 +22,7 @@ fs::path fixtures() {
   return apex::test::source_dir() / "tests" / "fixtures" / "sigv4";
 }
 
-std::string slurp(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
+using test::read_file;
 
 system_clock::time_point parse_time(const std::string& iso) {
   std::tm tm{};
@@ -140,8 +136,8 @@ struct SuiteRun {
 };
 
 SuiteRun sign_suite_case(const fs::path& dir, std::optional<bool> normalize_override = std::nullopt) {
-  auto context = nlohmann::json::parse(slurp(dir / "context.json"));
-  auto parsed = parse_request_file(slurp(dir / "request.txt"));
+  auto context = nlohmann::json::parse(read_file(dir / "context.json"));
+  auto parsed = parse_request_file(read_file(dir / "request.txt"));
   Credentials credentials{context["credentials"]["access_key_id"],
                           context["credentials"]["secret_access_key"],
                           context["credentials"].value("token", "")};
@@ -164,10 +160,11 @@ class SigV4SuiteCase : public ::testing::TestWithParam<SuiteCase> {};
 TEST_P(SigV4SuiteCase, MatchesAwsExpectedOutput) {
   const auto& dir = GetParam().dir;
   auto [result, credentials] = sign_suite_case(dir);
-  EXPECT_EQ(result.canonical_request, slurp(dir / "header-canonical-request.txt"));
-  EXPECT_EQ(result.string_to_sign, slurp(dir / "header-string-to-sign.txt"));
-  EXPECT_EQ(result.signature, slurp(dir / "header-signature.txt"));
-  EXPECT_EQ(header_of(result, "authorization"), authorization_of(slurp(dir / "header-signed-request.txt")));
+  EXPECT_EQ(result.canonical_request, read_file(dir / "header-canonical-request.txt"));
+  EXPECT_EQ(result.string_to_sign, read_file(dir / "header-string-to-sign.txt"));
+  EXPECT_EQ(result.signature, read_file(dir / "header-signature.txt"));
+  EXPECT_EQ(header_of(result, "authorization"),
+            authorization_of(read_file(dir / "header-signed-request.txt")));
   // The secret feeds the HMAC only: no returned string carries it.
   EXPECT_EQ(result.canonical_request.find(credentials.secret_access_key), std::string::npos);
   EXPECT_EQ(result.string_to_sign.find(credentials.secret_access_key), std::string::npos);
@@ -192,8 +189,8 @@ TEST(SigV4TestSuite, S3ModeSignsNormalizedCasesUnnormalized) {
     if (!fs::is_directory(twin)) continue;
     ++twins;
     auto s3_mode = sign_suite_case(c.dir, false);
-    EXPECT_EQ(s3_mode.result.canonical_request, slurp(twin / "header-canonical-request.txt")) << c.name;
-    EXPECT_EQ(s3_mode.result.signature, slurp(twin / "header-signature.txt")) << c.name;
+    EXPECT_EQ(s3_mode.result.canonical_request, read_file(twin / "header-canonical-request.txt")) << c.name;
+    EXPECT_EQ(s3_mode.result.signature, read_file(twin / "header-signature.txt")) << c.name;
   }
   EXPECT_EQ(twins, 7);
 }
@@ -261,7 +258,7 @@ TEST_F(S3DocumentationExamples, ListObjects) {
 TEST(SigV4BotocoreVectors, MatchIndependentImplementation) {
   auto path = fixtures() / "s3-botocore-vectors.json";
   ASSERT_TRUE(fs::exists(path)) << path;
-  auto doc = nlohmann::json::parse(slurp(path));
+  auto doc = nlohmann::json::parse(read_file(path));
   ASSERT_GE(doc["vectors"].size(), 7u);
   for (const auto& v : doc["vectors"]) {
     SCOPED_TRACE(v["name"].get<std::string>());
