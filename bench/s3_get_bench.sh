@@ -26,3 +26,12 @@ for run in 1 2 3; do
     -w "GET %{size_download} bytes with curl, run $run: %{time_total} s, %{speed_download} B/s\n" \
     "$endpoint/$bucket/bench/large.bin"
 done
+# The telemetry object the bench loaded, with curl: the raw download time of a cold load.
+if [[ -f "${APEX_TELEMETRY_FILE:-/tmp/telemetry_1g.csv}" ]]; then
+  for run in 1 2 3; do
+    curl -s -o /dev/null --aws-sigv4 "aws:amz:us-east-1:s3" --user S3RVER:S3RVER \
+      -H 'x-amz-content-sha256: UNSIGNED-PAYLOAD' \
+      -w "GET telemetry.csv (%{size_download} bytes) with curl, run $run: %{time_total} s, %{speed_download} B/s\n" \
+      "$endpoint/$bucket/bench/telemetry.csv"
+  done
+fi

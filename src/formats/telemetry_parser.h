@@ -10,8 +10,10 @@
 //
 // Bytes arrive in chunks split anywhere (mid-row, mid-quote). The feeding thread copies
 // them into blocks of about TelemetryParseOptions::block_bytes, cut at a row end, and
-// worker threads parse whole blocks into per-thread column stages; finish() merges the
-// stages, sorts every series by time, and removes duplicate samples. Rows are never
+// worker threads parse whole blocks into per-thread column stages (8 bytes a sample: a
+// time offset and the value, the lap code run-length encoded beside them); finish() merges
+// the stages series by series, sorts every series by time, and removes duplicate samples,
+// freeing each series' stages as it goes, so a load's peak is about one staged copy. Rows are never
 // materialised as strings: fields are views into the block, numbers are parsed in place.
 //
 // A row ends at a newline outside quotes, where "outside quotes" means an even number of
@@ -52,6 +54,10 @@ struct TelemetryParseOptions {
   unsigned threads = 2;                     // parsing workers (at least 1)
   std::size_t block_bytes = 2u << 20;       // bytes handed to a worker at a time
   std::size_t max_header_bytes = 1u << 20;  // a first line longer than this is not telemetry
+  // Non-empty: keep only this vehicle_id's samples. The other rows are still read (the file
+  // interleaves every car) but skipped before any number is parsed, so one car's load
+  // costs a fraction of a full one in time and memory.
+  std::string only_vehicle = {};
 };
 
 class TelemetryStreamParser {

@@ -21,7 +21,8 @@ bool TelemetryReport::operator==(const TelemetryReport& other) const {
   return parse.object_key == other.parse.object_key && parse.rows == other.parse.rows &&
          parse.bad_rows == other.parse.bad_rows && parse.bad_row_reasons == other.parse.bad_row_reasons &&
          bytes == other.bytes && json_layout == other.json_layout && samples_read == other.samples_read &&
-         duplicate_samples == other.duplicate_samples && conflicting_keys == other.conflicting_keys;
+         duplicate_samples == other.duplicate_samples && conflicting_keys == other.conflicting_keys &&
+         rows_of_other_vehicles == other.rows_of_other_vehicles;
 }
 
 int ChannelSeries::lap_at(std::size_t i) const {
@@ -97,7 +98,7 @@ std::size_t Telemetry::memory_bytes() const {
     bytes += v.vehicle_id.capacity() + v.channels.capacity() * sizeof(ChannelSeries) +
              v.ingest_lags.capacity() * sizeof(IngestLag);
     for (const auto& s : v.channels)
-      bytes += s.time_ms.capacity() * sizeof(std::int64_t) + s.value.capacity() * sizeof(float) +
+      bytes += s.time_ms.memory_bytes() + s.value.capacity() * sizeof(float) +
                s.lap_runs.capacity() * sizeof(LapRun);
   }
   return bytes;

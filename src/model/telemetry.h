@@ -2,9 +2,9 @@
 // (ECU time as integer milliseconds, value as float) plus the lap column as written.
 // Built by formats/telemetry_parser.h, read by analysis/telemetry_laps.h.
 //
-// A sample is 12 bytes (int64 time + float value); the lap column is run-length encoded
-// because it changes once per lap. Exact repeats of (vehicle, timestamp, channel) are
-// removed at build time, so times within a series are strictly increasing.
+// A sample is 8 bytes (a 32-bit time offset, see model/time_column.h, and a float value);
+// the lap column is run-length encoded because it changes once per lap. Exact repeats of (vehicle, timestamp,
+// channel) are removed at build time, so times within a series are strictly increasing.
 #pragma once
 
 #include <array>
@@ -17,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include "model/time_column.h"
 #include "model/timing.h"
 
 namespace apex {
@@ -117,9 +118,9 @@ struct LapRun {
 
 struct ChannelSeries {
   ChannelId channel = 0;
-  std::vector<std::int64_t> time_ms;  // ECU clock, strictly increasing
-  std::vector<float> value;           // same length as time_ms
-  std::vector<LapRun> lap_runs;       // lap column, run-length encoded; starts at sample 0
+  TimeColumn time_ms;            // ECU clock, strictly increasing
+  std::vector<float> value;      // same length as time_ms
+  std::vector<LapRun> lap_runs;  // lap column, run-length encoded; starts at sample 0
 
   std::size_t size() const { return time_ms.size(); }
   // The lap column of sample i as written (0 / 32768 where not a lap).
@@ -156,6 +157,7 @@ struct TelemetryReport {
   std::size_t samples_read = 0;       // usable samples before removing duplicates
   std::size_t duplicate_samples = 0;  // repeats of (vehicle, timestamp, channel), removed
   std::size_t conflicting_keys = 0;   // (vehicle, timestamp, channel) whose repeats disagree (value or lap)
+  std::size_t rows_of_other_vehicles = 0;  // rows skipped by a one-vehicle load (only_vehicle)
 
   bool operator==(const TelemetryReport& other) const;
 };

@@ -11,8 +11,24 @@ TelemetryCache::TelemetryCache(ObjectStore& store, std::function<std::size_t()> 
     : store_(store), budget_(std::move(budget)) {}
 
 Result<std::shared_ptr<const Telemetry>> TelemetryCache::get(const ObjectInfo& object) {
+  return get_entry(Key{object.key, object.version, {}});
+}
+
+Result<std::shared_ptr<const Telemetry>> TelemetryCache::get_vehicle(const ObjectInfo& object,
+                                                                     const std::string& vehicle_id) {
+  Key whole{object.key, object.version, {}};
+  bool whole_known = false;
+  {
+    std::lock_guard lock(mutex_);
+    whole_known = entries_.contains(whole);  // loaded or loading: it answers every car
+  }
+  const double parsed = static_cast<double>(object.size) * kParsedBytesPerFileByte;
+  if (whole_known || parsed <= static_cast<double>(budget_())) return get_entry(whole);
+  return get_entry(Key{object.key, object.version, vehicle_id});
+}
+
+Result<std::shared_ptr<const Telemetry>> TelemetryCache::get_entry(const Key& key) {
   std::unique_lock lock(mutex_);
-  Key key{object.key, object.version};
   if (auto it = entries_.find(key); it != entries_.end()) {
     lru_.splice(lru_.begin(), lru_, it->second.lru_position);
     ++stats_.hits;
@@ -28,7 +44,9 @@ Result<std::shared_ptr<const Telemetry>> TelemetryCache::get(const ObjectInfo& o
 
   const auto started = std::chrono::steady_clock::now();
   Loaded result = [&]() -> Loaded {
-    auto telemetry = load_telemetry(store_, object.key);
+    TelemetryParseOptions options;
+    options.only_vehicle = key.vehicle;
+    auto telemetry = load_telemetry(store_, key.key, options);
     if (!telemetry) return std::unexpected(telemetry.error());
     return std::shared_ptr<const Telemetry>(std::make_shared<Telemetry>(std::move(*telemetry)));
   }();

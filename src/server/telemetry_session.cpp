@@ -90,19 +90,25 @@ std::string telemetry_vehicle_id(const DriverSummary& driver) {
 
 std::expected<CarTelemetry, ApiError> car_telemetry(TelemetryCache& cache, const LoadedSession& session,
                                                     const DriverSummary& driver) {
-  auto telemetry = session_telemetry(cache, session);
-  if (!telemetry) return std::unexpected(telemetry.error());
+  const std::string id = telemetry_vehicle_id(driver);
+  const ObjectInfo* file = session.files.find(FileKind::Telemetry);
+  if (!file) return std::unexpected(api_error(404, "session " + session.files.id + " has no telemetry file"));
+  auto telemetry = cache.get_vehicle(*file, id);
+  if (!telemetry) return std::unexpected(api_error(telemetry.error()));
   CarTelemetry out;
   out.telemetry = *telemetry;
-  const std::string id = telemetry_vehicle_id(driver);
   out.vehicle = out.telemetry->vehicle(id);
   if (!out.vehicle) {
     std::string have;
     for (const VehicleTelemetry& v : out.telemetry->vehicles)
       have += (have.empty() ? "" : ", ") + v.vehicle_id;
-    return std::unexpected(
-        api_error(404, "no telemetry for " + driver.driver_id + " in session " + session.files.id +
-                           " (cars with telemetry: " + (have.empty() ? "none" : have) + ")"));
+    // A one-car load (see TelemetryCache) knows only that this car is absent.
+    const std::string which =
+        out.telemetry->report.rows_of_other_vehicles > 0
+            ? "vehicle " + id + " is not in the telemetry file; /vehicles lists the cars that are"
+            : "cars with telemetry: " + (have.empty() ? std::string("none") : have);
+    return std::unexpected(api_error(404, "no telemetry for " + driver.driver_id + " in session " +
+                                              session.files.id + " (" + which + ")"));
   }
   for (const EcuVehicleLaps& v : session.analysis.ecu)
     if (v.vehicle_id == id) out.crossings = &v;

@@ -65,6 +65,11 @@ class ObjectStore {
   // "s3://bucket/data/"). Never contains credentials.
   virtual std::string describe() const = 0;
 
+  // How many ranged reads of one large object are worth running at once (see
+  // storage/parallel_read.h): 1 where one sequential read is already as fast as the
+  // medium (a disk), more where each read is one connection's worth (S3).
+  virtual unsigned parallel_reads() const { return 1; }
+
   // Convenience: the whole object in memory, with the version it had when read.
   Result<std::string> read_all(std::string_view key);
   Status write_all(std::string_view key, std::string_view bytes);

@@ -57,6 +57,9 @@ struct S3StoreOptions {
   DelimiterMode delimiter_mode = DelimiterMode::Auto;
   // false: x-amz-content-sha256 is UNSIGNED-PAYLOAD (saves hashing uploads over TLS).
   bool sign_payload = true;
+  // Ranged GETs in flight when a large object is read whole (parallel_read.h): one GET is
+  // one connection; a few at once fill the link and let the consumer parse meanwhile.
+  unsigned parallel_reads = 4;
 };
 
 // How an object is stored by put() and start_multipart(): headers S3 keeps with it.
@@ -87,6 +90,7 @@ class S3Store final : public ObjectStore {
   Status remove(std::string_view key) override;
   // "s3://BUCKET/PREFIX (region R)" or "s3://BUCKET/PREFIX at ENDPOINT".
   std::string describe() const override;
+  unsigned parallel_reads() const override { return options_.parallel_reads; }
 
   struct ConditionalRead {
     bool changed = false;  // false: the object still has `version`, nothing was read

@@ -4,7 +4,8 @@
 // the same bytes the Telemetry is identical whatever the chunking, block size or thread
 // count. The input is parsed once whole (one thread, default blocks) and once streamed
 // through TelemetryStreamParser in chunks of pseudo-random sizes, with tiny blocks and
-// two threads, so rows, quotes and CRLFs get cut everywhere.
+// two threads, so rows, quotes and CRLFs get cut everywhere; and one of its vehicles is
+// loaded alone, which must give that vehicle exactly.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
@@ -51,6 +52,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   if (whole.has_value() != streamed.has_value()) __builtin_trap();
   if (whole && !(*whole == *streamed)) __builtin_trap();
+
+  // A one-vehicle load (TelemetryParseOptions::only_vehicle) holds exactly that vehicle of
+  // the whole load.
+  if (whole && !whole->vehicles.empty()) {
+    const apex::VehicleTelemetry& pick = whole->vehicles[next(state) % whole->vehicles.size()];
+    if (pick.samples() > 0) {
+      apex::TelemetryParseOptions one_options = whole_options;
+      one_options.only_vehicle = pick.vehicle_id;
+      auto one = apex::parse_telemetry(bytes, "fuzz.csv", one_options);
+      if (!one || one->vehicles.size() != 1 || !(one->vehicles[0] == pick)) __builtin_trap();
+    }
+  }
 
   // The row cutter: a prefix that ends with a newline, or nothing.
   const std::size_t prefix = apex::telemetry_row_prefix(bytes);

@@ -21,7 +21,7 @@ namespace fs = std::filesystem;
 ChannelSeries series_of(ChannelId channel, const std::vector<std::int64_t>& t, const std::vector<float>& v) {
   ChannelSeries s;
   s.channel = channel;
-  s.time_ms = t;
+  s.time_ms.assign(t);
   s.value = v;
   s.lap_runs = {LapRun{0, 1}};
   return s;

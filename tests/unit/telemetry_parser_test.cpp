@@ -196,6 +196,32 @@ TEST(TelemetryParser, ThreadsBlockSizesAndSourcesGiveTheSameModel) {
     }
 }
 
+TEST(TelemetryParser, OneVehicleLoadEqualsThatVehicleOfTheWholeLoad) {
+  const fs::path dir = test::source_dir() / "data" / "sonoma-raceway" / "Sonoma" / "Race 1";
+  const std::string name = "sonoma_telemetry_R1.csv";
+  LocalStore store(dir);
+  auto whole = load_telemetry(store, name);
+  ASSERT_TRUE(whole.has_value());
+  ASSERT_GE(whole->vehicles.size(), 2u);
+  for (const VehicleTelemetry& expected : whole->vehicles) {
+    TelemetryParseOptions options;
+    options.only_vehicle = expected.vehicle_id;
+    auto one = load_telemetry(store, name, options);
+    ASSERT_TRUE(one.has_value()) << one.error().describe();
+    ASSERT_EQ(one->vehicles.size(), 1u);
+    EXPECT_TRUE(one->vehicles[0] == expected) << expected.vehicle_id;
+    EXPECT_EQ(one->report.parse.rows, whole->report.parse.rows) << "every row is read";
+    EXPECT_GT(one->report.rows_of_other_vehicles, 0u);
+    EXPECT_LT(one->memory_bytes(), whole->memory_bytes());
+  }
+  TelemetryParseOptions absent;
+  absent.only_vehicle = "GR86-999-999";
+  auto none = load_telemetry(store, name, absent);
+  ASSERT_TRUE(none.has_value());
+  EXPECT_TRUE(none->vehicles.empty());
+  EXPECT_EQ(none->report.rows_of_other_vehicles, whole->report.parse.rows - whole->report.parse.bad_rows);
+}
+
 TEST(TelemetryParser, BadRowsAreCountedWithFileAndLine) {
   std::string text = kHeader;
   text += row("GR86-002-000", 2, "speed", "101.5", "2025-09-05T00:28:20.593Z");  // line 2
