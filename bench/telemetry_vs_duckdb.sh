@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Issue 6's side-by-side: APEX's full telemetry ingest (bench/telemetry_bench.cpp) and
 # DuckDB's CSV load of the same 1 GiB file, in the same run.
-# Usage: bench/telemetry_vs_duckdb.sh [BUILD_DIR]   (default build/, Release)
+# Usage: [RUNS=1] bench/telemetry_vs_duckdb.sh [BUILD_DIR]   (default build/, Release)
+# Compare process CPU seconds (APEX's process_cpu_s, DuckDB's "s CPU") as well as wall
+# time: on a shared machine the CPU figures move less.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$root/build}
