@@ -19,19 +19,18 @@ for _ in $(seq 100); do
 done
 endpoint=http://127.0.0.1:$port
 S3_ENDPOINT_URL=$endpoint S3_BUCKET_NAME=$bucket S3RVER_LOG=$work/s3rver.log "$build/s3_get_bench"
-# The same object with curl, signed like S3Store (SigV4, unsigned payload).
-for run in 1 2 3; do
-  curl -s -o /dev/null --aws-sigv4 "aws:amz:us-east-1:s3" --user S3RVER:S3RVER \
-    -H 'x-amz-content-sha256: UNSIGNED-PAYLOAD' \
-    -w "GET %{size_download} bytes with curl, run $run: %{time_total} s, %{speed_download} B/s\n" \
-    "$endpoint/$bucket/bench/large.bin"
-done
-# The telemetry object the bench loaded, with curl: the raw download time of a cold load.
-if [[ -f "${APEX_TELEMETRY_FILE:-/tmp/telemetry_1g.csv}" ]]; then
+# GETs an object of the bench three times with curl, signed like S3Store (SigV4, unsigned
+# payload). $1: key under bench/; $2: how to name it in the output.
+curl_get_three_times() {
   for run in 1 2 3; do
     curl -s -o /dev/null --aws-sigv4 "aws:amz:us-east-1:s3" --user S3RVER:S3RVER \
       -H 'x-amz-content-sha256: UNSIGNED-PAYLOAD' \
-      -w "GET telemetry.csv (%{size_download} bytes) with curl, run $run: %{time_total} s, %{speed_download} B/s\n" \
-      "$endpoint/$bucket/bench/telemetry.csv"
+      -w "GET $2(%{size_download} bytes) with curl, run $run: %{time_total} s, %{speed_download} B/s\n" \
+      "$endpoint/$bucket/bench/$1"
   done
+}
+curl_get_three_times large.bin ""
+# The telemetry object the bench loaded: the raw download time of a cold load.
+if [[ -f "${APEX_TELEMETRY_FILE:-/tmp/telemetry_1g.csv}" ]]; then
+  curl_get_three_times telemetry.csv "telemetry.csv "
 fi
