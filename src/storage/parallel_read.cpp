@@ -73,7 +73,8 @@ Status read_in_parallel(ObjectStore& store, std::string_view key, const ByteSink
       buffer.clear();
       buffer.reserve(length);
       Status got = store.read(key, ByteRange{offset, length}, [&](std::string_view bytes) -> Status {
-        if (state.stop) return make_error(ErrorKind::Unavailable, "read of '" + std::string(key) + "' stopped");
+        if (state.stop)
+          return make_error(ErrorKind::Unavailable, "read of '" + std::string(key) + "' stopped");
         if (buffer.size() + bytes.size() > length)
           return make_error(ErrorKind::Corrupt, "'" + std::string(key) + "' answered more than the " +
                                                     range_text(offset, length) + " asked for");
@@ -130,10 +131,9 @@ Status read_in_parallel(ObjectStore& store, std::string_view key, const ByteSink
   auto after = store.stat(key);
   if (!after) return std::unexpected(after.error());
   if (after->size != before->size || after->version != before->version)
-    return make_error(ErrorKind::Unavailable, "'" + std::string(key) +
-                                                  "' changed while it was being read (version '" +
-                                                  before->version + "', now '" + after->version +
-                                                  "'): read it again");
+    return make_error(ErrorKind::Unavailable,
+                      "'" + std::string(key) + "' changed while it was being read (version '" +
+                          before->version + "', now '" + after->version + "'): read it again");
   return {};
 }
 

@@ -1,5 +1,7 @@
 // read_in_parallel: ranged reads in flight at once, bytes delivered in order, failures and
 // a change of the object mid-read reported instead of a mixed or short object.
+#include "storage/parallel_read.h"
+
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -7,7 +9,6 @@
 #include <string>
 
 #include "storage/memory_store.h"
-#include "storage/parallel_read.h"
 
 namespace apex {
 namespace {
@@ -50,10 +51,13 @@ TEST(ParallelRead, DeliversEveryByteInOrderWhateverTheChunking) {
       const std::string bytes = pattern(size);
       ASSERT_TRUE(store.write_all("t/telemetry.csv", bytes));
       std::string got;
-      auto read = read_in_parallel(store, "t/telemetry.csv", [&](std::string_view c) -> Status {
-        got.append(c);
-        return {};
-      }, ParallelReadOptions{chunk, 0});
+      auto read = read_in_parallel(
+          store, "t/telemetry.csv",
+          [&](std::string_view c) -> Status {
+            got.append(c);
+            return {};
+          },
+          ParallelReadOptions{chunk, 0});
       ASSERT_TRUE(read) << read.error().describe();
       EXPECT_EQ(got, bytes) << "size " << size << " chunk " << chunk;
       const std::size_t chunks = (size + chunk - 1) / chunk;
@@ -68,10 +72,13 @@ TEST(ParallelRead, AStoreThatPrefersOneReadGetsOne) {
   MemoryStore store;
   ASSERT_TRUE(store.write_all("k", pattern(100)));
   std::string got;
-  ASSERT_TRUE(read_in_parallel(store, "k", [&](std::string_view c) -> Status {
-    got.append(c);
-    return {};
-  }, ParallelReadOptions{10, 0}));
+  ASSERT_TRUE(read_in_parallel(
+      store, "k",
+      [&](std::string_view c) -> Status {
+        got.append(c);
+        return {};
+      },
+      ParallelReadOptions{10, 0}));
   EXPECT_EQ(got, pattern(100));
 }
 
@@ -83,10 +90,13 @@ TEST(ParallelRead, AFailedRangeFailsTheReadWithTheStoresError) {
     return {};
   };
   std::string got;
-  auto read = read_in_parallel(store, "k", [&](std::string_view c) -> Status {
-    got.append(c);
-    return {};
-  }, ParallelReadOptions{10, 0});
+  auto read = read_in_parallel(
+      store, "k",
+      [&](std::string_view c) -> Status {
+        got.append(c);
+        return {};
+      },
+      ParallelReadOptions{10, 0});
   ASSERT_FALSE(read);
   EXPECT_EQ(read.error().kind, ErrorKind::Unavailable);
   EXPECT_EQ(read.error().message, "503 on bytes 50-59");
@@ -104,8 +114,8 @@ TEST(ParallelRead, AnObjectReplacedMidReadIsNotDeliveredAsOne) {
     }
     return {};
   };
-  auto read = read_in_parallel(store, "k", [](std::string_view) -> Status { return {}; },
-                               ParallelReadOptions{10, 0});
+  auto read = read_in_parallel(
+      store, "k", [](std::string_view) -> Status { return {}; }, ParallelReadOptions{10, 0});
   ASSERT_FALSE(read);
   EXPECT_EQ(read.error().kind, ErrorKind::Unavailable);
   EXPECT_NE(read.error().message.find("changed while it was being read"), std::string::npos)
@@ -121,8 +131,8 @@ TEST(ParallelRead, AShorterObjectIsAnErrorNotATruncatedRead) {
     }
     return {};
   };
-  auto read = read_in_parallel(store, "k", [](std::string_view) -> Status { return {}; },
-                               ParallelReadOptions{10, 0});
+  auto read = read_in_parallel(
+      store, "k", [](std::string_view) -> Status { return {}; }, ParallelReadOptions{10, 0});
   ASSERT_FALSE(read);
 }
 
@@ -130,10 +140,13 @@ TEST(ParallelRead, TheSinksErrorStopsTheReads) {
   RangedStore store;
   ASSERT_TRUE(store.write_all("k", pattern(1000)));
   int chunks_seen = 0;
-  auto read = read_in_parallel(store, "k", [&](std::string_view) -> Status {
-    if (++chunks_seen == 2) return make_error(ErrorKind::Corrupt, "k line 3: not telemetry");
-    return {};
-  }, ParallelReadOptions{10, 0});
+  auto read = read_in_parallel(
+      store, "k",
+      [&](std::string_view) -> Status {
+        if (++chunks_seen == 2) return make_error(ErrorKind::Corrupt, "k line 3: not telemetry");
+        return {};
+      },
+      ParallelReadOptions{10, 0});
   ASSERT_FALSE(read);
   EXPECT_EQ(read.error().kind, ErrorKind::Corrupt);
   EXPECT_EQ(chunks_seen, 2);
