@@ -37,6 +37,10 @@ struct ServerOptions {
   // How long an idle keep-alive connection waits for its next request; also the longest a
   // graceful stop waits for such a connection to go away.
   std::chrono::seconds keep_alive_timeout{5};
+  // A request must arrive whole (request line, headers, body) within this long of its first
+  // byte, else it is answered 400 and the connection closed: the per-read timeout alone lets a
+  // client that trickles a byte every few seconds hold a worker thread indefinitely.
+  std::chrono::milliseconds request_deadline{10'000};
   // The track facts file (reference/track_facts.json). Unset: $APEX_TRACK_FACTS, then
   // reference/track_facts.json in the working directory, then beside the binary's folder.
   std::optional<std::filesystem::path> track_facts_path;
