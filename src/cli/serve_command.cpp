@@ -217,8 +217,8 @@ Action add_serve_command(CLI::App& app) {
       std::fprintf(stderr,
                    "apex: /api requests need 'Authorization: Bearer <API_TOKEN>' (API_TOKEN is set)\n");
     ApiServer server(cache, server_options);
-    signals.attach(server);
-    auto status = server.run();
+    // Attached once the listening socket exists: a signal before that exits at once.
+    auto status = server.run([&] { signals.attach(server); });
     signals.detach();
     retry.reset();
     if (!status) {

@@ -355,9 +355,10 @@ Status ApiServer::listen_after_bind() {
   return {};
 }
 
-Status ApiServer::run() {
+Status ApiServer::run(const std::function<void()>& after_bind) {
   auto port = bind();
   if (!port) return std::unexpected(port.error());
+  if (after_bind) after_bind();
   std::fprintf(stderr, "apex: serving %s on http://%s:%d\n", cache_.store().describe().c_str(),
                options_.host.c_str(), *port);
   return listen_after_bind();

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -52,7 +53,10 @@ class ApiServer {
   ~ApiServer();
 
   // Binds and serves until stop() is called from another thread or a signal handler.
-  Status run();
+  // after_bind runs once the socket listens and before serving: a thread that may call
+  // stop() should be told about the server there, so that what it closes exists (and
+  // ThreadSanitizer, which cannot see httplib's own atomics, sees that ordering too).
+  Status run(const std::function<void()>& after_bind = nullptr);
   // Binds to port 0 semantics: returns the bound port; then call listen_after_bind().
   Result<int> bind();
   Status listen_after_bind();

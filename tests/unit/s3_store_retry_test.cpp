@@ -214,7 +214,8 @@ TEST_F(ScriptedS3, NeverRetriesOtherClientErrors) {
 }
 
 TEST_F(ScriptedS3, BrokenBodyResumesWithRangeAndDeliversExactBytes) {
-  const std::string object = random_bytes(1 << 20);
+  // Larger than what S3Store holds back for its MD5 check, so it streams.
+  const std::string object = random_bytes(S3Store::kVerifiedReadBytes + (1 << 20));
   constexpr std::size_t kCut = 300'000;
   handler_ = [&](const httplib::Request& req, httplib::Response& res, int call) {
     if (call == 1) return broken_answer(req, res, object, kCut);
@@ -369,10 +370,12 @@ TEST_F(ScriptedS3, StalledTransferTimesOutAndResumes) {
   handler_ = [&](const httplib::Request&, httplib::Response& res, int call) {
     if (call > 1) return object_answer(res, object);
     res.set_header("ETag", "\"" + md5_hex(object) + "\"");
+    // The provider owns a copy: its thread outlives the test body.
+    auto data = std::make_shared<std::string>(object);
     res.set_content_provider(object.size(), "application/octet-stream",
-                             [this, &object](std::size_t offset, std::size_t, httplib::DataSink& sink) {
+                             [this, data](std::size_t offset, std::size_t, httplib::DataSink& sink) {
                                // 100 bytes, then silence: far below 1000 bytes/s.
-                               sink.write(object.data() + offset, 100);
+                               sink.write(data->data() + offset, 100);
                                for (int i = 0; i < 50 && !stop_; ++i) std::this_thread::sleep_for(100ms);
                                return false;
                              });
