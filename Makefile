@@ -4,10 +4,11 @@
 BUILD_DIR ?= build
 ASAN_DIR ?= build-asan
 FUZZ_DIR ?= build-fuzz
+TSAN_DIR ?= build-tsan
 PORT ?= 8000
 JOBS ?= $(shell nproc)
 
-.PHONY: run test deps build build-asan node-deps web unit-tests sanitizer-tests fuzz bench format format-check clean
+.PHONY: run test deps build build-asan node-deps web unit-tests sanitizer-tests tsan-tests fuzz bench format format-check clean
 
 run: build
 	./$(BUILD_DIR)/apex serve --port $(PORT)
@@ -56,6 +57,23 @@ sanitizer-tests: deps $(ASAN_DIR)/build.ninja web node-deps
 	# Sanitized code runs ~10x slower: 20 RapidCheck cases per property (RC_PARAMS).
 	RC_PARAMS="max_success=20" ctest --test-dir $(ASAN_DIR) --output-on-failure -j $(JOBS)
 
+# ThreadSanitizer over the tests whose code runs threads: the HTTP server (in process and as
+# `apex serve`, also built with TSan), the session and telemetry caches, LocalStore and
+# S3Store with its retries against s3rver. Not part of `make test` (CI time): one binary
+# (apex_tsan_tests, see tests/CMakeLists.txt), -O1 so the servers are not too slow.
+# halt_on_error: a race in a child `apex serve` kills it, which fails the test using it;
+# in the test binary itself it fails the run. SecretsNeverPrinted (moto, many processes) and
+# the slow-client test (timeouts, 10 s) test no threading and stay out.
+TSAN_FILTER ?= -SecretsNeverPrinted.*:ServeWithToken.SlowClientsAreDisconnected
+$(TSAN_DIR)/build.ninja: | deps
+	cmake -S . -B $(TSAN_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-g1 -O1" -DAPEX_TSAN=ON \
+	  -DAPEX_BUILD_BENCH=OFF
+
+tsan-tests: deps $(TSAN_DIR)/build.ninja node-deps
+	cmake --build $(TSAN_DIR) -j $(JOBS) --target apex_tsan_tests
+	TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" APEX_SOURCE_DIR=$(CURDIR) \
+	  APEX_BINARY=$(CURDIR)/$(TSAN_DIR)/apex ./$(TSAN_DIR)/apex_tsan_tests --gtest_filter='$(TSAN_FILTER)'
+
 # libFuzzer targets of the CSV reader and the telemetry parser (clang, ASan + UBSan): a
 # bounded run of each on the seed corpus in tests/fuzz/corpus; FUZZ_SECONDS sets the time.
 FUZZ_SECONDS ?= 10
@@ -80,4 +98,4 @@ format-check:
 	clang-format --dry-run --Werror $$(git ls-files 'src/*.cpp' 'src/*.h' 'tests/*.cpp' 'tests/*.h' 'bench/*.cpp')
 
 clean:
-	rm -rf $(BUILD_DIR) $(ASAN_DIR) $(FUZZ_DIR)
+	rm -rf $(BUILD_DIR) $(ASAN_DIR) $(FUZZ_DIR) $(TSAN_DIR)

@@ -11,10 +11,14 @@
 
 namespace apex {
 
+class TelemetryCache;
+
 struct ApiContext {
   SessionCache& cache;
   std::shared_ptr<const TrackFactsBook> facts;  // nullptr: no facts file was found
   std::string facts_origin;                     // where it was read from, or why not
+  // Set by add_telemetry_routes; /health reports its figures (loads show single-flight).
+  std::shared_ptr<TelemetryCache> telemetry;
 
   // The session named by the {track} and {session} path parameters (404 when unknown).
   std::expected<std::shared_ptr<const LoadedSession>, ApiError> session(const RouteRequest& req) const;

@@ -111,7 +111,12 @@ json build_components() {
                                           {"max_bytes", integer()},
                                           {"loads", integer()},
                                           {"hits", integer()},
-                                          {"evictions", integer()}})}});
+                                          {"evictions", integer()},
+                                          {"telemetry", object({{"files", integer()},
+                                                                {"bytes", integer()},
+                                                                {"loads", integer()},
+                                                                {"hits", integer()},
+                                                                {"evictions", integer()}})}})}});
   c["StringList"] = array(string());
   json file_list = array(object({{"key", string()}, {"reason", string()}}));
   c["TrackFiles"] = object(

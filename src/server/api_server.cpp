@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "server/api_routes.h"
+#include "server/deadline_http_server.h"
 #include "server/request_validation.h"
 #include "server/route_table.h"
 #include "server/static_assets.h"
@@ -138,9 +139,9 @@ std::optional<std::filesystem::path> find_track_facts(const ServerOptions& optio
 ApiServer::ApiServer(SessionCache& cache, ServerOptions options)
     : cache_(cache),
       options_(std::move(options)),
-      context_(std::make_unique<ApiContext>(ApiContext{cache, nullptr, {}})),
+      context_(std::make_unique<ApiContext>(ApiContext{cache, nullptr, {}, nullptr})),
       routes_(std::make_unique<RouteTable>()),
-      http_(std::make_unique<httplib::Server>()) {
+      http_(std::make_unique<DeadlineHttpServer>(options_.request_deadline)) {
   std::string looked;
   if (auto path = find_track_facts(options_, looked)) {
     std::ifstream in(*path);
@@ -177,7 +178,8 @@ void ApiServer::configure_http() {
   http.set_payload_max_length(kMaxRequestBodyBytes);
   // Slow or idle clients: each read and write on a connection gives up after these, and an
   // idle keep-alive connection is closed, so a stalled client frees its worker thread.
-  // (httplib also caps the request line and each header line at 8 KiB, compiled in.)
+  // (httplib also caps the request line and each header line at 8 KiB, compiled in.) A
+  // whole request must also arrive within options_.request_deadline (DeadlineHttpServer).
   const auto seconds_and_micros = [](std::chrono::milliseconds d) {
     return std::pair<time_t, time_t>(static_cast<time_t>(d.count() / 1000),
                                      static_cast<time_t>((d.count() % 1000) * 1000));
@@ -353,9 +355,10 @@ Status ApiServer::listen_after_bind() {
   return {};
 }
 
-Status ApiServer::run() {
+Status ApiServer::run(const std::function<void()>& after_bind) {
   auto port = bind();
   if (!port) return std::unexpected(port.error());
+  if (after_bind) after_bind();
   std::fprintf(stderr, "apex: serving %s on http://%s:%d\n", cache_.store().describe().c_str(),
                options_.host.c_str(), *port);
   return listen_after_bind();

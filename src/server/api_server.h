@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -37,6 +38,10 @@ struct ServerOptions {
   // How long an idle keep-alive connection waits for its next request; also the longest a
   // graceful stop waits for such a connection to go away.
   std::chrono::seconds keep_alive_timeout{5};
+  // A request must arrive whole (request line, headers, body) within this long of its first
+  // byte, else it is answered 400 and the connection closed: the per-read timeout alone lets a
+  // client that trickles a byte every few seconds hold a worker thread indefinitely.
+  std::chrono::milliseconds request_deadline{10'000};
   // The track facts file (reference/track_facts.json). Unset: $APEX_TRACK_FACTS, then
   // reference/track_facts.json in the working directory, then beside the binary's folder.
   std::optional<std::filesystem::path> track_facts_path;
@@ -48,7 +53,10 @@ class ApiServer {
   ~ApiServer();
 
   // Binds and serves until stop() is called from another thread or a signal handler.
-  Status run();
+  // after_bind runs once the socket listens and before serving: a thread that may call
+  // stop() should be told about the server there, so that what it closes exists (and
+  // ThreadSanitizer, which cannot see httplib's own atomics, sees that ordering too).
+  Status run(const std::function<void()>& after_bind = nullptr);
   // Binds to port 0 semantics: returns the bound port; then call listen_after_bind().
   Result<int> bind();
   Status listen_after_bind();

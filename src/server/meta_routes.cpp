@@ -5,6 +5,7 @@
 #include "server/api_routes.h"
 #include "server/api_schemas.h"
 #include "server/openapi.h"
+#include "server/telemetry_cache.h"
 
 namespace apex {
 
@@ -40,6 +41,8 @@ void add_meta_routes(RouteTable& table, ApiContext& context) {
                   .handler = [ctx](const RouteRequest&) -> RouteResult {
                     auto catalog = ctx->cache.catalog();  // re-lists first: stats then say how that went
                     auto stats = ctx->cache.stats();
+                    const TelemetryCacheStats telemetry =
+                        ctx->telemetry ? ctx->telemetry->stats() : TelemetryCacheStats{};
                     return Reply::json(
                         json{{"status", catalog && stats.stale_reason.empty() ? "healthy" : "degraded"},
                              {"data_source", ctx->cache.store().describe()},
@@ -54,7 +57,14 @@ void add_meta_routes(RouteTable& table, ApiContext& context) {
                                {"max_bytes", stats.max_bytes},
                                {"loads", stats.loads},
                                {"hits", stats.hits},
-                               {"evictions", stats.evictions}}}});
+                               {"evictions", stats.evictions},
+                               // Parsed telemetry files, kept within what the sessions leave of max_bytes.
+                               {"telemetry",
+                                {{"files", telemetry.files},
+                                 {"bytes", telemetry.bytes},
+                                 {"loads", telemetry.loads},
+                                 {"hits", telemetry.hits},
+                                 {"evictions", telemetry.evictions}}}}}});
                   }});
 
   // The table is complete by the first request; build the document once then.

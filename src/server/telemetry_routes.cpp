@@ -162,6 +162,7 @@ void add_telemetry_routes(RouteTable& table, ApiContext& context) {
     const CacheStats st = ctx->cache.stats();
     return st.max_bytes > st.bytes ? st.max_bytes - st.bytes : 0;
   });
+  context.telemetry = cache;
   auto facts = [ctx]() -> const VehicleFacts* { return ctx->facts ? &ctx->facts->vehicle() : nullptr; };
 
   // A driver route that needs the car's telemetry.

@@ -328,9 +328,36 @@ Result<ObjectInfo> S3Store::stat(std::string_view key) {
 }
 
 Status S3Store::read(std::string_view key, ByteRange range, const ByteSink& sink) {
-  auto result = get_object(key, range, {}, sink);
-  if (!result) return std::unexpected(result.error());
-  return {};
+  if (range.offset != 0 || range.length) {
+    auto result = get_object(key, range, {}, sink);
+    if (!result) return std::unexpected(result.error());
+    return {};
+  }
+  // Held back until the MD5 check: a body cut short with a matching Content-Length (or
+  // otherwise damaged on the way) is then read again instead of failing the whole load.
+  for (int attempt = 1;; ++attempt) {
+    std::string held;
+    bool streaming = false;  // past kVerifiedReadBytes: bytes go straight to the sink
+    bool damaged = false;
+    auto result = get_object(
+        key, range, {},
+        [&](std::string_view chunk) -> Status {
+          if (!streaming && held.size() + chunk.size() <= kVerifiedReadBytes) {
+            held.append(chunk);
+            return {};
+          }
+          if (!streaming) {
+            streaming = true;
+            if (auto ok = sink(held); !ok) return ok;
+            held = std::string();
+          }
+          return sink(chunk);
+        },
+        &damaged);
+    if (result) return streaming || held.empty() ? Status{} : sink(held);
+    if (!damaged || streaming || attempt >= options_.max_attempts) return std::unexpected(result.error());
+    backoff(attempt);
+  }
 }
 
 Result<S3Store::ConditionalRead> S3Store::read_if_changed(std::string_view key, std::string_view version,
@@ -339,7 +366,8 @@ Result<S3Store::ConditionalRead> S3Store::read_if_changed(std::string_view key, 
 }
 
 Result<S3Store::ConditionalRead> S3Store::get_object(std::string_view key, ByteRange range,
-                                                     std::string_view if_none_match, const ByteSink& sink) {
+                                                     std::string_view if_none_match, const ByteSink& sink,
+                                                     bool* damaged) {
   if (auto ok = validate_key(key); !ok) return std::unexpected(ok.error());
   const std::string full_key = prefix_ + std::string(key);
   auto ctx = context("read " + location_of(full_key));
@@ -471,13 +499,15 @@ Result<S3Store::ConditionalRead> S3Store::get_object(std::string_view key, ByteR
     if (md5) {
       std::string actual = md5->finish_hex();
       // The stored object is whole (its ETag is its MD5); these bytes were damaged on the
-      // way. They have reached the sink, so this read cannot be repaired: Unavailable (try
-      // again), never Corrupt, which a session load would record and keep as a missing file.
-      if (actual != outcome.info.version)
+      // way. Unavailable (try again), never Corrupt, which a session load would record and
+      // keep as a missing file; read() tries again itself when it held the bytes back.
+      if (actual != outcome.info.version) {
+        if (damaged) *damaged = true;
         return make_error(ErrorKind::Unavailable, "cannot " + ctx.action + ": the bytes read have MD5 " +
                                                       actual + " but the object's ETag is " +
                                                       outcome.info.version +
                                                       " (damaged in transit); read it again");
+      }
     }
     return outcome;
   }

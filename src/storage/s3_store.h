@@ -84,7 +84,11 @@ class S3Store final : public ObjectStore {
 
   Result<Listing> list(std::string_view prefix, std::optional<char> delimiter) override;
   Result<ObjectInfo> stat(std::string_view key) override;
+  // A whole object of up to kVerifiedReadBytes whose ETag is its MD5 reaches the sink only
+  // once its bytes match, and is read again when they arrived damaged; longer ones stream, and
+  // damage is reported (Unavailable) after the sink has had the bytes.
   Status read(std::string_view key, ByteRange range, const ByteSink& sink) override;
+  static constexpr std::size_t kVerifiedReadBytes = 8u << 20;
   Status write(std::string_view key, const ByteSource& source) override;
   // Deletes key; NotFound when it does not exist, as on disk (S3 itself would say nothing).
   Status remove(std::string_view key) override;
@@ -132,8 +136,9 @@ class S3Store final : public ObjectStore {
   HttpResult send_once(const Call& call, const HttpStream* stream) const;
   // Sends with retries; returns the last answer whatever its status, or a transport error.
   Result<HttpResponse> send(const Call& call, const S3ErrorContext& context) const;
+  // *damaged (when given) is set when the bytes read failed the MD5 check.
   Result<ConditionalRead> get_object(std::string_view key, ByteRange range, std::string_view if_none_match,
-                                     const ByteSink& sink);
+                                     const ByteSink& sink, bool* damaged = nullptr);
   Status put_object(const std::string& full_key, std::string_view body, const S3ErrorContext& context,
                     sigv4::HeaderList headers = {});
   Status multipart_upload(const std::string& full_key, std::string head, const ByteSource& source,

@@ -13,7 +13,18 @@ then the fault is switched on for the Sonoma R1 objects and
   - meanwhile, warm Barber R1 requests are sent in a loop: they must all answer 200.
 Prints one markdown row per fault: what was sent, what apex answered, errors seen by the
 warm requests, whether the answer equals the truth, and the proxy's counters.
+
+  python3 tests/tools/reliability_run.py --check BUILD_DIR/apex
+
+is the test (ctest `fault_injection`): a shorter set of faults whose outcomes it asserts, and
+exits non-zero when one does not hold: answers after retried faults are byte-identical to
+the truth; a body cut short (dropped or truncated, once or on every attempt) is never
+served: the answer is the truth or a 503, and the next request after the fault clears
+gets the truth; warm requests meanwhile all answer 200; when re-listing the bucket fails,
+the cached answer is served, the same bytes, with `Warning: 110` and `X-Apex-Stale`, and
+/health says degraded.
 """
+import argparse
 import json
 import os
 import shutil
@@ -63,11 +74,16 @@ def wait_port(port, seconds=30):
     return False
 
 
-def get(port, path, timeout=120):
+def get(port, path, timeout=120, headers=None):
+    """(status, body), and the answer's headers into `headers` when a dict is given."""
     try:
         with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=timeout) as r:
+            if headers is not None:
+                headers.update(r.headers.items())
             return r.status, r.read()
     except urllib.error.HTTPError as e:
+        if headers is not None:
+            headers.update(e.headers.items())
         return e.code, e.read()
     except Exception as e:  # connection errors count as errors seen
         return 0, str(e).encode()
@@ -91,88 +107,245 @@ def serve(apex, env, work, log_name):
     return proc, port
 
 
-def main():
-    apex = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "build/apex")
-    work = tempfile.mkdtemp(prefix="apex-reliability-")
-    procs = []
-    base_env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "S3_", "USE_S3", "API_TOKEN"))}
+def stop(proc):
+    proc.terminate()
     try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+class Rig:
+    """s3rver holding data/ (uploaded by `apex upload`), fault proxies in front of it, and
+    `apex serve` on the local data/ folder for the true answers."""
+
+    def __init__(self, apex, work, proxies=1):
+        self.apex, self.work, self.procs = apex, work, []
+        try:
+            self.start(proxies)
+        except BaseException:  # sys.exit included: leave no server behind
+            self.close()
+            raise
+
+    def start(self, proxies):
+        apex, work = self.apex, self.work
+        self.base_env = {k: v for k, v in os.environ.items()
+                         if not k.startswith(("AWS_", "S3_", "USE_S3", "API_TOKEN", "CACHE_MAX"))}
         s3_port = free_port()
         s3rver = os.path.join(ROOT, "tests", "node_modules", "s3rver", "bin", "s3rver.js")
-        procs.append(subprocess.Popen(["node", "--openssl-legacy-provider", s3rver, "-d", os.path.join(work, "s3"),
-                                       "-a", "127.0.0.1", "-p", str(s3_port), "--silent", "--configure-bucket",
-                                       BUCKET], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        if not os.path.exists(s3rver):
+            sys.exit(f"{s3rver} is missing: run `make node-deps` (npm ci in tests/)")
+        self.procs.append(subprocess.Popen(["node", "--openssl-legacy-provider", s3rver, "-d",
+                                            os.path.join(work, "s3"), "-a", "127.0.0.1", "-p", str(s3_port),
+                                            "--silent", "--configure-bucket", BUCKET],
+                                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         if not wait_port(s3_port):
             sys.exit("s3rver did not start (run `make node-deps`)")
-        s3_env = {**base_env, "S3_BUCKET_NAME": BUCKET, "AWS_ACCESS_KEY_ID": "S3RVER",
-                  "AWS_SECRET_ACCESS_KEY": "S3RVER"}
+        self.s3_env = {**self.base_env, "S3_BUCKET_NAME": BUCKET, "AWS_ACCESS_KEY_ID": "S3RVER",
+                       "AWS_SECRET_ACCESS_KEY": "S3RVER"}
         up = subprocess.run([apex, "upload", os.path.join(ROOT, "data")],
-                            env={**s3_env, "S3_ENDPOINT_URL": f"http://127.0.0.1:{s3_port}"}, cwd=work,
+                            env={**self.s3_env, "S3_ENDPOINT_URL": f"http://127.0.0.1:{s3_port}"}, cwd=work,
                             capture_output=True, text=True)
         if up.returncode != 0:
             sys.exit("upload failed: " + up.stdout + up.stderr)
-        proxy_port = free_port()
-        procs.append(subprocess.Popen([sys.executable, os.path.join(ROOT, "tests", "tools", "s3_fault_proxy.py"),
-                                       "--listen", f"127.0.0.1:{proxy_port}", "--upstream",
-                                       f"127.0.0.1:{s3_port}"], stderr=subprocess.DEVNULL))
-        wait_port(proxy_port)
-        local, local_port = serve(apex, {**base_env, "DATA_DIR": os.path.join(ROOT, "data")}, work, "local.log")
-        procs.append(local)
-        truth_status, truth = get(local_port, COLD)
-        assert truth_status == 200, truth
+        self.proxy_ports = []
+        for _ in range(proxies):
+            port = free_port()
+            self.procs.append(subprocess.Popen([sys.executable, os.path.join(ROOT, "tests", "tools",
+                                                                             "s3_fault_proxy.py"),
+                                                "--listen", f"127.0.0.1:{port}", "--upstream",
+                                                f"127.0.0.1:{s3_port}"], stderr=subprocess.DEVNULL))
+            wait_port(port)
+            self.proxy_ports.append(port)
+        local, self.local_port = serve(apex, {**self.base_env, "DATA_DIR": os.path.join(ROOT, "data")}, work,
+                                       "local.log")
+        self.procs.append(local)
 
-        print("| fault (Sonoma R1 objects) | cold /laps answer | same bytes as local | time | warm requests meanwhile (errors) | S3 requests / faults injected |")
-        print("|---|---|---|---|---|---|")
-        for name, rules in SCENARIOS:
-            control(proxy_port, [])
-            env = {**s3_env, "USE_S3_DATA": "true", "S3_ENDPOINT_URL": f"http://127.0.0.1:{proxy_port}"}
-            server, port = serve(apex, env, work, "serve.log")
-            assert get(port, WARM)[0] == 200
-            control(proxy_port, rules)
-            warm = {"ok": 0, "errors": 0}
-            stop = threading.Event()
+    def truth(self, path):
+        status, body = get(self.local_port, path)
+        assert status == 200, (path, status, body[:300])
+        return body
 
-            def warm_loop():
-                while not stop.is_set():
-                    status, _ = get(port, WARM, timeout=10)
-                    warm["ok" if status == 200 else "errors"] += 1
-                    time.sleep(0.02)
+    def serve_s3(self, proxy_port, log_name="serve.log"):
+        """A fresh `apex serve` reading the bucket through the proxy on proxy_port."""
+        env = {**self.s3_env, "USE_S3_DATA": "true", "S3_ENDPOINT_URL": f"http://127.0.0.1:{proxy_port}"}
+        return serve(self.apex, env, self.work, log_name)
 
-            thread = threading.Thread(target=warm_loop)
-            thread.start()
-            started = time.time()
-            status, body = get(port, COLD)
-            elapsed = time.time() - started
-            stop.set()
-            thread.join()
-            counters = control(proxy_port)
-            problems = []
-            if status == 200 and body != truth:
-                # Not the truth: say what the session reports about its files.
-                files_status, files = get(port, COLD.rsplit("/", 1)[0] + "/files")
-                if files_status == 200:
-                    problems = json.loads(files).get("problems", [])
-            server.terminate()
-            server.wait(timeout=30)
+    def close(self):
+        for p in self.procs:
+            stop(p)
+
+
+class WarmLoop:
+    """Requests a warm session in a loop on another thread while a fault is being served."""
+
+    def __init__(self, port):
+        self.port, self.ok, self.errors = port, 0, 0
+        self.stop_flag = threading.Event()
+        self.thread = threading.Thread(target=self.run)
+        self.thread.start()
+
+    def run(self):
+        while True:  # at least one request, however quick the cold one is
+            status, _ = get(self.port, WARM, timeout=10)
             if status == 200:
-                same = "yes" if body == truth else "**NO**"
-                answer = "200" + (f" ({len(problems)} problems, first: {problems[0][:150]})" if problems else "")
+                self.ok += 1
             else:
-                same = "n/a (no data served)"
-                detail = json.loads(body).get("detail", "") if body.startswith(b"{") else body.decode()[:80]
-                answer = f"{status}: {detail[:110]}"
-            injected = ", ".join(f"{k} x{v}" for k, v in counters["injected"].items()) or "none"
-            print(f"| {name} | {answer} | {same} | {elapsed:.2f} s | {warm['ok']} x 200 ({warm['errors']} errors) "
-                  f"| {counters['requests']} / {injected} |", flush=True)
+                self.errors += 1
+            if self.stop_flag.wait(0.02):
+                break
+
+    def stop(self):
+        self.stop_flag.set()
+        self.thread.join()
+
+
+def table(rig):
+    truth = rig.truth(COLD)
+    proxy_port = rig.proxy_ports[0]
+    print("| fault (Sonoma R1 objects) | cold /laps answer | same bytes as local | time | warm requests meanwhile (errors) | S3 requests / faults injected |")
+    print("|---|---|---|---|---|---|")
+    for name, rules in SCENARIOS:
+        control(proxy_port, [])
+        server, port = rig.serve_s3(proxy_port)
+        assert get(port, WARM)[0] == 200
+        control(proxy_port, rules)
+        warm = WarmLoop(port)
+        started = time.time()
+        status, body = get(port, COLD)
+        elapsed = time.time() - started
+        warm.stop()
+        counters = control(proxy_port)
+        problems = []
+        if status == 200 and body != truth:
+            # Not the truth: say what the session reports about its files.
+            files_status, files = get(port, COLD.rsplit("/", 1)[0] + "/files")
+            if files_status == 200:
+                problems = json.loads(files).get("problems", [])
+        stop(server)
+        if status == 200:
+            same = "yes" if body == truth else "**NO**"
+            answer = "200" + (f" ({len(problems)} problems, first: {problems[0][:150]})" if problems else "")
+        else:
+            same = "n/a (no data served)"
+            detail = json.loads(body).get("detail", "") if body.startswith(b"{") else body.decode()[:80]
+            answer = f"{status}: {detail[:110]}"
+        injected = ", ".join(f"{k} x{v}" for k, v in counters["injected"].items()) or "none"
+        print(f"| {name} | {answer} | {same} | {elapsed:.2f} s | {warm.ok} x 200 ({warm.errors} errors) "
+              f"| {counters['requests']} / {injected} |", flush=True)
+
+
+# --check: each case is (name, rules for the Sonoma R1 GETs, what the cold answer may be).
+# "truth": 200 with the local bytes. "truth-or-503": never a partial answer; a 503 is allowed
+# (the fault outlasted the retries), after which the next request must get the truth.
+CHECKS = [
+    ("503 twice on each GET", [{"method": "GET", "path": OBJECTS, "fault": "status:503", "times": 2}], "truth"),
+    ("SlowDown on the first 2 GETs", [{"method": "GET", "path": OBJECTS, "fault": "slowdown", "times": 2}],
+     "truth"),
+    ("connection reset on the first 2 GETs", [{"method": "GET", "path": OBJECTS, "fault": "reset", "times": 2}],
+     "truth"),
+    ("body dropped mid-way on the first 2 GETs",
+     [{"method": "GET", "path": OBJECTS, "fault": "drop-mid-body", "times": 2}], "truth"),
+    ("body truncated (matching Content-Length) on the first 2 GETs",
+     [{"method": "GET", "path": OBJECTS, "fault": "truncate", "times": 2}], "truth"),
+    ("body truncated (matching Content-Length) on every GET",
+     [{"method": "GET", "path": OBJECTS, "fault": "truncate", "times": -1}], "503"),
+    ("503 on every GET", [{"method": "GET", "path": OBJECTS, "fault": "status:503", "times": -1}], "503"),
+]
+LISTING = r"list-type=2"
+
+
+def check(rig):
+    failures = []
+
+    def expect(ok, case, what):
+        print(f"  {'ok  ' if ok else 'FAIL'} {what}", flush=True)
+        if not ok:
+            failures.append(f"{case}: {what}")
+
+    truth = rig.truth(COLD)
+    warm_truth = rig.truth(WARM)
+    stale = threading.Thread(target=check_stale, args=(rig, rig.proxy_ports[1], expect))
+    stale.start()  # waits out the revalidation interval beside the other cases
+    proxy_port = rig.proxy_ports[0]
+    for name, rules, outcome in CHECKS:
+        control(proxy_port, [])
+        server, port = rig.serve_s3(proxy_port)
+        try:
+            print(f"{name}:", flush=True)
+            status, body = get(port, WARM)
+            expect(status == 200 and body == warm_truth, name, "warm session loaded without faults")
+            control(proxy_port, rules)
+            warm = WarmLoop(port)
+            status, body = get(port, COLD)
+            warm.stop()
+            counters = control(proxy_port)
+            expect(sum(counters["injected"].values()) > 0, name, f"faults injected: {counters['injected']}")
+            if outcome == "truth":
+                expect(status == 200 and body == truth, name,
+                       f"cold answer {status}, byte-identical to the local one: {body == truth}")
+            else:
+                expect(status == 503, name, f"cold answer {status} (503 expected: nothing partial served)")
+                control(proxy_port, [])
+                status, body = get(port, COLD)
+                expect(status == 200 and body == truth, name,
+                       f"after the fault clears: {status}, byte-identical: {body == truth}")
+            expect(warm.errors == 0 and warm.ok > 0, name,
+                   f"warm requests meanwhile: {warm.ok} x 200, {warm.errors} errors")
+        finally:
+            stop(server)
+    stale.join()
+    if failures:
+        print("\nFAILED:\n  " + "\n  ".join(failures))
+        return 1
+    print("\nall fault-injection checks passed")
+    return 0
+
+
+def check_stale(rig, proxy_port, expect):
+    name = "re-listing fails"
+    server, port = rig.serve_s3(proxy_port, "serve-stale.log")
+    try:
+        status, before = get(port, WARM)
+        ok = status == 200
+        # Every LIST fails from now on; after the revalidation interval (5 s) a request
+        # re-lists, fails, and must be answered from the cache, saying so.
+        control(proxy_port, [{"method": "GET", "path": LISTING, "fault": "status:503", "times": -1}])
+        time.sleep(5.5)
+        headers = {}
+        status, after = get(port, WARM, headers=headers)
+        headers = {k.lower(): v for k, v in headers.items()}
+        _, health = get(port, "/health")
+        health = json.loads(health)
+        counters = control(proxy_port)
+        print(f"{name}:", flush=True)
+        expect(ok, name, "warm session loaded without faults")
+        expect(counters["injected"].get("status:503", 0) > 0, name, f"listings failed: {counters['injected']}")
+        expect(status == 200 and after == before, name, f"cached answer served: {status}, same bytes: {after == before}")
+        expect(headers.get("warning", "").startswith("110"), name, f"Warning: {headers.get('warning')}")
+        expect(bool(headers.get("x-apex-stale")), name, f"X-Apex-Stale: {headers.get('x-apex-stale', '')[:80]}")
+        expect(health.get("status") == "degraded" and health.get("stale"), name,
+               f"/health status {health.get('status')}, stale set: {bool(health.get('stale'))}")
     finally:
-        for p in procs:
-            p.terminate()
-            try:
-                p.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                p.kill()
+        stop(server)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--check", action="store_true", help="assert the outcomes of a short set of faults")
+    parser.add_argument("apex", nargs="?", default="build/apex")
+    args = parser.parse_args()
+    apex = os.path.abspath(args.apex)
+    work = tempfile.mkdtemp(prefix="apex-reliability-")
+    rig = None
+    try:
+        rig = Rig(apex, work, proxies=2 if args.check else 1)
+        return check(rig) if args.check else table(rig)
+    finally:
+        if rig:
+            rig.close()
         shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -214,7 +214,8 @@ TEST_F(ScriptedS3, NeverRetriesOtherClientErrors) {
 }
 
 TEST_F(ScriptedS3, BrokenBodyResumesWithRangeAndDeliversExactBytes) {
-  const std::string object = random_bytes(1 << 20);
+  // Larger than what S3Store holds back for its MD5 check, so it streams.
+  const std::string object = random_bytes(S3Store::kVerifiedReadBytes + (1 << 20));
   constexpr std::size_t kCut = 300'000;
   handler_ = [&](const httplib::Request& req, httplib::Response& res, int call) {
     if (call == 1) return broken_answer(req, res, object, kCut);
@@ -287,6 +288,31 @@ TEST_F(ScriptedS3, ResumedBytesThatDoNotMatchTheEtagAreUnavailable) {
   EXPECT_NE(bytes.error().message.find("MD5"), std::string::npos);
 }
 
+// A whole body damaged in transit with a matching Content-Length (found by the fault proxy):
+// a small object is held back until its MD5 matches, so the read is simply repeated.
+TEST_F(ScriptedS3, DamagedWholeObjectIsReadAgain) {
+  const std::string object = random_bytes(50'000);
+  std::string tampered = object;
+  tampered[25'000] ^= 0x5a;
+  // Only the second answer is whole (one handler for the whole test: the server's threads read it).
+  handler_ = [&](const httplib::Request&, httplib::Response& res, int call) {
+    res.set_header("ETag", "\"" + md5_hex(object) + "\"");
+    res.set_content(call == 2 ? object : tampered, "application/octet-stream");
+  };
+  S3Store store(settings(), fast_options());
+  std::size_t sink_calls = 0;
+  std::string got;
+  auto status = store.read("t.bin", ByteRange{}, [&](std::string_view chunk) -> Status {
+    ++sink_calls;
+    got.append(chunk);
+    return {};
+  });
+  ASSERT_TRUE(status) << status.error().message;
+  EXPECT_EQ(got, object);  // the damaged bytes never reached the sink
+  EXPECT_EQ(sink_calls, 1u);
+  EXPECT_EQ(seen().size(), 2u);
+}
+
 TEST_F(ScriptedS3, ObjectReplacedDuringResumeIsReportedNotMixed) {
   const std::string object = random_bytes(200'000);
   handler_ = [&](const httplib::Request& req, httplib::Response& res, int call) {
@@ -344,10 +370,12 @@ TEST_F(ScriptedS3, StalledTransferTimesOutAndResumes) {
   handler_ = [&](const httplib::Request&, httplib::Response& res, int call) {
     if (call > 1) return object_answer(res, object);
     res.set_header("ETag", "\"" + md5_hex(object) + "\"");
+    // The provider owns a copy: its thread outlives the test body.
+    auto data = std::make_shared<std::string>(object);
     res.set_content_provider(object.size(), "application/octet-stream",
-                             [this, &object](std::size_t offset, std::size_t, httplib::DataSink& sink) {
+                             [this, data](std::size_t offset, std::size_t, httplib::DataSink& sink) {
                                // 100 bytes, then silence: far below 1000 bytes/s.
-                               sink.write(object.data() + offset, 100);
+                               sink.write(data->data() + offset, 100);
                                for (int i = 0; i < 50 && !stop_; ++i) std::this_thread::sleep_for(100ms);
                                return false;
                              });
