@@ -202,6 +202,8 @@ async function main() {
     const ecuFcy = laps.body.filter((l) => l.source === 'ecu' && shownDrivers.includes(l.driver_id) && l.valid && l.flag === 'FCY' && l.lap_time != null);
     assert.ok(ecuFcy.length > 0, 'the embedded race has a caution the ECU laps know of');
     assert.equal(Number(await page.getAttribute('[data-testid=lap-chart]', 'data-fcy-laps')), ecuFcy.length, 'one FCY ring per ECU caution lap');
+    const fcyText = await page.textContent('[data-testid=fcy-laps]');
+    assert.match(fcyText, new RegExp(`${ecuFcy[0].driver_id}: laps? [0-9, ]*\\b${ecuFcy[0].lap}\\b`), `FCY laps listed in words: ${fcyText}`);
     await shot('lap-chart');
 
     // Sectors: the session-best row and one row per driver.

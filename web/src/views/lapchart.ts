@@ -176,7 +176,15 @@ export async function renderLapChart(ctx: ViewContext): Promise<void> {
     (chartBox as HTMLElement & { uplot?: uPlot }).uplot = plot;
 
     const flagged = drivers.flatMap((d) => d.laps.filter((l) => !l.valid));
+    // The rings in words, for keyboard and screen-reader users (the chart's hover is mouse-only).
+    const cautions = drivers.map((d) => ({ id: d.id, laps: d.laps.filter(isFcy).map((l) => l.lap) })).filter((x) => x.laps.length);
     flaggedList.replaceChildren(
+      h('h3', { text: 'FCY (caution) laps of the selected drivers' }),
+      h(
+        'p',
+        { 'data-testid': 'fcy-laps' },
+        cautions.length ? cautions.map((x) => `${label(x.id)}: lap${x.laps.length > 1 ? 's' : ''} ${x.laps.join(', ')}`).join('; ') : 'None.',
+      ),
       h('h3', { text: `Flagged laps of the selected drivers (${flagged.length})` }),
       flagged.length
         ? h('ul', {}, ...flagged.map((l) => h('li', {}, `${label(l.driver_id)} lap ${l.lap} (${fmtLap(l.lap_time)}, ${l.source}): ${l.invalid_reason ?? 'invalid'}`)))
