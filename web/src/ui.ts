@@ -39,7 +39,7 @@ export function errorBox(error: unknown, what: string): HTMLElement {
     // The token form was closed without a token: say what is needed and offer it again.
     const retry = h('button', { type: 'button', text: 'Enter the API token' });
     retry.addEventListener('click', () => window.dispatchEvent(new Event(RETRY_EVENT)));
-    return h('div', { class: 'error', role: 'alert' }, `Could not load ${what}: this server needs an API token (${error.detail}). `, retry);
+    return h('div', { class: 'error', role: 'alert' }, `Could not load ${what}: this server asks for its API token (401) and none was given. `, retry);
   }
   if (error instanceof ApiError) {
     text = error.missingEndpoint
