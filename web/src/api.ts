@@ -86,14 +86,30 @@ async function errorDetail(response: Response): Promise<string> {
   }
 }
 
+// Requests index.html's inline script started before this bundle ran; each is taken once.
+declare global {
+  interface Window {
+    __apexEarly?: Record<string, Promise<Response>>;
+  }
+}
+function takeEarly(path: string): Promise<Response> | undefined {
+  const early = window.__apexEarly;
+  const p = early?.[path];
+  if (p) delete early[path];
+  return p;
+}
+
 async function fetchJson<T>(path: string, signal?: AbortSignal): Promise<T> {
+  let early = takeEarly(path);
   for (;;) {
     const token = currentToken();
     const headers: Record<string, string> = { Accept: 'application/json' };
     if (token) headers.Authorization = `Bearer ${token}`;
     let response: Response;
     try {
-      response = await fetch(path, { headers, signal });
+      // The early request carried the same token (read from the same sessionStorage).
+      response = await (early ?? fetch(path, { headers, signal }));
+      early = undefined;
     } catch (e) {
       if ((e as Error).name === 'AbortError') throw e;
       throw new ApiError(0, `the server did not answer (${(e as Error).message})`, path);
