@@ -104,14 +104,25 @@ SessionAnalysis analyse_session(const Session& session) {
     return std::make_pair(std::stol("0" + a.car_number.value_or("")), a.lap) <
            std::make_pair(std::stol("0" + b.car_number.value_or("")), b.lap);
   });
+  // An ECU lap of a linked car gets the flag of the official lap it matches: the ECU logger
+  // knows nothing of cautions, and without this an FCY lap looks like a slow green lap.
+  std::map<std::pair<std::string, int>, std::string> official_flag;
+  for (const auto& r : out.laps) official_flag.emplace(std::make_pair(*r.car_number, r.lap), r.flag);
+  std::map<std::string, int> lap_offset_of_vehicle;
+  for (const auto& link : out.links)
+    if (link.vehicle_id) lap_offset_of_vehicle[*link.vehicle_id] = link.lap_offset;
   for (const auto& vehicle : out.ecu) {
     for (const auto& lap : vehicle.laps) {
       LapRecord r;
       r.source = LapSource::Ecu;
       r.driver_id = vehicle.vehicle_id;
       r.vehicle_id = vehicle.vehicle_id;
-      if (auto it = car_of_vehicle.find(vehicle.vehicle_id); it != car_of_vehicle.end())
+      if (auto it = car_of_vehicle.find(vehicle.vehicle_id); it != car_of_vehicle.end()) {
         r.car_number = it->second;
+        const int official_lap = lap.lap - lap_offset_of_vehicle[vehicle.vehicle_id];
+        if (auto flag = official_flag.find({it->second, official_lap}); flag != official_flag.end())
+          r.flag = flag->second;
+      }
       r.lap = lap.lap;
       r.lap_time_ms = lap.duration_ms;
       r.start_ms = lap.start_ms;

@@ -26,7 +26,7 @@ struct LapRecord {
   int lap = 0;
   std::int64_t lap_time_ms = 0;
   std::optional<std::int64_t> s1_ms, s2_ms, s3_ms;
-  std::string flag;  // official: GF / FCY / FF
+  std::string flag;  // GF / FCY / FF; ECU laps: the linked car's official lap's, else empty
   bool pit = false;  // official: crossed the line in the pit lane or has a pit time
   std::optional<std::int64_t> start_ms, end_ms;  // ECU clock
   bool lap_number_inferred = false;

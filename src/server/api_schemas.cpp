@@ -173,13 +173,15 @@ json build_components() {
                     {{"s1", nullable(number())},
                      {"s2", nullable(number())},
                      {"s3", nullable(number())},
-                     {"flag", with_description(string(), "official: GF, FCY, FF")},
+                     {"flag", with_description(nullable(string()),
+                                               "GF, FCY, FF; ECU laps: the flag of the linked car's official "
+                                               "lap (lap - lap_offset), null when the car is not linked")},
                      {"pit", boolean()},
                      {"start_time", nullable(string())},
                      {"end_time", nullable(string())},
                      {"lap_number_inferred", boolean()}},
-                    "official laps carry s1..s3, flag and pit; ECU laps start_time, end_time (ECU clock) and "
-                    "lap_number_inferred");
+                    "official laps carry s1..s3, flag and pit; ECU laps start_time, end_time (ECU clock), "
+                    "lap_number_inferred and flag");
   c["CarLink"] = object({{"car_number", string()},
                          {"vehicle_id", nullable(string())},
                          {"compared_laps", integer()},

@@ -52,6 +52,7 @@ json lap_json(const LapRecord& lap) {
     out["start_time"] = lap.start_ms ? json(format_iso8601_ms(*lap.start_ms)) : json(nullptr);
     out["end_time"] = lap.end_ms ? json(format_iso8601_ms(*lap.end_ms)) : json(nullptr);
     out["lap_number_inferred"] = lap.lap_number_inferred;
+    out["flag"] = lap.flag.empty() ? json(nullptr) : json(lap.flag);
   }
   return out;
 }

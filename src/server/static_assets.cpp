@@ -38,6 +38,24 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
+// A q-value as RFC 9110 writes it: 0 to 1 with at most three decimals. Parsed by hand, not
+// with std::stod, so the global locale cannot change the decimal point and "nan", "inf",
+// "2" or "0.5abc" cannot rank a range above a well-formed one; those rank it last (0).
+double parse_qvalue(std::string_view text) {
+  if (text.empty() || (text[0] != '0' && text[0] != '1')) return 0.0;
+  const bool one = text[0] == '1';
+  if (text.size() == 1) return one ? 1.0 : 0.0;
+  if (text[1] != '.' || text.size() > 5) return 0.0;
+  double value = one ? 1.0 : 0.0;
+  double scale = 0.1;
+  for (char c : text.substr(2)) {
+    if (c < '0' || c > '9' || (one && c != '0')) return 0.0;
+    value += (c - '0') * scale;
+    scale /= 10;
+  }
+  return value;
+}
+
 // The q-value the Accept header gives a media type: its most specific matching range
 // (type/subtype over type/* over */*), 0 when none matches.
 double accept_quality(std::string_view accept, std::string_view type, std::string_view subtype) {
@@ -55,13 +73,7 @@ double accept_quality(std::string_view accept, std::string_view type, std::strin
       auto next = params.find(';');
       std::string_view param = trim(params.substr(0, next));
       params = next == std::string_view::npos ? std::string_view() : params.substr(next + 1);
-      if (param.starts_with("q=") || param.starts_with("Q=")) {
-        try {
-          q = std::stod(std::string(param.substr(2)));
-        } catch (const std::exception&) {
-          q = 0.0;  // a malformed q-value ranks the range last rather than failing the request
-        }
-      }
+      if (param.starts_with("q=") || param.starts_with("Q=")) q = parse_qvalue(param.substr(2));
     }
     auto slash = range.find('/');
     if (slash == std::string::npos) continue;

@@ -4,6 +4,8 @@
 // and gaps.
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "analysis/lap_selection.h"
 #include "analysis/leaderboard.h"
 #include "analysis/sector_analysis.h"
@@ -197,6 +199,48 @@ TEST(Leaderboard, EcuOnlySessionRanksEcuLaps) {
   EXPECT_EQ(rows[0].driver->vehicle_id, "GR86-002-2");
   EXPECT_EQ(rows[0].position, 1);
   EXPECT_EQ(rows[1].gap_to_leader_ms, 1000);
+}
+
+// The ECU logger knows nothing of cautions: an ECU lap of a linked car takes the flag of
+// the official lap it matches, through the link's lap offset (this car's ECU counter runs
+// one lap ahead), so the lap chart can mark FCY laps in its ECU view too.
+TEST(EcuLaps, TakeTheFlagOfTheMatchingOfficialLap) {
+  Session s;
+  OfficialLaps laps;
+  const std::int64_t times[] = {99000, 130000, 97300, 97800, 97500, 98100};  // lap 2 under FCY
+  for (int lap = 1; lap <= 6; ++lap)
+    laps.laps.push_back(official("13", lap, times[lap - 1] - 70000, 40000, 30000, lap == 2 ? "FCY" : "GF"));
+  s.sections = laps;
+  LapEvents starts, ends;
+  auto add_laps = [&](const std::string& vehicle, int first_lap, const std::vector<std::int64_t>& durations) {
+    std::int64_t t = 1'757'184'000'000;
+    for (std::size_t i = 0; i <= durations.size(); ++i) {
+      const int lap = first_lap + static_cast<int>(i);
+      starts.events.push_back(LapEvent{vehicle, lap, t + 1, t, {}});
+      ends.events.push_back(LapEvent{vehicle, lap - 1, t, t, {}});
+      if (i < durations.size()) t += durations[i];
+    }
+  };
+  add_laps("GR86-022-13", 2, {std::begin(times), std::end(times)});
+  add_laps("GR86-099-99", 1, {120000, 121000, 119000, 120500});  // claimed by no car
+  s.lap_starts = starts;
+  s.lap_ends = ends;
+
+  auto analysis = analyse_session(s);
+  ASSERT_EQ(analysis.links.size(), 1u);
+  ASSERT_EQ(analysis.links[0].vehicle_id, "GR86-022-13");
+  ASSERT_EQ(analysis.links[0].lap_offset, 1);
+  std::map<int, std::string> ecu_flags;
+  for (const auto& r : analysis.laps) {
+    if (r.source != LapSource::Ecu) continue;
+    if (r.vehicle_id == "GR86-099-99")
+      EXPECT_EQ(r.flag, "") << "an unlinked vehicle has no official flags to borrow";
+    else
+      ecu_flags[r.lap] = r.flag;
+  }
+  EXPECT_EQ(ecu_flags[3], "FCY") << "ECU lap 3 is official lap 2";
+  EXPECT_EQ(ecu_flags[2], "GF");
+  EXPECT_EQ(ecu_flags[4], "GF");
 }
 
 }  // namespace

@@ -20,7 +20,9 @@ export class ApiError extends Error {
 const early = new Map<string, Promise<unknown>>();
 export function prefetch(path: string): void {
   const p = fetchJson(path);
-  p.catch(() => undefined); // the view that takes it reports the error
+  // A failed early request is dropped, so the view asks again (after a token, say) instead
+  // of being handed a stale failure.
+  p.catch(() => early.get(path) === p && early.delete(path));
   early.set(path, p);
 }
 
@@ -33,25 +35,101 @@ export function getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
   return fetchJson<T>(path, signal);
 }
 
-async function fetchJson<T>(path: string, signal?: AbortSignal): Promise<T> {
-  let response: Response;
+// API_TOKEN: a server started with it answers 401 to every /api request without
+// `Authorization: Bearer <token>`. The token is asked for once (ui's token form, registered
+// by main), kept for this browser tab only (sessionStorage: gone when the tab closes, never
+// in the URL or in localStorage) and sent with every request.
+const TOKEN_KEY = 'apex.apiToken';
+export type TokenPrompt = (rejected: boolean, detail: string) => Promise<string | null>;
+let tokenPrompt: TokenPrompt | null = null;
+let pendingPrompt: Promise<string | null> | null = null;
+
+export function onTokenNeeded(prompt: TokenPrompt): void {
+  tokenPrompt = prompt;
+}
+
+function storedToken(): string | null {
   try {
-    response = await fetch(path, { headers: { Accept: 'application/json' }, signal });
-  } catch (e) {
-    if ((e as Error).name === 'AbortError') throw e;
-    throw new ApiError(0, `the server did not answer (${(e as Error).message})`, path);
+    return sessionStorage.getItem(TOKEN_KEY);
+  } catch {
+    return null; // storage disabled: the token lives only as long as this page
   }
-  if (!response.ok) {
-    let detail = response.statusText;
+}
+
+let pageToken: string | null = null;
+function keepToken(token: string | null): void {
+  pageToken = token;
+  try {
+    if (token == null) sessionStorage.removeItem(TOKEN_KEY);
+    else sessionStorage.setItem(TOKEN_KEY, token);
+  } catch {
+    // storage disabled: pageToken still serves this page
+  }
+}
+const currentToken = () => storedToken() ?? pageToken;
+
+// Every request that meets a 401 while the form is open waits for the same answer.
+function askForToken(rejected: boolean, detail: string): Promise<string | null> {
+  if (!pendingPrompt) {
+    const prompt = tokenPrompt ? tokenPrompt(rejected, detail) : Promise.resolve(null);
+    pendingPrompt = prompt.finally(() => (pendingPrompt = null));
+  }
+  return pendingPrompt;
+}
+
+async function errorDetail(response: Response): Promise<string> {
+  try {
+    const body = await response.json();
+    return typeof body.detail === 'string' ? body.detail : JSON.stringify(body.detail);
+  } catch {
+    return response.statusText; // not JSON: keep the status text
+  }
+}
+
+// Requests index.html's inline script started before this bundle ran; each is taken once.
+declare global {
+  interface Window {
+    __apexEarly?: Record<string, Promise<Response>>;
+  }
+}
+function takeEarly(path: string): Promise<Response> | undefined {
+  const early = window.__apexEarly;
+  const p = early?.[path];
+  if (p) delete early[path];
+  return p;
+}
+
+async function fetchJson<T>(path: string, signal?: AbortSignal): Promise<T> {
+  let early = takeEarly(path);
+  for (;;) {
+    const token = currentToken();
+    const headers: Record<string, string> = { Accept: 'application/json' };
+    if (token) headers.Authorization = `Bearer ${token}`;
+    let response: Response;
     try {
-      const body = await response.json();
-      detail = typeof body.detail === 'string' ? body.detail : JSON.stringify(body.detail);
-    } catch {
-      // not JSON: keep the status text
+      // The early request carried the same token (read from the same sessionStorage).
+      response = await (early ?? fetch(path, { headers, signal }));
+      early = undefined;
+    } catch (e) {
+      if ((e as Error).name === 'AbortError') throw e;
+      throw new ApiError(0, `the server did not answer (${(e as Error).message})`, path);
+    }
+    if (response.ok) return (await response.json()) as T;
+    const detail = await errorDetail(response);
+    if (response.status === 401 && tokenPrompt) {
+      // A token sent and refused is forgotten, so the form says it was wrong; a newer
+      // token (entered while this request was under way) is simply tried.
+      if (token && currentToken() === token) keepToken(null);
+      if (!currentToken()) {
+        const entered = await askForToken(token != null, detail);
+        if (entered == null) throw new ApiError(401, detail, path);
+        keepToken(entered);
+      }
+      signal?.throwIfAborted();
+      continue;
     }
     throw new ApiError(response.status, detail, path);
   }
-  return (await response.json()) as T;
 }
 
 const enc = encodeURIComponent;

@@ -1,9 +1,10 @@
 // Dashboard entry: track and session pickers, view tabs, and the view of the moment.
 // The leaderboard view is in the main bundle (first paint); chart views load uPlot lazily.
 import './style.css';
-import { getJson, prefetch, sessionPath } from './api';
+import { getJson, onTokenNeeded, prefetch, sessionPath } from './api';
 import { currentView, param, setParams, VIEWS, type View } from './state';
-import { errorBox, h, loading } from './ui';
+import { askForApiToken } from './token_form';
+import { errorBox, h, loading, RETRY_EVENT } from './ui';
 import { renderLeaderboard } from './views/leaderboard';
 
 export interface ViewContext {
@@ -125,6 +126,8 @@ sessionSelect.addEventListener('change', () => {
   void render();
 });
 window.addEventListener('popstate', () => void render());
+window.addEventListener(RETRY_EVENT, () => void render());
+onTokenNeeded(askForApiToken);
 
 main.replaceChildren(loading('tracks'));
 // First paint of a shared link: its leaderboard is fetched alongside tracks and sessions.

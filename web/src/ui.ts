@@ -23,13 +23,24 @@ export function loading(what: string): HTMLElement {
   const timer = window.setInterval(() => {
     if (!el.isConnected) return window.clearInterval(timer);
     const s = Math.round((performance.now() - started) / 1000);
-    if (s >= 1) el.textContent = `Loading ${what}… ${s} s`;
+    // A wait this long is the server reading files (a session's first load, from S3 maybe):
+    // saying so tells the user nothing is stuck.
+    if (s >= 1) el.textContent = `Loading ${what}… ${s} s${s >= 3 ? ' (the server is reading the data files: a first load can take a while)' : ''}`;
   }, 500);
   return el;
 }
 
+// Asks main to render the current view again (after a token was entered, for one).
+export const RETRY_EVENT = 'apex:retry';
+
 export function errorBox(error: unknown, what: string): HTMLElement {
   let text: string;
+  if (error instanceof ApiError && error.status === 401) {
+    // The token form was closed without a token: say what is needed and offer it again.
+    const retry = h('button', { type: 'button', text: 'Enter the API token' });
+    retry.addEventListener('click', () => window.dispatchEvent(new Event(RETRY_EVENT)));
+    return h('div', { class: 'error', role: 'alert' }, `Could not load ${what}: this server asks for its API token (401) and none was given. `, retry);
+  }
   if (error instanceof ApiError) {
     text = error.missingEndpoint
       ? `${what} is not available on this server yet (${error.status}: ${error.detail}).`

@@ -76,7 +76,14 @@ export async function renderLapChart(ctx: ViewContext): Promise<void> {
   ctx.root.replaceChildren(
     section(
       'Lap times',
-      h('p', { class: 'note' }, 'Lines: valid laps (official timing where the car has it, else ECU). ○ FCY lap. ✕ flagged lap, not counted: hover for the reason. Drag to zoom, double-click to reset.'),
+      h(
+        'p',
+        { class: 'note' },
+        'Lines: valid laps (official timing where the car has it, else ECU). ○ FCY lap',
+        // The API gives an ECU lap the flag of the official lap it matches; unlinked cars have none.
+        ecuOnly ? ' (from official timing; cars without it show none)' : '',
+        '. ✕ flagged lap, not counted: hover for the reason. Drag to zoom, double-click to reset.',
+      ),
       h('div', { class: 'with-side' }, h('div', { class: 'side' }, sourcePick, picker), h('div', { class: 'chart-wrap' }, chartBox, tooltip)),
       flaggedList,
     ),
@@ -164,10 +171,20 @@ export async function renderLapChart(ctx: ViewContext): Promise<void> {
       },
     };
     plot = new uPlot(opts, data, chartBox);
+    // What the canvas shows, for the e2e test (a canvas cannot be queried for its rings).
+    chartBox.dataset.fcyLaps = String(markers.filter((m) => m.lap.valid).length);
     (chartBox as HTMLElement & { uplot?: uPlot }).uplot = plot;
 
     const flagged = drivers.flatMap((d) => d.laps.filter((l) => !l.valid));
+    // The rings in words, for keyboard and screen-reader users (the chart's hover is mouse-only).
+    const cautions = drivers.map((d) => ({ id: d.id, laps: d.laps.filter(isFcy).map((l) => l.lap) })).filter((x) => x.laps.length);
     flaggedList.replaceChildren(
+      h('h3', { text: 'FCY (caution) laps of the selected drivers' }),
+      h(
+        'p',
+        { 'data-testid': 'fcy-laps' },
+        cautions.length ? cautions.map((x) => `${label(x.id)}: lap${x.laps.length > 1 ? 's' : ''} ${x.laps.join(', ')}`).join('; ') : 'None.',
+      ),
       h('h3', { text: `Flagged laps of the selected drivers (${flagged.length})` }),
       flagged.length
         ? h('ul', {}, ...flagged.map((l) => h('li', {}, `${label(l.driver_id)} lap ${l.lap} (${fmtLap(l.lap_time)}, ${l.source}): ${l.invalid_reason ?? 'invalid'}`)))

@@ -3,6 +3,7 @@
 // car's numbers come from official timing or from ECU lap crossings.
 import { fmtGap, fmtLap, getJson, sessionPath, type LeaderboardRow } from '../api';
 import type { ViewContext } from '../main';
+import { param, setParams } from '../state';
 import { errorBox, h, loading, section } from '../ui';
 
 type Key = keyof LeaderboardRow;
@@ -73,8 +74,10 @@ export async function renderLeaderboard(ctx: ViewContext): Promise<void> {
     status.replaceWith(errorBox(e, 'the leaderboard'));
     return;
   }
-  let sortKey: Key = 'position';
-  let ascending = true;
+  // The sort order is part of the link (?sort=best_lap&order=desc), like the selection.
+  const linked = COLUMNS.find((c) => c.key === param('sort'));
+  let sortKey: Key = linked?.key ?? 'position';
+  let ascending = param('order') !== 'desc';
   const table = h('table', { class: 'leaderboard', 'data-testid': 'leaderboard' });
   const caption = h(
     'caption',
@@ -98,6 +101,8 @@ export async function renderLeaderboard(ctx: ViewContext): Promise<void> {
         button.addEventListener('click', () => {
           ascending = sortKey === col.key ? !ascending : true;
           sortKey = col.key;
+          const plain = sortKey === 'position' && ascending;
+          setParams({ sort: plain ? null : sortKey, order: ascending ? null : 'desc' }, false);
           draw();
           (table.querySelector(`th[data-key="${col.key}"] button`) as HTMLButtonElement | null)?.focus();
         });
