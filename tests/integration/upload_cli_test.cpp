@@ -224,6 +224,35 @@ TEST_F(UploadCli, RetriesAFlakyServerAndNamesTheFileThatNeverWentUp) {
   EXPECT_EQ(*s3.read_all("doomed.csv"), "doomed bytes");
 }
 
+// A file too large to hold in memory (> 16 MiB) but under the multipart threshold goes up in
+// one PUT streamed from disk, checked by its SHA-256; a re-run compares that SHA-256 after
+// one HEAD, so an unchanged file is skipped and a same-size edit is sent again.
+TEST_F(UploadCli, ALargeFileUnderTheThresholdGoesUpInOneStreamedPut) {
+  std::string big = apex::test::upload::random_bytes(17 * 1024 * 1024 + 3, 9);
+  apex::test::upload::write_file(tree_ / "big.csv", big);
+  auto first = upload("--multipart-threshold 32");
+  ASSERT_EQ(first.code, 0) << first.output;
+  EXPECT_EQ(proxy_->count("PUT"), 1u);
+  EXPECT_EQ(proxy_->count("POST"), 0u) << "not multipart";
+  auto s3 = store();
+  EXPECT_TRUE(*s3.read_all("big.csv") == big);
+  EXPECT_EQ(s3.head("big.csv")->metadata["sha256"], sha256_hex(big));
+
+  proxy_->clear();
+  auto again = upload("--multipart-threshold 32");
+  ASSERT_EQ(again.code, 0) << again.output;
+  EXPECT_EQ(proxy_->count("PUT"), 0u) << again.output;
+  EXPECT_NE(again.output.find("uploaded: 0 files, 1 skipped (unchanged)"), std::string::npos) << again.output;
+
+  big[big.size() / 2] = static_cast<char>(big[big.size() / 2] ^ 1);
+  apex::test::upload::write_file(tree_ / "big.csv", big);
+  proxy_->clear();
+  auto changed = upload("--multipart-threshold 32");
+  ASSERT_EQ(changed.code, 0) << changed.output;
+  EXPECT_EQ(proxy_->count("PUT"), 1u) << "same size, other bytes: sent again\n" << changed.output;
+  EXPECT_TRUE(*s3.read_all("big.csv") == big);
+}
+
 // Ctrl-C while a multipart upload is in flight: the part being sent finishes, the upload is
 // aborted (s3rver cannot list open uploads, so the proxy counts AbortMultipartUpload
 // requests), nothing else starts, the summary so far is printed with exit code 1, and a
