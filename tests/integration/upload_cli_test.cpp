@@ -228,7 +228,11 @@ TEST_F(UploadCli, RetriesAFlakyServerAndNamesTheFileThatNeverWentUp) {
 // one PUT streamed from disk, checked by its SHA-256; a re-run compares that SHA-256 after
 // one HEAD, so an unchanged file is skipped and a same-size edit is sent again.
 TEST_F(UploadCli, ALargeFileUnderTheThresholdGoesUpInOneStreamedPut) {
-  std::string big = apex::test::upload::random_bytes(17 * 1024 * 1024 + 3, 9);
+  // A random MiB repeated (generating 17 random MiB costs seconds under ASan).
+  std::string big;
+  const std::string block = apex::test::upload::random_bytes(1024 * 1024, 9);
+  for (int i = 0; i < 17; ++i) big += block;
+  big += "end";
   apex::test::upload::write_file(tree_ / "big.csv", big);
   auto first = upload("--multipart-threshold 32");
   ASSERT_EQ(first.code, 0) << first.output;
@@ -259,7 +263,9 @@ TEST_F(UploadCli, ALargeFileUnderTheThresholdGoesUpInOneStreamedPut) {
 // re-run sends only what did not complete.
 TEST_F(UploadCli, InterruptAbortsTheMultipartUploadAndARerunSendsTheRest) {
   apex::test::upload::write_file(tree_ / "a.csv", "sent before the interrupt");
-  const std::string big = apex::test::upload::random_bytes(11 * 1024 * 1024, 5);
+  std::string big;
+  const std::string block = apex::test::upload::random_bytes(1024 * 1024, 5);
+  for (int i = 0; i < 11; ++i) big += block;
   apex::test::upload::write_file(tree_ / "big.bin", big);
   apex::test::upload::write_file(tree_ / "c.csv", "never started");
   // Parts are held long enough that the interrupt surely lands while the first is in flight.
