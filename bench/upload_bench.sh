@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # apex upload figures for bench/README.md, all against one local s3rver in one run:
 #   200 x 1 MB files: apex upload vs `aws s3 cp --recursive` vs a sequential boto3 upload_file loop
-#   one 500 MB file:  apex upload vs aws s3 cp vs s3rver's raw single-PUT rate (curl)
+#   one 500 MB file:  apex upload (default multipart, and one streamed PUT) vs aws s3 cp vs
+#                     s3rver's raw single-PUT rate (curl), then apex's no-change re-run of it
 #   a no-change re-run of a 1,000-file tree
 # Usage: bench/upload_bench.sh [BUILD_DIR] [BIG_MB]   (default build/, 500; needs tests/node_modules, aws, boto3)
 set -euo pipefail
@@ -44,6 +45,7 @@ measure() {  # label, command...
   python3 -c "print(f'{\"$label\":<44} {$t1 - $t0:7.2f} s')"
 }
 
+echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "200 x 1 MB files"
 measure "apex upload (--jobs 8)" "$apex" upload "$work/many" --prefix apex-many/
 measure "aws s3 cp --recursive" aws --endpoint-url "$endpoint" s3 cp --recursive --quiet "$work/many" "s3://$bucket/aws-many/"
@@ -62,9 +64,17 @@ echo "one ${big_mb} MB file"
 measure "curl single PUT (s3rver raw rate)" curl -s -o /dev/null --aws-sigv4 "aws:amz:us-east-1:s3" --user S3RVER:S3RVER \
   -H 'x-amz-content-sha256: UNSIGNED-PAYLOAD' -T "$work/big/telemetry.csv" "$endpoint/$bucket/curl-big/telemetry.csv"
 measure "apex upload (--jobs 8, 8 MiB parts)" "$apex" upload "$work/big" --prefix apex-big/
+measure "apex upload --multipart-threshold 1024 (1 PUT)" "$apex" upload "$work/big" --prefix apex-big-put/ \
+  --multipart-threshold 1024
+measure "curl single PUT again" curl -s -o /dev/null --aws-sigv4 "aws:amz:us-east-1:s3" --user S3RVER:S3RVER \
+  -H 'x-amz-content-sha256: UNSIGNED-PAYLOAD' -T "$work/big/telemetry.csv" "$endpoint/$bucket/curl-big2/telemetry.csv"
+measure "apex upload, no-change re-run (1 HEAD)" "$apex" upload "$work/big" --prefix apex-big-put/ \
+  --multipart-threshold 1024
+grep -h "skipped" "$work/last.log" | tail -1
 measure "aws s3 cp" aws --endpoint-url "$endpoint" s3 cp --quiet "$work/big/telemetry.csv" "s3://$bucket/aws-big/telemetry.csv"
 
 echo "1,000-file tree"
 measure "apex upload, first run" "$apex" upload "$work/thousand" --prefix apex-thousand/
 measure "apex upload, no-change re-run" "$apex" upload "$work/thousand" --prefix apex-thousand/
 grep -h "skipped" "$work/last.log" | tail -1
+echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"

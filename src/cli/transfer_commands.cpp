@@ -116,8 +116,9 @@ std::optional<Config> transfer_config(const TransferFlags& flags, bool need_cred
 S3StoreOptions store_options(const TransferFlags& flags) {
   S3StoreOptions options;
   options.max_attempts = flags.max_attempts;
-  // Every body carries Content-MD5, a signed header, so the server still refuses damaged
-  // bytes; skipping the SHA-256 of each body saves a pass over every byte sent.
+  // Every body carries Content-MD5 or x-amz-checksum-sha256, a signed header, so the server
+  // still refuses damaged bytes; skipping a second hash of each body saves a pass over every
+  // byte sent (a large file's SHA-256, computed anyway, is signed as its payload hash).
   options.sign_payload = false;
   return options;
 }

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
@@ -22,11 +23,22 @@
 
 namespace apex {
 
+// A byte range of an open file, sent as a request body straight from disk: a large upload
+// is then neither held in memory nor copied once more on its way to the socket.
+struct FileSlice {
+  int fd = -1;
+  std::uint64_t offset = 0;
+  std::uint64_t length = 0;
+};
+
 struct HttpRequest {
   std::string method;  // GET, HEAD, PUT, POST, DELETE
   std::string url;     // fully encoded
   sigv4::HeaderList headers;
   std::string_view body;  // sent with PUT and POST; must outlive perform()
+  // When set, the body is read from this file instead (pread, so several requests may
+  // share one descriptor); a retry reads it again from its start.
+  std::optional<FileSlice> body_file;
 };
 
 inline bool is_success(long status) {

@@ -222,18 +222,23 @@ void S3Store::backoff(int attempt) const {
   std::this_thread::sleep_for(std::chrono::milliseconds(cap.count() - cap.count() / 2 + jitter(random)));
 }
 
-HttpResult S3Store::send_once(const Call& call, const HttpStream* stream) const {
+HttpResult S3Store::send_once(const Call& call, const HttpStream* stream, const FileBody* file) const {
   HttpRequest request;
   request.method = call.method;
   request.url = endpoint_ + sigv4::uri_encode_path(call.path);
   if (!call.query.empty()) request.url += "?" + sigv4::canonical_query_string(call.query);
   request.body = call.body;
+  if (file) request.body_file = file->slice;
   request.headers = call.headers;
   request.headers.emplace_back("host", host_);
   if (!credentials_.anonymous()) {
     sigv4::Request to_sign{call.method, call.path, call.query, request.headers,
                            std::string(sigv4::kEmptyPayloadHash)};
-    if (!call.body.empty())
+    if (file && !file->sha256_hex.empty())
+      to_sign.payload_hash = file->sha256_hex;
+    else if (file && file->slice.length > 0)
+      to_sign.payload_hash = std::string(sigv4::kUnsignedPayload);  // hashing it here would read it twice
+    else if (!call.body.empty())
       to_sign.payload_hash =
           options_.sign_payload ? sha256_hex(call.body) : std::string(sigv4::kUnsignedPayload);
     sigv4::Options sign_options;
@@ -244,9 +249,10 @@ HttpResult S3Store::send_once(const Call& call, const HttpStream* stream) const 
   return http_->perform(request, stream);
 }
 
-Result<HttpResponse> S3Store::send(const Call& call, const S3ErrorContext& context) const {
+Result<HttpResponse> S3Store::send(const Call& call, const S3ErrorContext& context,
+                                   const FileBody* file) const {
   for (int attempt = 1;; ++attempt) {
-    HttpResult result = send_once(call, nullptr);
+    HttpResult result = send_once(call, nullptr, file);
     bool last = attempt >= options_.max_attempts;
     if (result.failure) {
       if (result.failure->retryable && !last) {
@@ -527,8 +533,8 @@ Status S3Store::write(std::string_view key, const ByteSource& source) {
 }
 
 Status S3Store::put_object(const std::string& full_key, std::string_view body, const S3ErrorContext& context,
-                           sigv4::HeaderList headers) {
-  const BodyMd5 md5 = body_md5(body);
+                           sigv4::HeaderList headers, std::string_view md5_digest) {
+  const BodyMd5 md5 = md5_digest.empty() ? body_md5(body) : BodyMd5{base64(md5_digest), to_hex(md5_digest)};
   headers.emplace_back("content-md5", md5.base64);
   auto response = send(Call{"PUT", object_path(full_key), {}, std::move(headers), body}, context);
   if (!response) return std::unexpected(response.error());
@@ -622,10 +628,38 @@ Status S3Store::remove(std::string_view key) {
   return {};
 }
 
-Status S3Store::put(std::string_view key, std::string_view body, const PutOptions& options) {
+Status S3Store::put(std::string_view key, std::string_view body, const PutOptions& options,
+                    std::string_view md5_digest) {
   if (auto ok = validate_key(key); !ok) return ok;
   const std::string full_key = prefix_ + std::string(key);
-  return put_object(full_key, body, context("write " + location_of(full_key)), put_headers(options));
+  return put_object(full_key, body, context("write " + location_of(full_key)), put_headers(options),
+                    md5_digest);
+}
+
+Status S3Store::put_file(std::string_view key, const FileSlice& body, const BodyChecksum& checksum,
+                         const PutOptions& options) {
+  if (auto ok = validate_key(key); !ok) return ok;
+  const std::string full_key = prefix_ + std::string(key);
+  auto ctx = context("write " + location_of(full_key));
+  sigv4::HeaderList headers = put_headers(options);
+  FileBody file{body, {}};
+  if (checksum.algorithm == DigestAlgorithm::Sha256) {
+    headers.emplace_back("x-amz-checksum-sha256", base64(checksum.digest));
+    file.sha256_hex = to_hex(checksum.digest);
+  } else {
+    headers.emplace_back("content-md5", base64(checksum.digest));
+  }
+  auto response = send(Call{"PUT", object_path(full_key), {}, std::move(headers), {}}, ctx, &file);
+  if (!response) return std::unexpected(response.error());
+  if (!is_success(response->status)) return std::unexpected(fail(*response, ctx));
+  if (checksum.algorithm == DigestAlgorithm::Md5) {
+    std::string etag = s3xml::unquote_etag(response->header("etag"));
+    if (etag_is_content_md5(*response, etag) && etag != to_hex(checksum.digest))
+      return make_error(ErrorKind::Corrupt, "cannot " + ctx.action + ": the server stored bytes with MD5 " +
+                                                etag + ", not the ones sent (" + to_hex(checksum.digest) +
+                                                ")");
+  }
+  return {};
 }
 
 Result<ObjectHead> S3Store::head(std::string_view key) {

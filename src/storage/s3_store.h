@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "config/config.h"
+#include "storage/content_digest.h"
 #include "storage/object_store.h"
 #include "storage/s3_error.h"
 #include "storage/s3_http_client.h"
@@ -70,6 +71,14 @@ struct PutOptions {
   std::vector<std::pair<std::string, std::string>> metadata;
 };
 
+// The checksum a body goes with; the server recomputes it and refuses bytes damaged on the
+// way. MD5 travels as Content-MD5; SHA-256 as x-amz-checksum-sha256 and, for free, as the
+// signed payload hash (x-amz-content-sha256), which S3 checks as well.
+struct BodyChecksum {
+  DigestAlgorithm algorithm = DigestAlgorithm::Md5;
+  std::string digest;  // raw bytes
+};
+
 // An object's HEAD: size, ETag and the user metadata it was stored with.
 struct ObjectHead {
   ObjectInfo info;
@@ -107,9 +116,16 @@ class S3Store final : public ObjectStore {
                                           const ByteSink& sink);
 
   // The pieces an uploader needs to run transfers itself (parallel parts, metadata, ACL).
-  // Every body is sent with Content-MD5, so the server rejects bytes damaged in transit;
+  // Every body is sent with a checksum (Content-MD5, or x-amz-checksum-sha256 for
+  // put_file), so the server rejects bytes damaged in transit;
   // each request is retried like any other. Keys are relative to the prefix.
-  Status put(std::string_view key, std::string_view body, const PutOptions& options);
+  // md5_digest: the raw MD5 of body when the caller already has it (else hashed here).
+  Status put(std::string_view key, std::string_view body, const PutOptions& options,
+             std::string_view md5_digest = {});
+  // One PUT whose body is read from disk as it is sent (pread on body.fd), so a large
+  // file is never held in memory; `checksum` must be the digest of exactly those bytes.
+  Status put_file(std::string_view key, const FileSlice& body, const BodyChecksum& checksum,
+                  const PutOptions& options);
   Result<ObjectHead> head(std::string_view key);
   // Returns the upload id.
   Result<std::string> start_multipart(std::string_view key, const PutOptions& options);
@@ -133,14 +149,21 @@ class S3Store final : public ObjectStore {
     std::string_view body;
   };
 
-  HttpResult send_once(const Call& call, const HttpStream* stream) const;
+  // A body read from a file rather than from call.body, with its hex SHA-256 when known
+  // (then signed as the payload hash at no cost).
+  struct FileBody {
+    FileSlice slice;
+    std::string sha256_hex;
+  };
+  HttpResult send_once(const Call& call, const HttpStream* stream, const FileBody* file = nullptr) const;
   // Sends with retries; returns the last answer whatever its status, or a transport error.
-  Result<HttpResponse> send(const Call& call, const S3ErrorContext& context) const;
+  Result<HttpResponse> send(const Call& call, const S3ErrorContext& context,
+                            const FileBody* file = nullptr) const;
   // *damaged (when given) is set when the bytes read failed the MD5 check.
   Result<ConditionalRead> get_object(std::string_view key, ByteRange range, std::string_view if_none_match,
                                      const ByteSink& sink, bool* damaged = nullptr);
   Status put_object(const std::string& full_key, std::string_view body, const S3ErrorContext& context,
-                    sigv4::HeaderList headers = {});
+                    sigv4::HeaderList headers = {}, std::string_view md5_digest = {});
   Status multipart_upload(const std::string& full_key, std::string head, const ByteSource& source,
                           const S3ErrorContext& context);
   bool bucket_exists() const;

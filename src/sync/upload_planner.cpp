@@ -27,9 +27,14 @@ SyncDecision decide(std::uint64_t local_size, std::string_view local_md5, const 
   return SyncDecision::NeedsHead;
 }
 
-bool metadata_matches(const std::map<std::string, std::string>& metadata, std::string_view local_md5) {
-  auto it = metadata.find(std::string(kMd5MetadataName));
-  return it != metadata.end() && !local_md5.empty() && it->second == local_md5;
+std::optional<RemoteHash> remote_hash(const std::map<std::string, std::string>& metadata,
+                                      std::string_view etag) {
+  if (auto it = metadata.find(std::string(kSha256MetadataName)); it != metadata.end() && !it->second.empty())
+    return RemoteHash{DigestAlgorithm::Sha256, it->second};
+  if (auto it = metadata.find(std::string(kMd5MetadataName)); it != metadata.end() && !it->second.empty())
+    return RemoteHash{DigestAlgorithm::Md5, it->second};
+  if (is_plain_md5(etag)) return RemoteHash{DigestAlgorithm::Md5, std::string(etag)};
+  return std::nullopt;
 }
 
 std::vector<std::string> keys_to_delete(const std::vector<std::string>& local_keys, const Listing& remote) {

@@ -21,6 +21,9 @@ namespace apex::sync {
 namespace {
 
 constexpr std::size_t kHashChunk = 1 << 20;
+// Files up to this size (or the multipart threshold, if lower) are read into memory once,
+// hashed with MD5 and sent from there; larger ones are streamed from disk.
+constexpr std::uint64_t kInMemoryLimit = 16 * kMebibyte;
 
 // A file opened for positional reads, closed on scope exit.
 class InputFile {
@@ -32,13 +35,15 @@ class InputFile {
   InputFile(const InputFile&) = delete;
   InputFile& operator=(const InputFile&) = delete;
   bool ok() const { return fd_ >= 0; }
+  int fd() const { return fd_; }
 
-  // Reads exactly n bytes at offset (fewer only at the end of the file).
-  Result<std::string> read_at(std::uint64_t offset, std::size_t n, const std::string& name) const {
-    std::string bytes(n, '\0');
+  // Reads exactly n bytes at offset into *bytes (fewer only at the end of the file). The
+  // buffer is reused by callers that read many chunks, so it is sized, not zero-filled anew.
+  Status read_at(std::uint64_t offset, std::size_t n, const std::string& name, std::string* bytes) const {
+    if (bytes->size() < n) bytes->resize(n);
     std::size_t have = 0;
     while (have < n) {
-      auto got = ::pread(fd_, bytes.data() + have, n - have, static_cast<off_t>(offset + have));
+      auto got = ::pread(fd_, bytes->data() + have, n - have, static_cast<off_t>(offset + have));
       if (got < 0) {
         if (errno == EINTR) continue;
         return make_error(ErrorKind::Unavailable, "cannot read '" + name + "': " + std::strerror(errno));
@@ -46,23 +51,75 @@ class InputFile {
       if (got == 0) break;
       have += static_cast<std::size_t>(got);
     }
-    bytes.resize(have);
-    return bytes;
+    bytes->resize(have);
+    return {};
   }
 
  private:
   int fd_;
 };
 
-Result<std::string> md5_of_file(const InputFile& file, std::uint64_t size, const std::string& name) {
-  ContentDigest digest(DigestAlgorithm::Md5);
+// Raw digest of a whole file, read in 1 MiB chunks through one reused buffer.
+Result<std::string> digest_of_file(const InputFile& file, std::uint64_t size, const std::string& name,
+                                   DigestAlgorithm algorithm) {
+  ContentDigest digest(algorithm);
+  std::string chunk;
   for (std::uint64_t offset = 0; offset < size; offset += kHashChunk) {
-    auto chunk = file.read_at(
-        offset, static_cast<std::size_t>(std::min<std::uint64_t>(kHashChunk, size - offset)), name);
-    if (!chunk) return std::unexpected(chunk.error());
-    digest.update(*chunk);
+    const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(kHashChunk, size - offset));
+    if (auto ok = file.read_at(offset, want, name, &chunk); !ok) return std::unexpected(ok.error());
+    if (chunk.size() != want)
+      return make_error(ErrorKind::Unavailable, "'" + name + "' became shorter while being read");
+    digest.update(chunk);
   }
-  return digest.finish_hex();
+  return digest.finish();
+}
+
+// The local side of a comparison: each hash computed at most once, and only when asked
+// for, from memory when the bytes are already there.
+class LocalHashes {
+ public:
+  LocalHashes(const InputFile& file, std::uint64_t size, std::string name, const std::string* body)
+      : file_(file), size_(size), name_(std::move(name)), body_(body) {}
+
+  // Raw digest.
+  Result<std::string> get(DigestAlgorithm algorithm) {
+    auto& slot = algorithm == DigestAlgorithm::Md5 ? md5_ : sha256_;
+    if (!slot) {
+      if (body_) {
+        ContentDigest digest(algorithm);
+        digest.update(*body_);
+        slot = digest.finish();
+      } else {
+        auto raw = digest_of_file(file_, size_, name_, algorithm);
+        if (!raw) return std::unexpected(raw.error());
+        slot = std::move(*raw);
+      }
+    }
+    return *slot;
+  }
+  Result<std::string> hex(DigestAlgorithm algorithm) {
+    auto raw = get(algorithm);
+    if (!raw) return std::unexpected(raw.error());
+    return to_hex(*raw);
+  }
+
+ private:
+  const InputFile& file_;
+  std::uint64_t size_;
+  std::string name_;
+  const std::string* body_;
+  std::optional<std::string> md5_;
+  std::optional<std::string> sha256_;
+};
+
+// After a HEAD: whether the object holds the local bytes. A failed HEAD or local read
+// answers no, so the file is sent (and its own errors reported there).
+bool same_content(const Result<ObjectHead>& head, LocalHashes& local) {
+  if (!head) return false;
+  auto remote = remote_hash(head->metadata, head->info.version);
+  if (!remote) return false;
+  auto mine = local.hex(remote->algorithm);
+  return mine && *mine == remote->hex;
 }
 
 bool is_acl_refusal(const Error& error) {
@@ -82,7 +139,6 @@ class Uploader {
         slots_(std::max(options.jobs, 1)),
         use_acl_(!options.acl.empty()) {}
 
-  // Returns whether the file reached a final state (sent, skipped, failed) rather than being cut short.
   void run_file(const LocalFile& file, const ObjectInfo* remote) {
     const std::string location = options_.location_prefix + file.key;
     InputFile input(file.path);
@@ -91,26 +147,31 @@ class Uploader {
                               std::string("cannot open: ") + std::strerror(errno));
       return;
     }
-    // Small files are read once and hashed from memory; large ones are hashed in a pass.
+    // Small files are read once and hashed from memory (MD5: Content-MD5, and the ETag a
+    // later listing compares with). Large ones stay on disk: their SHA-256, one pass at
+    // ~1.4 GB/s, is computed only when a same-size object must be compared or the file is
+    // sent; the body then streams from the page cache.
+    const bool in_memory = file.size <= std::min(options_.multipart_threshold, kInMemoryLimit);
     std::optional<std::string> body;
-    Result<std::string> md5 = std::string();
-    if (file.size <= options_.multipart_threshold) {
-      auto bytes = input.read_at(0, static_cast<std::size_t>(file.size), file.key);
-      if (!bytes) return fail(location, bytes.error());
-      if (bytes->size() != file.size)
+    if (in_memory) {
+      std::string bytes;
+      if (auto ok = input.read_at(0, static_cast<std::size_t>(file.size), file.key, &bytes); !ok)
+        return fail(location, ok.error());
+      if (bytes.size() != file.size)
         return fail(location, Error{ErrorKind::Unavailable, "the file changed size while being read"});
-      md5 = md5_hex(*bytes);
-      body = std::move(*bytes);
-    } else {
-      md5 = md5_of_file(input, file.size, file.key);
-      if (!md5) return fail(location, md5.error());
+      body = std::move(bytes);
     }
+    LocalHashes hashes(input, file.size, file.key, body ? &*body : nullptr);
 
-    SyncDecision decision = decide(file.size, *md5, remote, options_.force);
-    if (decision == SyncDecision::NeedsHead) {
-      auto head = store_.head(file.key);
-      decision = head && metadata_matches(head->metadata, *md5) ? SyncDecision::Skip : SyncDecision::Transfer;
+    SyncDecision decision = SyncDecision::Transfer;
+    if (in_memory) {
+      auto md5 = hashes.hex(DigestAlgorithm::Md5);
+      decision = decide(file.size, *md5, remote, options_.force);
+    } else if (!options_.force && remote != nullptr && remote->size == file.size) {
+      decision = SyncDecision::NeedsHead;
     }
+    if (decision == SyncDecision::NeedsHead)
+      decision = same_content(store_.head(file.key), hashes) ? SyncDecision::Skip : SyncDecision::Transfer;
     if (decision == SyncDecision::Skip) {
       progress_.file_finished(FileResult::Skipped, location, file.size);
       return;
@@ -120,13 +181,20 @@ class Uploader {
       return;
     }
 
+    const DigestAlgorithm fingerprint = in_memory ? DigestAlgorithm::Md5 : DigestAlgorithm::Sha256;
+    auto digest = hashes.get(fingerprint);
+    if (!digest) return fail(location, digest.error());
     for (int round = 0; round < 2; ++round) {
       PutOptions put;
       put.content_type = std::string(content_type_for(file.key));
-      put.metadata.emplace_back(std::string(kMd5MetadataName), *md5);
+      put.metadata.emplace_back(std::string(in_memory ? kMd5MetadataName : kSha256MetadataName),
+                                to_hex(*digest));
       const bool with_acl = use_acl_.load();
       if (with_acl) put.acl = options_.acl;
-      Status sent = body ? put_small(file.key, *body, put) : put_multipart(input, file, put);
+      Status sent = body ? put_small(file.key, *body, *digest, put)
+                    : file.size <= options_.multipart_threshold
+                        ? put_streamed(input, file, BodyChecksum{fingerprint, *digest}, put)
+                        : put_multipart(input, file, put);
       if (sent) {
         progress_.file_finished(FileResult::Transferred, location, file.size);
         return;
@@ -157,11 +225,22 @@ class Uploader {
     progress_.file_finished(FileResult::Failed, location, 0, error.describe());
   }
 
-  Status put_small(const std::string& key, const std::string& body, const PutOptions& put) {
+  Status put_small(const std::string& key, const std::string& body, const std::string& md5_digest,
+                   const PutOptions& put) {
     slots_.acquire();
-    auto sent = store_.put(key, body, put);
+    auto sent = store_.put(key, body, put, md5_digest);
     slots_.release();
     if (sent) progress_.add_bytes_sent(body.size());
+    return sent;
+  }
+
+  // One PUT read from disk as it goes out, checked by the server against `checksum`.
+  Status put_streamed(const InputFile& input, const LocalFile& file, const BodyChecksum& checksum,
+                      const PutOptions& put) {
+    slots_.acquire();
+    auto sent = store_.put_file(file.key, FileSlice{input.fd(), 0, file.size}, checksum, put);
+    slots_.release();
+    if (sent) progress_.add_bytes_sent(file.size);
     return sent;
   }
 
@@ -175,6 +254,7 @@ class Uploader {
     std::mutex error_mutex;
     std::optional<Error> first_error;
     auto worker = [&] {
+      std::string bytes;  // one part buffer per thread, reused for every part it sends
       while (true) {
         {
           std::lock_guard lock(error_mutex);
@@ -190,12 +270,13 @@ class Uploader {
         const std::uint64_t offset = static_cast<std::uint64_t>(index) * part_size;
         const auto length = static_cast<std::size_t>(std::min(part_size, file.size - offset));
         slots_.acquire();
-        auto bytes = input.read_at(offset, length, file.key);
+        // Each part is read once and hashed once (its Content-MD5, inside upload_part).
+        auto read = input.read_at(offset, length, file.key, &bytes);
         Result<std::string> etag =
-            bytes ? (bytes->size() == length
-                         ? store_.upload_part(file.key, *upload_id, index + 1, *bytes)
-                         : make_error(ErrorKind::Unavailable, "the file became shorter while being sent"))
-                  : std::unexpected(bytes.error());
+            read ? (bytes.size() == length
+                        ? store_.upload_part(file.key, *upload_id, index + 1, bytes)
+                        : make_error(ErrorKind::Unavailable, "the file became shorter while being sent"))
+                 : std::unexpected(read.error());
         slots_.release();
         if (!etag) {
           std::lock_guard lock(error_mutex);
@@ -312,15 +393,14 @@ TransferSummary download_tree(S3Store& store, const Listing& remote, const std::
     std::error_code ec;
     if (!options.force && fs::is_regular_file(target, ec) && fs::file_size(target, ec) == object.size) {
       InputFile input(target);
-      auto md5 = input.ok() ? md5_of_file(input, object.size, object.key)
+      LocalHashes hashes(input, object.size, object.key, nullptr);
+      auto md5 = input.ok() ? hashes.hex(DigestAlgorithm::Md5)
                             : Result<std::string>(make_error(ErrorKind::Unavailable, "cannot open"));
       if (md5) {
         SyncDecision decision = decide(object.size, *md5, &object, false);
-        if (decision == SyncDecision::NeedsHead) {
-          auto head = store.head(object.key);
+        if (decision == SyncDecision::NeedsHead)
           decision =
-              head && metadata_matches(head->metadata, *md5) ? SyncDecision::Skip : SyncDecision::Transfer;
-        }
+              same_content(store.head(object.key), hashes) ? SyncDecision::Skip : SyncDecision::Transfer;
         if (decision == SyncDecision::Skip) {
           progress.file_finished(FileResult::Skipped, location, object.size);
           return;

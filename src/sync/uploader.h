@@ -2,8 +2,10 @@
 // semantics. Files go up `jobs` at a time; a file above the multipart threshold goes up as
 // parts sent in parallel, read straight from disk with pread, so memory stays at about
 // jobs x part size. Every request is retried by the store (per part for multipart), every
-// body carries Content-MD5, and every object gets its whole-content MD5 as x-amz-meta-md5
-// so later runs can skip it even when its ETag is not an MD5 (multipart, KMS).
+// body carries a checksum the server verifies (Content-MD5; x-amz-checksum-sha256 for a
+// large file in one PUT), and every object gets its whole-content hash as metadata
+// (x-amz-meta-md5 for small files, x-amz-meta-sha256 for large ones) so later runs can skip
+// it even when its ETag is not an MD5 (multipart, KMS).
 //
 // Cancellation: once `cancel` becomes true no new file or part starts; multipart uploads in
 // flight are aborted (no orphaned parts) and the report says how many files were not

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "captured_process.h"
 #include "storage/content_digest.h"
 #include "storage/s3_store.h"
 #include "upload_test_support.h"
@@ -122,7 +123,11 @@ TEST_F(UploadCli, UploadsReadBackExactlyAndASecondRunSendsNothing) {
     EXPECT_TRUE(*back == bytes) << key << " differs";
     auto head = s3.head(key);
     ASSERT_TRUE(head);
-    EXPECT_EQ(head->metadata["md5"], md5_hex(bytes)) << key;
+    // What a later run compares by: MD5 for small files, SHA-256 for large (streamed) ones.
+    if (bytes.size() > 5 * 1024 * 1024)
+      EXPECT_EQ(head->metadata["sha256"], sha256_hex(bytes)) << key;
+    else
+      EXPECT_EQ(head->metadata["md5"], md5_hex(bytes)) << key;
   }
   EXPECT_EQ(s3.head("barber/R1_barber_lap_time.csv")->content_type, "text/csv");
 
@@ -217,6 +222,90 @@ TEST_F(UploadCli, RetriesAFlakyServerAndNamesTheFileThatNeverWentUp) {
   EXPECT_EQ(again.code, 0) << again.output;
   EXPECT_EQ(proxy_->count("PUT"), 1u) << again.output;
   EXPECT_EQ(*s3.read_all("doomed.csv"), "doomed bytes");
+}
+
+// A file too large to hold in memory (> 16 MiB) but under the multipart threshold goes up in
+// one PUT streamed from disk, checked by its SHA-256; a re-run compares that SHA-256 after
+// one HEAD, so an unchanged file is skipped and a same-size edit is sent again.
+TEST_F(UploadCli, ALargeFileUnderTheThresholdGoesUpInOneStreamedPut) {
+  // A random MiB repeated (generating 17 random MiB costs seconds under ASan).
+  std::string big;
+  const std::string block = apex::test::upload::random_bytes(1024 * 1024, 9);
+  for (int i = 0; i < 17; ++i) big += block;
+  big += "end";
+  apex::test::upload::write_file(tree_ / "big.csv", big);
+  auto first = upload("--multipart-threshold 32");
+  ASSERT_EQ(first.code, 0) << first.output;
+  EXPECT_EQ(proxy_->count("PUT"), 1u);
+  EXPECT_EQ(proxy_->count("POST"), 0u) << "not multipart";
+  auto s3 = store();
+  EXPECT_TRUE(*s3.read_all("big.csv") == big);
+  EXPECT_EQ(s3.head("big.csv")->metadata["sha256"], sha256_hex(big));
+
+  proxy_->clear();
+  auto again = upload("--multipart-threshold 32");
+  ASSERT_EQ(again.code, 0) << again.output;
+  EXPECT_EQ(proxy_->count("PUT"), 0u) << again.output;
+  EXPECT_NE(again.output.find("uploaded: 0 files, 1 skipped (unchanged)"), std::string::npos) << again.output;
+
+  big[big.size() / 2] = static_cast<char>(big[big.size() / 2] ^ 1);
+  apex::test::upload::write_file(tree_ / "big.csv", big);
+  proxy_->clear();
+  auto changed = upload("--multipart-threshold 32");
+  ASSERT_EQ(changed.code, 0) << changed.output;
+  EXPECT_EQ(proxy_->count("PUT"), 1u) << "same size, other bytes: sent again\n" << changed.output;
+  EXPECT_TRUE(*s3.read_all("big.csv") == big);
+}
+
+// Ctrl-C while a multipart upload is in flight: the part being sent finishes, the upload is
+// aborted (s3rver cannot list open uploads, so the proxy counts AbortMultipartUpload
+// requests), nothing else starts, the summary so far is printed with exit code 1, and a
+// re-run sends only what did not complete.
+TEST_F(UploadCli, InterruptAbortsTheMultipartUploadAndARerunSendsTheRest) {
+  apex::test::upload::write_file(tree_ / "a.csv", "sent before the interrupt");
+  std::string big;
+  const std::string block = apex::test::upload::random_bytes(1024 * 1024, 5);
+  for (int i = 0; i < 11; ++i) big += block;
+  apex::test::upload::write_file(tree_ / "big.bin", big);
+  apex::test::upload::write_file(tree_ / "c.csv", "never started");
+  // Parts are held long enough that the interrupt surely lands while the first is in flight.
+  proxy_->set_delay("partNumber=", std::chrono::milliseconds(500));
+  // --jobs 1: files and parts go one after another (sorted: a.csv, big.bin, c.csv).
+  apex::test::CapturedProcess run({"upload", tree_.string(), "--prefix", prefix(), "--multipart-threshold",
+                                   "5", "--part-size", "5", "--jobs", "1"},
+                                  apex::test::upload::s3rver_env(proxy_->endpoint()), work_ / "run");
+  ASSERT_GT(run.pid(), 0);
+  for (int i = 0;
+       i < 3000 && proxy_->count("PUT", "partNumber=") == 0 && !run.wait(std::chrono::milliseconds(0)); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  ASSERT_EQ(proxy_->count("PUT", "partNumber="), 1u) << run.output();
+  ::kill(run.pid(), SIGINT);
+  auto code = run.wait(std::chrono::seconds(60));
+  ASSERT_TRUE(code) << "apex did not stop after Ctrl-C\n" << run.output();
+  const std::string out = run.output();
+  EXPECT_EQ(*code, 1) << out;
+  EXPECT_NE(out.find("interrupted: stopped after the transfers in flight"), std::string::npos) << out;
+  EXPECT_NE(out.find("uploaded: 1 file, 0 skipped (unchanged), 0 failed, 2 not sent"), std::string::npos)
+      << out;
+  EXPECT_NE(out.find("uploaded s3://apex-test/" + prefix() + "a.csv"), std::string::npos) << out;
+  EXPECT_EQ(proxy_->count("PUT", "partNumber="), 1u) << "no part starts after the interrupt";
+  EXPECT_EQ(proxy_->count("POST", "?uploads"), 1u);
+  EXPECT_EQ(proxy_->count("POST", "?uploadId="), 0u) << "never completed";
+  EXPECT_EQ(proxy_->count("DELETE", "?uploadId="), 1u) << "the open upload is aborted";
+  EXPECT_EQ(proxy_->count("PUT", "c.csv"), 0u);
+  auto s3 = store();
+  EXPECT_FALSE(s3.stat("big.bin"));
+  EXPECT_FALSE(s3.stat("c.csv"));
+
+  proxy_->set_delay({}, std::chrono::milliseconds(0));
+  proxy_->clear();
+  auto again = upload("--multipart-threshold 5 --part-size 5");
+  ASSERT_EQ(again.code, 0) << again.output;
+  EXPECT_NE(again.output.find("uploaded: 2 files, 1 skipped (unchanged), 0 failed"), std::string::npos)
+      << again.output;
+  EXPECT_EQ(proxy_->count("PUT", "a.csv"), 0u);
+  EXPECT_TRUE(*s3.read_all("big.bin") == big);
+  EXPECT_EQ(*s3.read_all("c.csv"), "never started");
 }
 
 TEST_F(UploadCli, AclIsSentAndABucketRefusingAclsNeedsAclOptional) {

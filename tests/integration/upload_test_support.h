@@ -130,6 +130,13 @@ class FaultProxy {
     std::lock_guard lock(mutex_);
     refuse_acls_ = on;
   }
+  // Holds every request whose target contains `part` for `delay` before forwarding it, so
+  // a test can act while such requests are in flight. An empty part turns it off.
+  void set_delay(std::string part, std::chrono::milliseconds delay) {
+    std::lock_guard lock(mutex_);
+    delay_part_ = std::move(part);
+    delay_ = delay;
+  }
   void clear() {
     std::lock_guard lock(mutex_);
     seen_.clear();
@@ -150,9 +157,11 @@ class FaultProxy {
  private:
   void handle(const httplib::Request& req, httplib::Response& res) {
     int status = 0;
+    std::chrono::milliseconds hold{0};
     {
       std::lock_guard lock(mutex_);
       seen_.push_back({req.method, req.target});
+      if (!delay_part_.empty() && req.target.find(delay_part_) != std::string::npos) hold = delay_;
       int n = per_request_[req.method + " " + req.target]++;
       if (fault_) status = fault_(req.method, req.target, n);
       if (refuse_acls_ && req.has_header("x-amz-acl")) {
@@ -164,6 +173,7 @@ class FaultProxy {
         return;
       }
     }
+    std::this_thread::sleep_for(hold);
     if (status != 0) {
       res.status = status;
       res.set_content(
@@ -210,6 +220,8 @@ class FaultProxy {
   mutable std::mutex mutex_;
   Fault fault_;
   bool refuse_acls_ = false;
+  std::string delay_part_;
+  std::chrono::milliseconds delay_{0};
   std::vector<Seen> seen_;
   std::map<std::string, int> per_request_;
 };

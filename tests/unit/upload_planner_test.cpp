@@ -27,9 +27,23 @@ TEST(UploadPlanner, SameSizeOtherEtagAsksForMetadata) {
   EXPECT_EQ(decide(11, kMd5, &multipart, false), SyncDecision::NeedsHead);
   ObjectInfo changed{"a.csv", 11, "0123456789abcdef0123456789abcdef"};
   EXPECT_EQ(decide(11, kMd5, &changed, false), SyncDecision::NeedsHead);
-  EXPECT_TRUE(metadata_matches({{"md5", kMd5}}, kMd5));
-  EXPECT_FALSE(metadata_matches({{"md5", "x"}}, kMd5));
-  EXPECT_FALSE(metadata_matches({}, kMd5));
+}
+
+TEST(UploadPlanner, AHeadIsComparedByTheBestHashItCarries) {
+  const std::string sha = std::string(64, 'a');
+  auto both = remote_hash({{"md5", kMd5}, {"sha256", sha}}, kMd5);
+  ASSERT_TRUE(both);
+  EXPECT_EQ(both->algorithm, DigestAlgorithm::Sha256) << "large files carry a SHA-256";
+  EXPECT_EQ(both->hex, sha);
+  auto md5 = remote_hash({{"md5", kMd5}}, "0123456789abcdef0123456789abcdef-3");
+  ASSERT_TRUE(md5);
+  EXPECT_EQ(md5->algorithm, DigestAlgorithm::Md5);
+  EXPECT_EQ(md5->hex, kMd5);
+  auto etag = remote_hash({}, kMd5);
+  ASSERT_TRUE(etag) << "an object another tool sent in one PUT";
+  EXPECT_EQ(etag->hex, kMd5);
+  EXPECT_FALSE(remote_hash({}, "0123456789abcdef0123456789abcdef-3")) << "nothing to compare: send it";
+  EXPECT_FALSE(remote_hash({{"md5", ""}}, "opaque"));
 }
 
 TEST(UploadPlanner, DeletesOnlyWhatIsGoneLocally) {
