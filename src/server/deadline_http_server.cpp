@@ -10,7 +10,6 @@
 #include <array>
 #include <cerrno>
 #include <cstring>
-#include <string_view>
 
 namespace apex {
 
@@ -66,15 +65,10 @@ class DeadlineSocketStream final : public httplib::Stream {
   void start_request(milliseconds deadline) {
     deadline_ = Clock::now() + deadline;
     timed_out_ = false;
-    answer_started_ = false;
-    bad_request_ = false;
   }
   // A read of this request gave up waiting (per-read timeout or deadline): httplib has
   // answered 400, and the rest of what this client sends is of no use.
   bool timed_out() const { return timed_out_; }
-  // The answer was 400: the request could not be parsed (or was refused), so where the next
-  // one would start in the byte stream is unknown.
-  bool bad_request() const { return bad_request_; }
   bool has_buffered() const { return offset_ < size_; }
 
   bool is_readable() const override { return has_buffered() || wait_for(sock_, POLLIN, read_budget()); }
@@ -104,10 +98,6 @@ class DeadlineSocketStream final : public httplib::Stream {
   }
 
   ssize_t write(const char* ptr, size_t size) override {
-    if (!answer_started_) {  // httplib writes the status line first
-      answer_started_ = true;
-      bad_request_ = std::string_view(ptr, size).starts_with("HTTP/1.1 400 ");
-    }
     if (!is_writable()) return -1;
     for (;;) {
       // MSG_NOSIGNAL: a client that went away is an error return, not a SIGPIPE.
@@ -143,8 +133,6 @@ class DeadlineSocketStream final : public httplib::Stream {
   milliseconds write_timeout_;
   Clock::time_point deadline_ = Clock::time_point::max();
   bool timed_out_ = false;
-  bool answer_started_ = false;
-  bool bad_request_ = false;
   std::array<char, CPPHTTPLIB_RECV_BUFSIZ> buffer_{};
   size_t offset_ = 0;
   size_t size_ = 0;
@@ -177,10 +165,11 @@ bool DeadlineHttpServer::process_and_close_socket(socket_t sock) {
     const bool close_connection = count == 1 || svr_sock_ == INVALID_SOCKET;
     bool connection_closed = false;
     ok = process_request(stream, close_connection, connection_closed, nullptr);
-    // After a timed-out read or a 400 the connection is closed at once rather than after
-    // another keep-alive wait: its client is stalled or trickling, or what it sends next
-    // cannot be told apart from the rest of the bad request.
-    if (!ok || connection_closed || stream.timed_out() || stream.bad_request()) break;
+    // After a timed-out read the connection is closed at once rather than after another
+    // keep-alive wait: its client is stalled or trickling. Any other answer, a 400 for a
+    // refused path included, keeps the connection as the answer announced (no
+    // `Connection: close`), so a keep-alive client's next request on it is served.
+    if (!ok || connection_closed || stream.timed_out()) break;
   }
   ::shutdown(sock, SHUT_RDWR);
   ::close(sock);
