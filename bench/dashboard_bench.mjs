@@ -17,12 +17,12 @@
 // Zoom: uPlot.setScale on a 10,000-point two-series overlay until the canvas is redrawn
 // (uPlot redraws in a microtask; a zero timeout later the frame is drawn), and the same on
 // the telemetry view's synchronised charts with ?points=10000.
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { startApexServe } from '../tests/e2e/apex_serve.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const source = path.resolve(here, '..');
@@ -52,21 +52,7 @@ const fmt = (st) => `median ${st.median.toFixed(0)} ms (min ${st.min.toFixed(0)}
 const fmt1 = (st) => `median ${st.median.toFixed(1)} ms (min ${st.min.toFixed(1)}, p90 ${st.p90.toFixed(1)}, max ${st.max.toFixed(1)}; n=${st.n})`;
 
 function startServer() {
-  const child = spawn(binary, ['serve', '--data-dir', path.join(source, 'data'), '--port', '0', '--web-dir', webDir], {
-    cwd: source,
-    env: { ...process.env, API_TOKEN: '' },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  const port = new Promise((resolve, reject) => {
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk;
-      const m = /serving .* on http:\/\/[^:]+:(\d+)/.exec(stderr);
-      if (m) resolve(Number(m[1]));
-    });
-    child.on('exit', (code) => reject(new Error(`apex serve exited (${code}):\n${stderr}`)));
-  });
-  return { child, port };
+  return startApexServe({ binary, source, webDir, env: { API_TOKEN: '' } });
 }
 
 async function loadLeaderboard(page, url) {

@@ -5,12 +5,12 @@
 // APEX_UPDATE_SCREENSHOTS=1 it also refreshes docs/screenshots/ (off in CI, so a test run
 // never dirties the tree). Speed is measured by bench/dashboard_bench.mjs, not here.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
+import { startApexServe } from './apex_serve.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const source = process.env.APEX_SOURCE_DIR ?? path.resolve(here, '../..');
@@ -43,21 +43,7 @@ fs.mkdirSync(output, { recursive: true });
 
 // `apex serve --port 0` binds a free port and logs it.
 function startServer(env = {}) {
-  const child = spawn(binary, ['serve', '--data-dir', path.join(source, 'data'), '--port', '0', '--web-dir', webDir], {
-    cwd: source,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  const port = new Promise((resolve, reject) => {
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk;
-      const m = /serving .* on http:\/\/[^:]+:(\d+)/.exec(stderr);
-      if (m) resolve(Number(m[1]));
-    });
-    child.on('exit', (code) => reject(new Error(`apex serve exited (${code}) before listening:\n${stderr}`)));
-  });
-  return { child, port, log: () => stderr };
+  return startApexServe({ binary, source, webDir, env });
 }
 
 // A raw request: the path is sent exactly as written (fetch would normalise `..`).

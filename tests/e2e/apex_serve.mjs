@@ -1,0 +1,23 @@
+// Starts `apex serve` on the committed data with the built dashboard, on a free port
+// (`--port 0`; the port is read from its log), for the e2e test and bench/dashboard_bench.mjs.
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+
+// Returns { child, port (a promise), log () => stderr so far }.
+export function startApexServe({ binary, source, webDir, env = {} }) {
+  const child = spawn(binary, ['serve', '--data-dir', path.join(source, 'data'), '--port', '0', '--web-dir', webDir], {
+    cwd: source,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  const port = new Promise((resolve, reject) => {
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+      const m = /serving .* on http:\/\/[^:]+:(\d+)/.exec(stderr);
+      if (m) resolve(Number(m[1]));
+    });
+    child.on('exit', (code) => reject(new Error(`apex serve exited (${code}) before listening:\n${stderr}`)));
+  });
+  return { child, port, log: () => stderr };
+}
