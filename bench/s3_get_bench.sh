@@ -12,7 +12,7 @@ bucket=apex-bench
 node --openssl-legacy-provider "$root/tests/node_modules/s3rver/bin/s3rver.js" -d "$work/s3" \
   -a 127.0.0.1 -p "$port" --configure-bucket "$bucket" >"$work/s3rver.log" 2>&1 &
 server=$!
-trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$work"' EXIT
+trap 'kill $server 2>/dev/null; wait $server 2>/dev/null || true; rm -rf "$work"' EXIT
 for _ in $(seq 100); do
   curl -s -o /dev/null "http://127.0.0.1:$port/" && break
   sleep 0.1
