@@ -75,13 +75,24 @@ std::vector<TelemetryLap> telemetry_laps(const VehicleTelemetry& vehicle, const 
   return out;
 }
 
-std::expected<std::shared_ptr<const Telemetry>, ApiError> session_telemetry(TelemetryCache& cache,
-                                                                            const LoadedSession& session) {
+namespace {
+
+// The whole file, or one vehicle's part of it when vehicle_id is given (TelemetryCache).
+std::expected<std::shared_ptr<const Telemetry>, ApiError> load_for(TelemetryCache& cache,
+                                                                   const LoadedSession& session,
+                                                                   const std::string* vehicle_id) {
   const ObjectInfo* file = session.files.find(FileKind::Telemetry);
   if (!file) return std::unexpected(api_error(404, "session " + session.files.id + " has no telemetry file"));
-  auto telemetry = cache.get(*file);
+  auto telemetry = vehicle_id ? cache.get_vehicle(*file, *vehicle_id) : cache.get(*file);
   if (!telemetry) return std::unexpected(api_error(telemetry.error()));
   return *telemetry;
+}
+
+}  // namespace
+
+std::expected<std::shared_ptr<const Telemetry>, ApiError> session_telemetry(TelemetryCache& cache,
+                                                                            const LoadedSession& session) {
+  return load_for(cache, session, nullptr);
 }
 
 std::string telemetry_vehicle_id(const DriverSummary& driver) {
@@ -91,10 +102,8 @@ std::string telemetry_vehicle_id(const DriverSummary& driver) {
 std::expected<CarTelemetry, ApiError> car_telemetry(TelemetryCache& cache, const LoadedSession& session,
                                                     const DriverSummary& driver) {
   const std::string id = telemetry_vehicle_id(driver);
-  const ObjectInfo* file = session.files.find(FileKind::Telemetry);
-  if (!file) return std::unexpected(api_error(404, "session " + session.files.id + " has no telemetry file"));
-  auto telemetry = cache.get_vehicle(*file, id);
-  if (!telemetry) return std::unexpected(api_error(telemetry.error()));
+  auto telemetry = load_for(cache, session, &id);
+  if (!telemetry) return std::unexpected(telemetry.error());
   CarTelemetry out;
   out.telemetry = *telemetry;
   out.vehicle = out.telemetry->vehicle(id);

@@ -44,6 +44,14 @@ std::string pattern(std::size_t n) {
   return s;
 }
 
+// A sink that appends every chunk to out.
+ByteSink append_to(std::string& out) {
+  return [&out](std::string_view chunk) -> Status {
+    out.append(chunk);
+    return {};
+  };
+}
+
 TEST(ParallelRead, DeliversEveryByteInOrderWhateverTheChunking) {
   for (std::size_t size : {0u, 1u, 9u, 10u, 11u, 99u, 1000u}) {
     for (std::size_t chunk : {1u, 10u, 64u}) {
@@ -51,13 +59,7 @@ TEST(ParallelRead, DeliversEveryByteInOrderWhateverTheChunking) {
       const std::string bytes = pattern(size);
       ASSERT_TRUE(store.write_all("t/telemetry.csv", bytes));
       std::string got;
-      auto read = read_in_parallel(
-          store, "t/telemetry.csv",
-          [&](std::string_view c) -> Status {
-            got.append(c);
-            return {};
-          },
-          ParallelReadOptions{chunk, 0});
+      auto read = read_in_parallel(store, "t/telemetry.csv", append_to(got), ParallelReadOptions{chunk, 0});
       ASSERT_TRUE(read) << read.error().describe();
       EXPECT_EQ(got, bytes) << "size " << size << " chunk " << chunk;
       const std::size_t chunks = (size + chunk - 1) / chunk;
@@ -72,13 +74,7 @@ TEST(ParallelRead, AStoreThatPrefersOneReadGetsOne) {
   MemoryStore store;
   ASSERT_TRUE(store.write_all("k", pattern(100)));
   std::string got;
-  ASSERT_TRUE(read_in_parallel(
-      store, "k",
-      [&](std::string_view c) -> Status {
-        got.append(c);
-        return {};
-      },
-      ParallelReadOptions{10, 0}));
+  ASSERT_TRUE(read_in_parallel(store, "k", append_to(got), ParallelReadOptions{10, 0}));
   EXPECT_EQ(got, pattern(100));
 }
 
@@ -90,13 +86,7 @@ TEST(ParallelRead, AFailedRangeFailsTheReadWithTheStoresError) {
     return {};
   };
   std::string got;
-  auto read = read_in_parallel(
-      store, "k",
-      [&](std::string_view c) -> Status {
-        got.append(c);
-        return {};
-      },
-      ParallelReadOptions{10, 0});
+  auto read = read_in_parallel(store, "k", append_to(got), ParallelReadOptions{10, 0});
   ASSERT_FALSE(read);
   EXPECT_EQ(read.error().kind, ErrorKind::Unavailable);
   EXPECT_EQ(read.error().message, "503 on bytes 50-59");
