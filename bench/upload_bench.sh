@@ -73,6 +73,19 @@ measure "apex upload, no-change re-run (1 HEAD)" "$apex" upload "$work/big" --pr
 grep -h "skipped" "$work/last.log" | tail -1
 measure "aws s3 cp" aws --endpoint-url "$endpoint" s3 cp --quiet "$work/big/telemetry.csv" "s3://$bucket/aws-big/telemetry.csv"
 
+# PAIRS=N: curl's single PUT and apex's one-PUT upload of the big file, alternately, N
+# times each to fresh keys, so that the machine's drift hits both alike.
+if [[ ${PAIRS:-0} -gt 0 ]]; then
+  echo "alternating pairs, one 500 MB PUT each"
+  for pair in $(seq "$PAIRS"); do
+    measure "pair $pair: curl single PUT" curl -s -o /dev/null --aws-sigv4 "aws:amz:us-east-1:s3" \
+      --user S3RVER:S3RVER -H 'x-amz-content-sha256: UNSIGNED-PAYLOAD' -T "$work/big/telemetry.csv" \
+      "$endpoint/$bucket/curl-pair-$pair/telemetry.csv"
+    measure "pair $pair: apex upload (1 PUT)" "$apex" upload "$work/big" --prefix "apex-pair-$pair/" \
+      --multipart-threshold 1024
+  done
+fi
+
 echo "1,000-file tree"
 measure "apex upload, first run" "$apex" upload "$work/thousand" --prefix apex-thousand/
 measure "apex upload, no-change re-run" "$apex" upload "$work/thousand" --prefix apex-thousand/

@@ -15,6 +15,8 @@ packages=(
   "libssl-dev"
   "zlib1g-dev"
   "libcurl4-openssl-dev"
+  "libisal-dev=2.30.0-5"               # CRC32C for apex upload's checksums
+  "libxxhash-dev=0.8.1-1"              # XXH3-128, apex upload's content identity
   "libcpp-httplib-dev=0.11.4+ds-1+deb12u1"
   "nlohmann-json3-dev=3.11.2-2"
   "libcli11-dev=2.1.2+ds-1"

@@ -116,9 +116,9 @@ std::optional<Config> transfer_config(const TransferFlags& flags, bool need_cred
 S3StoreOptions store_options(const TransferFlags& flags) {
   S3StoreOptions options;
   options.max_attempts = flags.max_attempts;
-  // Every body carries Content-MD5 or x-amz-checksum-sha256, a signed header, so the server
-  // still refuses damaged bytes; skipping a second hash of each body saves a pass over every
-  // byte sent (a large file's SHA-256, computed anyway, is signed as its payload hash).
+  // Every body carries Content-MD5 or x-amz-checksum-crc32c, a signed header, so the server
+  // still refuses damaged bytes; skipping a SHA-256 of each body saves a pass over every
+  // byte sent (~1 GB/s here), which would cost a large upload a sixth of its time.
   options.sign_payload = false;
   return options;
 }

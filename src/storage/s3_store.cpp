@@ -643,11 +643,20 @@ Status S3Store::put_file(std::string_view key, const FileSlice& body, const Body
   auto ctx = context("write " + location_of(full_key));
   sigv4::HeaderList headers = put_headers(options);
   FileBody file{body, {}};
-  if (checksum.algorithm == DigestAlgorithm::Sha256) {
-    headers.emplace_back("x-amz-checksum-sha256", base64(checksum.digest));
-    file.sha256_hex = to_hex(checksum.digest);
-  } else {
-    headers.emplace_back("content-md5", base64(checksum.digest));
+  switch (checksum.algorithm) {
+    case DigestAlgorithm::Sha256:  // also the payload hash SigV4 signs
+      headers.emplace_back("x-amz-checksum-sha256", base64(checksum.digest));
+      file.sha256_hex = to_hex(checksum.digest);
+      break;
+    case DigestAlgorithm::Crc32c:
+      headers.emplace_back("x-amz-checksum-crc32c", base64(checksum.digest));
+      break;
+    case DigestAlgorithm::Md5:
+      headers.emplace_back("content-md5", base64(checksum.digest));
+      break;
+    case DigestAlgorithm::Xxh128:
+      return make_error(ErrorKind::InvalidInput,
+                        "cannot " + ctx.action + ": S3 has no checksum header for XXH3-128");
   }
   auto response = send(Call{"PUT", object_path(full_key), {}, std::move(headers), {}}, ctx, &file);
   if (!response) return std::unexpected(response.error());

@@ -72,8 +72,9 @@ struct PutOptions {
 };
 
 // The checksum a body goes with; the server recomputes it and refuses bytes damaged on the
-// way. MD5 travels as Content-MD5; SHA-256 as x-amz-checksum-sha256 and, for free, as the
-// signed payload hash (x-amz-content-sha256), which S3 checks as well.
+// way. MD5 travels as Content-MD5; CRC32C as x-amz-checksum-crc32c; SHA-256 as
+// x-amz-checksum-sha256 and, for free, as the signed payload hash (x-amz-content-sha256),
+// which S3 checks as well. (XXH3-128 has no S3 header: put_file refuses it.)
 struct BodyChecksum {
   DigestAlgorithm algorithm = DigestAlgorithm::Md5;
   std::string digest;  // raw bytes

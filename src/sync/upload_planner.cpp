@@ -29,6 +29,8 @@ SyncDecision decide(std::uint64_t local_size, std::string_view local_md5, const 
 
 std::optional<RemoteHash> remote_hash(const std::map<std::string, std::string>& metadata,
                                       std::string_view etag) {
+  if (auto it = metadata.find(std::string(kXxh128MetadataName)); it != metadata.end() && !it->second.empty())
+    return RemoteHash{DigestAlgorithm::Xxh128, it->second};
   if (auto it = metadata.find(std::string(kSha256MetadataName)); it != metadata.end() && !it->second.empty())
     return RemoteHash{DigestAlgorithm::Sha256, it->second};
   if (auto it = metadata.find(std::string(kMd5MetadataName)); it != metadata.end() && !it->second.empty())

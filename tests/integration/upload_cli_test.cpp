@@ -123,9 +123,9 @@ TEST_F(UploadCli, UploadsReadBackExactlyAndASecondRunSendsNothing) {
     EXPECT_TRUE(*back == bytes) << key << " differs";
     auto head = s3.head(key);
     ASSERT_TRUE(head);
-    // What a later run compares by: MD5 for small files, SHA-256 for large (streamed) ones.
+    // What a later run compares by: MD5 for small files, XXH3-128 for large (streamed) ones.
     if (bytes.size() > 5 * 1024 * 1024)
-      EXPECT_EQ(head->metadata["sha256"], sha256_hex(bytes)) << key;
+      EXPECT_EQ(head->metadata["xxh128"], apex::test::upload::xxh128_hex(bytes)) << key;
     else
       EXPECT_EQ(head->metadata["md5"], md5_hex(bytes)) << key;
   }
@@ -225,8 +225,9 @@ TEST_F(UploadCli, RetriesAFlakyServerAndNamesTheFileThatNeverWentUp) {
 }
 
 // A file too large to hold in memory (> 16 MiB) but under the multipart threshold goes up in
-// one PUT streamed from disk, checked by its SHA-256; a re-run compares that SHA-256 after
-// one HEAD, so an unchanged file is skipped and a same-size edit is sent again.
+// one PUT streamed from disk, checked by the server against its CRC32C; a re-run compares
+// its XXH3-128 after one HEAD, so an unchanged file is skipped and a same-size edit is sent
+// again.
 TEST_F(UploadCli, ALargeFileUnderTheThresholdGoesUpInOneStreamedPut) {
   // A random MiB repeated (generating 17 random MiB costs seconds under ASan).
   std::string big;
@@ -238,9 +239,14 @@ TEST_F(UploadCli, ALargeFileUnderTheThresholdGoesUpInOneStreamedPut) {
   ASSERT_EQ(first.code, 0) << first.output;
   EXPECT_EQ(proxy_->count("PUT"), 1u);
   EXPECT_EQ(proxy_->count("POST"), 0u) << "not multipart";
+  for (const auto& seen : proxy_->seen()) {
+    if (seen.method == "PUT") {
+      EXPECT_EQ(seen.checksum_crc32c, apex::test::upload::crc32c_header(big)) << "the checksum S3 verifies";
+    }
+  }
   auto s3 = store();
   EXPECT_TRUE(*s3.read_all("big.csv") == big);
-  EXPECT_EQ(s3.head("big.csv")->metadata["sha256"], sha256_hex(big));
+  EXPECT_EQ(s3.head("big.csv")->metadata["xxh128"], apex::test::upload::xxh128_hex(big));
 
   proxy_->clear();
   auto again = upload("--multipart-threshold 32");

@@ -20,6 +20,13 @@
 #include "loopback_process.h"
 #include "test_paths.h"
 
+// The test's own XXH3-128, one shot from the library's header, independent of the
+// streaming ContentDigest apex hashes files with.
+#ifndef XXH_INLINE_ALL
+#define XXH_INLINE_ALL
+#endif
+#include <xxhash.h>
+
 namespace apex::test::upload {
 
 inline constexpr const char* kUploadBucket = "apex-test";
@@ -46,6 +53,38 @@ inline std::string random_bytes(std::size_t n, unsigned seed) {
   std::string bytes(n, '\0');
   for (auto& c : bytes) c = static_cast<char>(random() & 0xff);
   return bytes;
+}
+
+inline std::string xxh128_hex(const std::string& bytes) {
+  XXH128_canonical_t canonical;
+  XXH128_canonicalFromHash(&canonical, XXH3_128bits(bytes.data(), bytes.size()));
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string hex;
+  for (unsigned char c : canonical.digest) {
+    hex.push_back(kDigits[c >> 4]);
+    hex.push_back(kDigits[c & 15]);
+  }
+  return hex;
+}
+
+// A bitwise CRC-32C (reflected polynomial 0x82F63B78) as S3's x-amz-checksum-crc32c header
+// carries it: base64 of the four big-endian bytes.
+inline std::string crc32c_header(const std::string& bytes) {
+  std::uint32_t crc = ~0u;
+  for (unsigned char c : bytes) {
+    crc ^= c;
+    for (int k = 0; k < 8; ++k) crc = (crc >> 1) ^ (0x82F63B78u & (0u - (crc & 1u)));
+  }
+  crc = ~crc;
+  const unsigned char raw[4] = {static_cast<unsigned char>(crc >> 24), static_cast<unsigned char>(crc >> 16),
+                                static_cast<unsigned char>(crc >> 8), static_cast<unsigned char>(crc)};
+  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  const std::uint32_t first = (raw[0] << 16) | (raw[1] << 8) | raw[2];
+  std::string out;
+  for (int shift : {18, 12, 6, 0}) out.push_back(kAlphabet[(first >> shift) & 63]);
+  out.push_back(kAlphabet[raw[3] >> 2]);
+  out.push_back(kAlphabet[(raw[3] & 3) << 4]);
+  return out + "==";
 }
 
 inline std::string quote_arg(const std::string& text) {
@@ -95,6 +134,7 @@ class FaultProxy {
   struct Seen {
     std::string method;
     std::string target;
+    std::string checksum_crc32c;  // the x-amz-checksum-crc32c header, if any
   };
   // Returns 0 to forward, or the status to answer with. n: how many requests with this
   // method and target came before.
@@ -160,7 +200,7 @@ class FaultProxy {
     std::chrono::milliseconds hold{0};
     {
       std::lock_guard lock(mutex_);
-      seen_.push_back({req.method, req.target});
+      seen_.push_back({req.method, req.target, req.get_header_value("x-amz-checksum-crc32c")});
       if (!delay_part_.empty() && req.target.find(delay_part_) != std::string::npos) hold = delay_;
       int n = per_request_[req.method + " " + req.target]++;
       if (fault_) status = fault_(req.method, req.target, n);

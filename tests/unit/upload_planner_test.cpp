@@ -33,8 +33,13 @@ TEST(UploadPlanner, AHeadIsComparedByTheBestHashItCarries) {
   const std::string sha = std::string(64, 'a');
   auto both = remote_hash({{"md5", kMd5}, {"sha256", sha}}, kMd5);
   ASSERT_TRUE(both);
-  EXPECT_EQ(both->algorithm, DigestAlgorithm::Sha256) << "large files carry a SHA-256";
+  EXPECT_EQ(both->algorithm, DigestAlgorithm::Sha256) << "large files of earlier versions carry a SHA-256";
   EXPECT_EQ(both->hex, sha);
+  const std::string xxh = std::string(32, 'b');
+  auto all = remote_hash({{"md5", kMd5}, {"sha256", sha}, {"xxh128", xxh}}, kMd5);
+  ASSERT_TRUE(all);
+  EXPECT_EQ(all->algorithm, DigestAlgorithm::Xxh128) << "large files carry an XXH3-128";
+  EXPECT_EQ(all->hex, xxh);
   auto md5 = remote_hash({{"md5", kMd5}}, "0123456789abcdef0123456789abcdef-3");
   ASSERT_TRUE(md5);
   EXPECT_EQ(md5->algorithm, DigestAlgorithm::Md5);
