@@ -60,14 +60,18 @@ for dirpath, _, names in os.walk(root):
 PY
 measure "boto3 upload_file loop (sequential)" python3 "$work/boto3_loop.py" "$work/many"
 
+# s3rver's raw single-PUT rate: curl sends the big file to key $1 in one signed PUT.
+curl_put() {
+  curl -s -o /dev/null --aws-sigv4 "aws:amz:us-east-1:s3" --user S3RVER:S3RVER \
+    -H 'x-amz-content-sha256: UNSIGNED-PAYLOAD' -T "$work/big/telemetry.csv" "$endpoint/$bucket/$1"
+}
+
 echo "one ${big_mb} MB file"
-measure "curl single PUT (s3rver raw rate)" curl -s -o /dev/null --aws-sigv4 "aws:amz:us-east-1:s3" --user S3RVER:S3RVER \
-  -H 'x-amz-content-sha256: UNSIGNED-PAYLOAD' -T "$work/big/telemetry.csv" "$endpoint/$bucket/curl-big/telemetry.csv"
+measure "curl single PUT (s3rver raw rate)" curl_put curl-big/telemetry.csv
 measure "apex upload (--jobs 8, 8 MiB parts)" "$apex" upload "$work/big" --prefix apex-big/
 measure "apex upload --multipart-threshold 1024 (1 PUT)" "$apex" upload "$work/big" --prefix apex-big-put/ \
   --multipart-threshold 1024
-measure "curl single PUT again" curl -s -o /dev/null --aws-sigv4 "aws:amz:us-east-1:s3" --user S3RVER:S3RVER \
-  -H 'x-amz-content-sha256: UNSIGNED-PAYLOAD' -T "$work/big/telemetry.csv" "$endpoint/$bucket/curl-big2/telemetry.csv"
+measure "curl single PUT again" curl_put curl-big2/telemetry.csv
 measure "apex upload, no-change re-run (1 HEAD)" "$apex" upload "$work/big" --prefix apex-big-put/ \
   --multipart-threshold 1024
 grep -h "skipped" "$work/last.log" | tail -1
@@ -78,9 +82,7 @@ measure "aws s3 cp" aws --endpoint-url "$endpoint" s3 cp --quiet "$work/big/tele
 if [[ ${PAIRS:-0} -gt 0 ]]; then
   echo "alternating pairs, one 500 MB PUT each"
   for pair in $(seq "$PAIRS"); do
-    measure "pair $pair: curl single PUT" curl -s -o /dev/null --aws-sigv4 "aws:amz:us-east-1:s3" \
-      --user S3RVER:S3RVER -H 'x-amz-content-sha256: UNSIGNED-PAYLOAD' -T "$work/big/telemetry.csv" \
-      "$endpoint/$bucket/curl-pair-$pair/telemetry.csv"
+    measure "pair $pair: curl single PUT" curl_put "curl-pair-$pair/telemetry.csv"
     measure "pair $pair: apex upload (1 PUT)" "$apex" upload "$work/big" --prefix "apex-pair-$pair/" \
       --multipart-threshold 1024
   done

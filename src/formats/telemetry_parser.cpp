@@ -303,6 +303,15 @@ inline Masks scan64(const char* p) {
   return m;
 }
 
+// The masks of the 64 bytes of a block at base; a block's last bytes are scanned from a
+// zero-padded copy, so the scan never reads past the block.
+inline Masks scan_block_at(const char* data, std::size_t n, std::size_t base) {
+  if (n - base >= 64) return scan64(data + base);
+  alignas(16) char tail[64] = {};
+  std::memcpy(tail, data + base, n - base);
+  return scan64(tail);
+}
+
 // ---------------------------------------------------------------------------------------
 // Per-thread stage: what a worker has parsed, in pages that never move.
 
@@ -713,16 +722,9 @@ void Worker::parse_quoted_block(std::string_view bytes, BlockSummary& out) {
   bool in_quotes = false;
   std::uint64_t line = 0;
   std::uint64_t row_line = 0;
-  alignas(16) char tail[64];
 
   for (std::size_t base = 0; base < n; base += 64) {
-    const char* p = data + base;
-    if (n - base < 64) {
-      std::memset(tail, 0, sizeof tail);
-      std::memcpy(tail, p, n - base);
-      p = tail;
-    }
-    const Masks m = scan64(p);
+    const Masks m = scan_block_at(data, n, base);
     std::uint64_t bits = m.commas | m.newlines | m.quotes;
     while (bits != 0) {
       const std::uint64_t bit = bits & (~bits + 1);
@@ -767,16 +769,9 @@ void Worker::parse_plain_block(std::string_view bytes, BlockSummary& out) {
   std::size_t col = 0;
   std::size_t row_begin = 0;
   std::uint64_t line = 0;
-  alignas(16) char tail[64];
 
   for (std::size_t base = 0; base < n; base += 64) {
-    const char* p = data + base;
-    if (n - base < 64) {
-      std::memset(tail, 0, sizeof tail);
-      std::memcpy(tail, p, n - base);
-      p = tail;
-    }
-    const Masks m = scan64(p);
+    const Masks m = scan_block_at(data, n, base);
     std::uint64_t bits = m.commas | m.newlines;
     while (bits != 0) {
       const auto offset = static_cast<unsigned>(std::countr_zero(bits));
