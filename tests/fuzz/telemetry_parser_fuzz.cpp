@@ -5,19 +5,18 @@
 // count. The input is parsed once whole (one thread, default blocks) and once streamed
 // through TelemetryStreamParser in chunks of pseudo-random sizes, with tiny blocks and
 // two threads, so rows, quotes and CRLFs get cut everywhere; and one of its vehicles is
-// loaded alone, which must give that vehicle exactly.
+// loaded alone, which must give that vehicle's samples exactly.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
 
+#include "../telemetry_same_data.h"
 #include "formats/telemetry_parser.h"
 
 namespace {
 
 // Chunk sizes from a small generator seeded by the input: deterministic per input, so a
 // crash reproduces from the saved input alone.
-constexpr bool kCheckOneVehicleLoads = false;
-
 std::uint64_t next(std::uint64_t& state) {
   state ^= state << 13;
   state ^= state >> 7;
@@ -56,16 +55,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (whole && !(*whole == *streamed)) __builtin_trap();
 
   // A one-vehicle load (TelemetryParseOptions::only_vehicle) holds exactly that vehicle of
-  // the whole load.
-  // Off until tests/fuzz/found/one-vehicle-load-differs.csv is fixed (an open bug: this
-  // invariant fails on it); every other invariant stays on.
-  if (kCheckOneVehicleLoads && whole && !whole->vehicles.empty()) {
+  // the whole load, channels compared by name (ids are local to a load).
+  if (whole && !whole->vehicles.empty()) {
     const apex::VehicleTelemetry& pick = whole->vehicles[next(state) % whole->vehicles.size()];
     if (pick.samples() > 0) {
       apex::TelemetryParseOptions one_options = whole_options;
       one_options.only_vehicle = pick.vehicle_id;
       auto one = apex::parse_telemetry(bytes, "fuzz.csv", one_options);
-      if (!one || one->vehicles.size() != 1 || !(one->vehicles[0] == pick)) __builtin_trap();
+      if (!one || one->vehicles.size() != 1 ||
+          !apex::test::same_vehicle_data(*whole, pick, *one, one->vehicles[0]))
+        __builtin_trap();
     }
   }
 
