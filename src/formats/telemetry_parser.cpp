@@ -808,19 +808,23 @@ bool Worker::row_has_width(std::size_t count, bool last_field_empty, std::uint64
   return false;
 }
 
+// get(column) is called once per column: a quoted field is unquoted into scratch_, which
+// end_quoted_row sizes for each field once (a second call could reallocate it under the
+// views already taken).
 template <typename Get>
 void Worker::take_row(const Get& get, std::uint64_t line, BlockSummary& out) {
+  const std::string_view vehicle = get(layout_.vehicle);
   // One car's load reads past the other cars' rows before any number is parsed.
-  if (!only_vehicle_.empty() && get(layout_.vehicle) != only_vehicle_) {
+  if (!only_vehicle_.empty() && vehicle != only_vehicle_) {
     ++out.other_vehicle_rows;
     return;
   }
   if (layout_.json)
-    take_json(get(layout_.vehicle), get(layout_.timestamp), get(layout_.value), get(layout_.lap),
-              get(layout_.meta_time), line, out);
+    take_json(vehicle, get(layout_.timestamp), get(layout_.value), get(layout_.lap), get(layout_.meta_time),
+              line, out);
   else
-    take_long(get(layout_.vehicle), get(layout_.timestamp), get(layout_.name), get(layout_.value),
-              get(layout_.lap), get(layout_.meta_time), line, out);
+    take_long(vehicle, get(layout_.timestamp), get(layout_.name), get(layout_.value), get(layout_.lap),
+              get(layout_.meta_time), line, out);
 }
 
 void Worker::end_quoted_row(const char* data, const FieldRef* fields, std::size_t count, std::uint64_t line,

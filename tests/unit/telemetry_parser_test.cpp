@@ -250,6 +250,26 @@ TEST(TelemetryParser, OneVehicleLoadKeepsSamplesWhenOtherCarsHaveOtherUnknownCha
   EXPECT_FALSE(test::same_vehicle_data(whole, whole.vehicles[0], one, one.vehicles[0]));
 }
 
+// Found by the fuzz target (tests/fuzz/corpus/one_vehicle_quoted_long_id.csv): a one-car
+// load of a quoted row unquoted the vehicle twice, which could grow the unquoting buffer
+// under the views already taken (a use-after-free under ASan). A first quoted row with a long
+// vehicle id is the case: the buffer is sized for that row alone.
+TEST(TelemetryParser, OneVehicleLoadOfQuotedRowsWithALongVehicleId) {
+  const std::string vehicle(120, 'V');
+  const std::string text = std::string(kHeader) +
+                           "\"\",\"2\",\"I_R06\",\"R1\",\"kafka\",\"2025-09-06T18:40:41.926Z\",\"x\",\"0\","
+                           "\"speed\",\"101.5\",\"2025-09-05T00:28:20.593Z\",\"" +
+                           vehicle + "\",\"0\"\n";
+  TelemetryParseOptions options;
+  options.only_vehicle = vehicle;
+  const Telemetry one = parse_ok(text, options);
+  ASSERT_EQ(one.vehicles.size(), 1u);
+  EXPECT_EQ(one.vehicles[0].vehicle_id, vehicle);
+  ASSERT_EQ(one.vehicles[0].channels.size(), 1u);
+  EXPECT_EQ(one.vehicles[0].channels[0].value, std::vector<float>{101.5f});
+  EXPECT_EQ(one.channel_name(one.vehicles[0].channels[0].channel), "speed");
+}
+
 TEST(TelemetryParser, BadRowsAreCountedWithFileAndLine) {
   std::string text = kHeader;
   text += row("GR86-002-000", 2, "speed", "101.5", "2025-09-05T00:28:20.593Z");  // line 2
