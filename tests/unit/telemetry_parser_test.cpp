@@ -3,8 +3,11 @@
 #include <gtest/gtest.h>
 
 #include <charconv>
+#include <cmath>
+#include <cstdio>
 #include <fstream>
 #include <map>
+#include <random>
 #include <set>
 #include <sstream>
 
@@ -427,6 +430,56 @@ TEST(TelemetryParser, NumbersParseAsFloatsExactlyAsFromChars) {
     std::from_chars(values[i].data(), values[i].data() + values[i].size(), expected);
     EXPECT_EQ(std::bit_cast<std::uint32_t>(s->value[i]), std::bit_cast<std::uint32_t>(expected)) << values[i];
   }
+}
+
+// The parser's number paths (float division, double division with a midpoint guard,
+// std::from_chars) must give std::from_chars' float bit for bit. Random decimals of 1-19
+// digits, and decimals of 15-19 digits written next to the midpoint between two adjacent
+// floats, where a double result could round the wrong way.
+TEST(TelemetryParser, ValuesEqualFromCharsBitForBitIncludingNearFloatMidpoints) {
+  std::mt19937_64 random(20261128);
+  std::vector<std::string> values;
+  for (int i = 0; i < 20000; ++i) {
+    const int digits = 1 + static_cast<int>(random() % 19);
+    std::string v = random() % 4 == 0 ? "-" : "";
+    const int point = static_cast<int>(random() % static_cast<std::uint64_t>(digits + 1));
+    for (int d = 0; d < digits; ++d) {
+      if (d == point && d > 0) v += '.';
+      v += static_cast<char>('0' + random() % 10);
+    }
+    values.push_back(v);
+  }
+  for (int i = 0; i < 20000; ++i) {
+    // A float in [1e-3, 1e5), the midpoint to the next float (exact in double), printed
+    // with 19 digits or fewer, which lands just below, on or just above it.
+    const double magnitude = std::pow(10.0, -3.0 + static_cast<double>(random() % 8000) / 1000.0);
+    const auto f = static_cast<float>(magnitude);
+    const double midpoint = (static_cast<double>(f) + static_cast<double>(std::nextafter(f, 1e30f))) / 2;
+    const int integer_digits = midpoint >= 1 ? static_cast<int>(std::floor(std::log10(midpoint))) + 1 : 1;
+    const int precision = 19 - integer_digits - static_cast<int>(random() % 5);
+    char text[64];
+    std::snprintf(text, sizeof text, "%.*f", precision, midpoint);
+    values.emplace_back(text);
+  }
+  std::string text = kHeader;
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    char ts[40];
+    std::snprintf(ts, sizeof ts, "2025-09-05T%02zu:%02zu:%02zu.%03zuZ", i / 3600000, i / 60000 % 60,
+                  i / 1000 % 60, i % 1000);
+    text += row("GR86-002-000", 1, "x", values[i], ts);
+  }
+  Telemetry t = parse_ok(text);
+  EXPECT_EQ(t.report.parse.bad_rows, 0u);
+  const ChannelSeries* s = t.vehicles.at(0).find(*t.channel_id("x"));
+  ASSERT_EQ(s->size(), values.size());
+  std::size_t differ = 0;
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    float expected = 0;
+    std::from_chars(values[i].data(), values[i].data() + values[i].size(), expected);
+    if (std::bit_cast<std::uint32_t>(s->value[i]) != std::bit_cast<std::uint32_t>(expected) && ++differ <= 5)
+      ADD_FAILURE() << values[i] << ": parsed " << s->value[i] << ", std::from_chars " << expected;
+  }
+  EXPECT_EQ(differ, 0u);
 }
 
 TEST(TelemetryParser, TimestampsInOtherShapesAndAcrossMinutes) {
