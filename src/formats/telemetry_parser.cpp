@@ -1775,6 +1775,17 @@ Result<Telemetry> parse_telemetry(std::string_view bytes, std::string_view objec
 
 Result<Telemetry> load_telemetry(ObjectStore& store, std::string_view key,
                                  const TelemetryParseOptions& options) {
+  // From disk, the file as one mapping: parsed in place, no read buffer, no copy.
+  auto mapped = store.map(key);
+  if (!mapped) return std::unexpected(mapped.error());
+  if (*mapped) {
+    auto telemetry = parse_telemetry((*mapped)->bytes(), key, options);
+    if ((*mapped)->damaged())
+      return make_error(ErrorKind::Unavailable, "'" + std::string(key) +
+                                                    "' was truncated while being read (replaced in place?); "
+                                                    "try again");
+    return telemetry;
+  }
   TelemetryStreamParser parser(std::string(key), options);
   // From S3, several ranged GETs at once whose chunks are parsed as they arrive in order.
   auto read = read_in_parallel(store, key, [&](std::string_view chunk) { return parser.feed(chunk); });

@@ -11,6 +11,7 @@
 #include <string>
 #include <system_error>
 
+#include "storage/file_error.h"
 #include "storage/listing_rollup.h"
 
 namespace apex {
@@ -20,11 +21,6 @@ namespace {
 
 // Large enough that a 3 GB telemetry file takes few syscalls, small enough to stay in cache.
 constexpr std::size_t kReadChunkBytes = 1 << 20;
-
-Error io_error(const fs::path& path, std::string_view action, int err) {
-  ErrorKind kind = (err == ENOENT || err == ENOTDIR) ? ErrorKind::NotFound : ErrorKind::Unavailable;
-  return Error{kind, std::string(action) + " '" + path.string() + "': " + std::strerror(err)};
-}
 
 std::string version_of(const struct stat& st) {
   return std::to_string(st.st_size) + "-" + std::to_string(st.st_mtim.tv_sec) + "." +
@@ -73,7 +69,7 @@ Result<Listing> LocalStore::list(std::string_view prefix, std::optional<char> de
       if (::stat(it->path().c_str(), &st) != 0) continue;
       objects.push_back(ObjectInfo{key, static_cast<std::uint64_t>(st.st_size), version_of(st)});
     }
-    if (ec) return std::unexpected(io_error(start, "cannot list", ec.value()));
+    if (ec) return std::unexpected(file_error(start, "cannot list", ec.value()));
   }
   std::sort(objects.begin(), objects.end(), [](const auto& a, const auto& b) { return a.key < b.key; });
   return rollup_listing(std::move(objects), prefix, delimiter);
@@ -83,7 +79,7 @@ Result<ObjectInfo> LocalStore::stat(std::string_view key) {
   auto path = path_for(key);
   if (!path) return std::unexpected(path.error());
   struct stat st {};
-  if (::stat(path->c_str(), &st) != 0) return std::unexpected(io_error(*path, "cannot stat", errno));
+  if (::stat(path->c_str(), &st) != 0) return std::unexpected(file_error(*path, "cannot stat", errno));
   if (!S_ISREG(st.st_mode)) return make_error(ErrorKind::NotFound, "'" + path->string() + "' is not a file");
   return ObjectInfo{std::string(key), static_cast<std::uint64_t>(st.st_size), version_of(st)};
 }
@@ -92,9 +88,9 @@ Status LocalStore::read(std::string_view key, ByteRange range, const ByteSink& s
   auto path = path_for(key);
   if (!path) return std::unexpected(path.error());
   FileDescriptor file{::open(path->c_str(), O_RDONLY | O_CLOEXEC)};
-  if (file.fd < 0) return std::unexpected(io_error(*path, "cannot open", errno));
+  if (file.fd < 0) return std::unexpected(file_error(*path, "cannot open", errno));
   struct stat st {};
-  if (::fstat(file.fd, &st) != 0) return std::unexpected(io_error(*path, "cannot stat", errno));
+  if (::fstat(file.fd, &st) != 0) return std::unexpected(file_error(*path, "cannot stat", errno));
   if (!S_ISREG(st.st_mode)) return make_error(ErrorKind::NotFound, "'" + path->string() + "' is not a file");
   auto size = static_cast<std::uint64_t>(st.st_size);
   if (range.offset > size)
@@ -109,7 +105,7 @@ Status LocalStore::read(std::string_view key, ByteRange range, const ByteSink& s
     ssize_t got = ::pread(file.fd, buffer.data(), want, static_cast<off_t>(offset));
     if (got < 0) {
       if (errno == EINTR) continue;
-      return std::unexpected(io_error(*path, "cannot read", errno));
+      return std::unexpected(file_error(*path, "cannot read", errno));
     }
     if (got == 0)
       return make_error(ErrorKind::Unavailable, "'" + path->string() + "' shrank while being read");
@@ -120,18 +116,24 @@ Status LocalStore::read(std::string_view key, ByteRange range, const ByteSink& s
   return {};
 }
 
+Result<std::unique_ptr<MappedFile>> LocalStore::map(std::string_view key) {
+  auto path = path_for(key);
+  if (!path) return std::unexpected(path.error());
+  return MappedFile::open(*path);
+}
+
 Status LocalStore::write(std::string_view key, const ByteSource& source) {
   auto path = path_for(key);
   if (!path) return std::unexpected(path.error());
   std::error_code ec;
   fs::create_directories(path->parent_path(), ec);
-  if (ec) return std::unexpected(io_error(path->parent_path(), "cannot create folder", ec.value()));
+  if (ec) return std::unexpected(file_error(path->parent_path(), "cannot create folder", ec.value()));
   // Write beside the target and rename, so a reader never sees half a file.
   static std::atomic<unsigned> counter{0};
   fs::path temp =
       path->string() + ".apex-tmp-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
   FileDescriptor file{::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)};
-  if (file.fd < 0) return std::unexpected(io_error(temp, "cannot create", errno));
+  if (file.fd < 0) return std::unexpected(file_error(temp, "cannot create", errno));
   std::string buffer(kReadChunkBytes, '\0');
   auto fail = [&](Error error) -> Status {
     ::unlink(temp.c_str());
@@ -146,20 +148,20 @@ Status LocalStore::write(std::string_view key, const ByteSource& source) {
       ssize_t w = ::write(file.fd, buffer.data() + written, *n - written);
       if (w < 0) {
         if (errno == EINTR) continue;
-        return fail(io_error(temp, "cannot write", errno));
+        return fail(file_error(temp, "cannot write", errno));
       }
       written += static_cast<std::size_t>(w);
     }
   }
-  if (::fsync(file.fd) != 0) return fail(io_error(temp, "cannot flush", errno));
-  if (::rename(temp.c_str(), path->c_str()) != 0) return fail(io_error(*path, "cannot replace", errno));
+  if (::fsync(file.fd) != 0) return fail(file_error(temp, "cannot flush", errno));
+  if (::rename(temp.c_str(), path->c_str()) != 0) return fail(file_error(*path, "cannot replace", errno));
   return {};
 }
 
 Status LocalStore::remove(std::string_view key) {
   auto path = path_for(key);
   if (!path) return std::unexpected(path.error());
-  if (::unlink(path->c_str()) != 0) return std::unexpected(io_error(*path, "cannot delete", errno));
+  if (::unlink(path->c_str()) != 0) return std::unexpected(file_error(*path, "cannot delete", errno));
   return {};
 }
 

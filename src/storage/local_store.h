@@ -17,6 +17,7 @@ class LocalStore final : public ObjectStore {
   Status write(std::string_view key, const ByteSource& source) override;
   Status remove(std::string_view key) override;
   std::string describe() const override;
+  Result<std::unique_ptr<MappedFile>> map(std::string_view key) override;
 
   const std::filesystem::path& root() const { return root_; }
 

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "storage/mapped_file.h"
 
 namespace apex {
 
@@ -69,6 +70,13 @@ class ObjectStore {
   // storage/parallel_read.h): 1 where one sequential read is already as fast as the
   // medium (a disk), more where each read is one connection's worth (S3).
   virtual unsigned parallel_reads() const { return 1; }
+
+  // The whole object as one read-only memory mapping (storage/mapped_file.h), for a reader
+  // that goes through a large object once, with no copy: nullptr where the store has none
+  // (S3, memory); then read() it. The caller checks MappedFile::damaged() after reading.
+  virtual Result<std::unique_ptr<MappedFile>> map(std::string_view /*key*/) {
+    return std::unique_ptr<MappedFile>();
+  }
 
   // Convenience: the whole object in memory, with the version it had when read.
   Result<std::string> read_all(std::string_view key);

@@ -1,0 +1,132 @@
+// MappedFile: a file's bytes in place, and what happens when the file is cut short while
+// mapped (the SIGBUS guard turns a crash into zeros and a damaged() flag).
+#include "storage/mapped_file.h"
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "formats/telemetry_parser.h"
+#include "storage/local_store.h"
+
+namespace apex {
+namespace {
+
+namespace fs = std::filesystem;
+
+fs::path fresh_dir(const std::string& name) {
+  fs::path dir = fs::temp_directory_path() / ("apex-mapped-" + name + "-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+void write(const fs::path& path, const std::string& bytes) {
+  std::ofstream(path, std::ios::binary) << bytes;
+}
+
+TEST(MappedFile, HoldsTheFileBytes) {
+  const fs::path dir = fresh_dir("bytes");
+  std::string bytes;
+  for (int i = 0; i < 100000; ++i) bytes += std::to_string(i) + ",";
+  write(dir / "a.csv", bytes);
+  auto mapped = MappedFile::open(dir / "a.csv");
+  ASSERT_TRUE(mapped) << mapped.error().describe();
+  ASSERT_TRUE(*mapped);
+  EXPECT_EQ((*mapped)->bytes(), bytes);
+  EXPECT_FALSE((*mapped)->damaged());
+
+  write(dir / "empty.csv", "");
+  auto empty = MappedFile::open(dir / "empty.csv");
+  ASSERT_TRUE(empty && *empty);
+  EXPECT_TRUE((*empty)->bytes().empty());
+
+  auto missing = MappedFile::open(dir / "nope.csv");
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().kind, ErrorKind::NotFound);
+  EXPECT_NE(missing.error().message.find("nope.csv"), std::string::npos);
+  fs::remove_all(dir);
+}
+
+// `cp` over a file truncates it first: a reader of the old mapping must not crash.
+TEST(MappedFile, ATruncatedFileReadsAsZerosAndSaysSo) {
+  const fs::path dir = fresh_dir("truncated");
+  const long page = ::sysconf(_SC_PAGESIZE);
+  const std::string bytes(static_cast<std::size_t>(page) * 5, 'x');
+  write(dir / "t.csv", bytes);
+  auto mapped = MappedFile::open(dir / "t.csv");
+  ASSERT_TRUE(mapped && *mapped);
+  fs::resize_file(dir / "t.csv", static_cast<std::uintmax_t>(page));
+  const std::string_view view = (*mapped)->bytes();
+  ASSERT_EQ(view.size(), bytes.size()) << "the mapping keeps its length";
+  EXPECT_EQ(view[0], 'x') << "the part still in the file";
+  EXPECT_EQ(view[static_cast<std::size_t>(page) * 3], '\0') << "past the new end: zeros, no SIGBUS";
+  EXPECT_EQ(view.back(), '\0');
+  EXPECT_TRUE((*mapped)->damaged());
+  fs::remove_all(dir);
+}
+
+// A LocalStore whose file is cut short right after it is mapped, as if replaced in place
+// at the worst moment.
+class TruncatingStore final : public ObjectStore {
+ public:
+  TruncatingStore(fs::path root, std::uintmax_t keep) : inner_(root), root_(std::move(root)), keep_(keep) {}
+  Result<Listing> list(std::string_view prefix, std::optional<char> delimiter) override {
+    return inner_.list(prefix, delimiter);
+  }
+  Result<ObjectInfo> stat(std::string_view key) override { return inner_.stat(key); }
+  Status read(std::string_view key, ByteRange range, const ByteSink& sink) override {
+    return inner_.read(key, range, sink);
+  }
+  Status write(std::string_view key, const ByteSource& source) override { return inner_.write(key, source); }
+  Status remove(std::string_view key) override { return inner_.remove(key); }
+  std::string describe() const override { return inner_.describe(); }
+  Result<std::unique_ptr<MappedFile>> map(std::string_view key) override {
+    auto mapped = inner_.map(key);
+    fs::resize_file(root_ / std::string(key), keep_);
+    return mapped;
+  }
+
+ private:
+  LocalStore inner_;
+  fs::path root_;
+  std::uintmax_t keep_;
+};
+
+TEST(MappedFile, TelemetryFromATruncatedMappingIsAnErrorNamingTheFile) {
+  const fs::path dir = fresh_dir("telemetry");
+  std::string csv = "vehicle_id,timestamp,telemetry_name,telemetry_value\n";
+  for (int i = 0; i < 20000; ++i)
+    csv += "GR86-1-1,2025-07-18T16:03:" + std::to_string(10 + i % 40) + ".000Z,speed," + std::to_string(i) +
+           "\n";
+  write(dir / "tel.csv", csv);
+  LocalStore store(dir);
+  auto whole = load_telemetry(store, "tel.csv");
+  ASSERT_TRUE(whole) << whole.error().describe();
+  EXPECT_EQ(whole->report.parse.rows, 20000u);
+
+  TruncatingStore cut(dir, 4096);
+  auto damaged = load_telemetry(cut, "tel.csv");
+  ASSERT_FALSE(damaged) << "zeros read in place of the lost part are never a result";
+  EXPECT_EQ(damaged.error().kind, ErrorKind::Unavailable);
+  EXPECT_NE(damaged.error().message.find("tel.csv"), std::string::npos) << damaged.error().message;
+  EXPECT_NE(damaged.error().message.find("truncated"), std::string::npos) << damaged.error().message;
+  fs::remove_all(dir);
+}
+
+TEST(MappedFileDeathTest, ASigbusOutsideEveryMappingStillEndsTheProcess) {
+  const fs::path dir = fresh_dir("death");
+  write(dir / "a.csv", "abc");
+  auto mapped = MappedFile::open(dir / "a.csv");  // installs the guard
+  ASSERT_TRUE(mapped && *mapped);
+  EXPECT_DEATH(std::raise(SIGBUS), "");
+  fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace apex
