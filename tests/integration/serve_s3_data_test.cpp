@@ -310,7 +310,7 @@ TEST_F(ServeS3Data, LsListsTheSameKeysFromDiskAndS3) {
     return listing;
   };
   std::string s3_env = "env";
-  for (const auto& e : s3rver_->apex_env()) s3_env += " " + test::shell_quote(e);
+  for (const auto& e : s3rver_->apex_env()) s3_env.append(" ").append(test::shell_quote(e));
   for (std::string prefix : {"", "sonoma-raceway/Sonoma/Race 1/", "barber"}) {
     auto local = ls("env USE_S3_DATA=false", prefix);
     auto remote = ls(s3_env, prefix);
