@@ -28,6 +28,7 @@ packages=(
   "npm"
   "curl"
   "wrk"
+  "valgrind=1:3.19.0-1"                # bench/telemetry_instructions.sh (cachegrind)
   # The dashboard's end-to-end test (tests/e2e) drives it. Not pinned: Debian ships
   # Chromium through security updates and removes the old version from the archive.
   "chromium"
