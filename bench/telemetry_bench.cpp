@@ -21,10 +21,12 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <string_view>
 #include <thread>
 
 #include "analysis/telemetry_laps.h"
 #include "formats/telemetry_parser.h"
+#include "storage/forwarding_store.h"
 #include "storage/local_store.h"
 
 namespace apex {
@@ -46,11 +48,12 @@ bool skip_without_file(benchmark::State& state) {
   return true;
 }
 
-double resident_bytes() {
+// A size field of /proc/self/status ("VmRSS:", "RssAnon:") in bytes; 0 when absent.
+double status_bytes(std::string_view field) {
   std::ifstream status("/proc/self/status");
   std::string key;
   while (status >> key) {
-    if (key == "VmRSS:") {
+    if (key == field) {
       double kb = 0;
       status >> kb;
       return kb * 1024.0;
@@ -60,20 +63,15 @@ double resident_bytes() {
   return 0;
 }
 
-// Anonymous resident memory (RssAnon): what the process owns. VmRSS also counts the pages
-// of a mapped file, which belong to the page cache and are shared and reclaimable.
+// Resident memory (VmRSS), which also counts the pages of a mapped file: they belong to the
+// page cache and are shared and reclaimable.
+double resident_bytes() {
+  return status_bytes("VmRSS:");
+}
+
+// Anonymous resident memory (RssAnon): what the process owns.
 double anonymous_bytes() {
-  std::ifstream status("/proc/self/status");
-  std::string key;
-  while (status >> key) {
-    if (key == "RssAnon:") {
-      double kb = 0;
-      status >> kb;
-      return kb * 1024.0;
-    }
-    status.ignore(1 << 10, '\n');
-  }
-  return 0;
+  return status_bytes("RssAnon:");
 }
 
 double process_cpu_seconds() {
@@ -167,22 +165,12 @@ BENCHMARK(BM_PeakMemoryOfOneLoad)->Arg(2)->Iterations(1)->Unit(benchmark::kMilli
 
 // The local store without its mapping: the file comes in 1 MiB reads, copied into the
 // parser's blocks by a feeding thread, as it did before LocalStore::map.
-class ReadsOnly final : public ObjectStore {
+class ReadsOnly final : public ForwardingStore {
  public:
-  explicit ReadsOnly(fs::path root) : inner_(std::move(root)) {}
-  Result<Listing> list(std::string_view prefix, std::optional<char> delimiter) override {
-    return inner_.list(prefix, delimiter);
+  using ForwardingStore::ForwardingStore;
+  Result<std::unique_ptr<MappedFile>> map(std::string_view /*key*/) override {
+    return std::unique_ptr<MappedFile>();
   }
-  Result<ObjectInfo> stat(std::string_view key) override { return inner_.stat(key); }
-  Status read(std::string_view key, ByteRange range, const ByteSink& sink) override {
-    return inner_.read(key, range, sink);
-  }
-  Status write(std::string_view key, const ByteSource& source) override { return inner_.write(key, source); }
-  Status remove(std::string_view key) override { return inner_.remove(key); }
-  std::string describe() const override { return inner_.describe(); }
-
- private:
-  LocalStore inner_;
 };
 
 // Full ingest from the local store as the server does it (with 2+ parsing threads the file
@@ -194,7 +182,7 @@ void BM_LoadTelemetryFromDisk(benchmark::State& state) {
   if (skip_without_file(state)) return;
   const fs::path file = telemetry_file();
   LocalStore mapped_store(file.parent_path());
-  ReadsOnly reads_store(file.parent_path());
+  ReadsOnly reads_store(mapped_store);
   ObjectStore& store = state.range(1) == kReads ? static_cast<ObjectStore&>(reads_store) : mapped_store;
   TelemetryParseOptions options;
   options.threads = static_cast<unsigned>(state.range(0));

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "formats/telemetry_parser.h"
+#include "storage/forwarding_store.h"
 #include "storage/local_store.h"
 
 namespace apex {
@@ -73,19 +74,10 @@ TEST(MappedFile, ATruncatedFileReadsAsZerosAndSaysSo) {
 
 // A LocalStore whose file is cut short right after it is mapped, as if replaced in place
 // at the worst moment.
-class TruncatingStore final : public ObjectStore {
+class TruncatingStore final : public ForwardingStore {
  public:
-  TruncatingStore(fs::path root, std::uintmax_t keep) : inner_(root), root_(std::move(root)), keep_(keep) {}
-  Result<Listing> list(std::string_view prefix, std::optional<char> delimiter) override {
-    return inner_.list(prefix, delimiter);
-  }
-  Result<ObjectInfo> stat(std::string_view key) override { return inner_.stat(key); }
-  Status read(std::string_view key, ByteRange range, const ByteSink& sink) override {
-    return inner_.read(key, range, sink);
-  }
-  Status write(std::string_view key, const ByteSource& source) override { return inner_.write(key, source); }
-  Status remove(std::string_view key) override { return inner_.remove(key); }
-  std::string describe() const override { return inner_.describe(); }
+  TruncatingStore(LocalStore& inner, fs::path root, std::uintmax_t keep)
+      : ForwardingStore(inner), root_(std::move(root)), keep_(keep) {}
   Result<std::unique_ptr<MappedFile>> map(std::string_view key) override {
     auto mapped = inner_.map(key);
     fs::resize_file(root_ / std::string(key), keep_);
@@ -93,7 +85,6 @@ class TruncatingStore final : public ObjectStore {
   }
 
  private:
-  LocalStore inner_;
   fs::path root_;
   std::uintmax_t keep_;
 };
@@ -110,7 +101,7 @@ TEST(MappedFile, TelemetryFromATruncatedMappingIsAnErrorNamingTheFile) {
   ASSERT_TRUE(whole) << whole.error().describe();
   EXPECT_EQ(whole->report.parse.rows, 20000u);
 
-  TruncatingStore cut(dir, 4096);
+  TruncatingStore cut(store, dir, 4096);
   auto damaged = load_telemetry(cut, "tel.csv");
   ASSERT_FALSE(damaged) << "zeros read in place of the lost part are never a result";
   EXPECT_EQ(damaged.error().kind, ErrorKind::Unavailable);
