@@ -18,6 +18,7 @@
 #include <iterator>
 #include <limits>
 #include <span>
+#include <utility>
 #include <vector>
 
 namespace apex {
@@ -49,6 +50,13 @@ class TimeColumn {
     clear();
     reserve(times.size());
     for (std::int64_t t : times) push_back(t);
+  }
+  // Takes offsets already known to fit (from base, any order the caller guarantees):
+  // the parser's sorted path builds them in one pass instead of push_back's checks.
+  void assign_offsets(std::int64_t base, std::vector<std::uint32_t> offsets) {
+    clear();
+    base_ = base;
+    offsets_ = std::move(offsets);
   }
   void clear() {
     offsets_.clear();
