@@ -39,6 +39,16 @@ fs::path telemetry_file() {
   return env && *env ? fs::path(env) : fs::path("/tmp/telemetry_1g.csv");
 }
 
+// APEX_TELEMETRY_SIMD=0 runs the baseline x86-64 separator loop instead of its AVX2 copy
+// (TelemetryParseOptions::simd), for an A/B on the same machine.
+TelemetryParseOptions parse_options(unsigned threads) {
+  TelemetryParseOptions options;
+  options.threads = threads;
+  const char* simd = std::getenv("APEX_TELEMETRY_SIMD");
+  options.simd = !(simd && std::string_view(simd) == "0");
+  return options;
+}
+
 bool skip_without_file(benchmark::State& state) {
   if (fs::is_regular_file(telemetry_file())) return false;
   state.SkipWithError(("no telemetry file at " + telemetry_file().string() +
@@ -123,9 +133,7 @@ void BM_PeakMemoryOfOneLoad(benchmark::State& state) {
         }
       });
       LocalStore store(file.parent_path());
-      TelemetryParseOptions options;
-      options.threads = threads;
-      auto t = load_telemetry(store, file.filename().string(), options);
+      auto t = load_telemetry(store, file.filename().string(), parse_options(threads));
       loading = false;
       sampler.join();
       rusage usage{};
@@ -184,8 +192,7 @@ void BM_LoadTelemetryFromDisk(benchmark::State& state) {
   LocalStore mapped_store(file.parent_path());
   ReadsOnly reads_store(mapped_store);
   ObjectStore& store = state.range(1) == kReads ? static_cast<ObjectStore&>(reads_store) : mapped_store;
-  TelemetryParseOptions options;
-  options.threads = static_cast<unsigned>(state.range(0));
+  const TelemetryParseOptions options = parse_options(static_cast<unsigned>(state.range(0)));
   Telemetry last;
   const double cpu_before = process_cpu_seconds();
   for (auto _ : state) {

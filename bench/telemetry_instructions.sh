@@ -3,6 +3,7 @@
 # valgrind's cachegrind: the parse run minus a run that only reads the file. Deterministic,
 # unlike wall time on a shared machine, so it shows a parser change of a few percent.
 # Usage: bench/telemetry_instructions.sh [BUILD_DIR] FILE...   (BUILD_DIR default build/)
+# PARSE_FLAG=--no-simd counts the baseline x86-64 separator loop instead of its AVX2 copy.
 # Needs valgrind (scripts/install-deps.sh installs it). A 10 MB file takes about a minute.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -24,6 +25,6 @@ instructions() {
 for file in "$@"; do
   rows=$("$driver" "$file" | cut -d' ' -f1)
   read_only=$(instructions "$driver" "$file" --read-only)
-  total=$(instructions "$driver" "$file")
+  total=$(instructions "$driver" "$file" ${PARSE_FLAG:-})
   echo "$file: $rows rows, $(((total - read_only) / rows)) instructions per row ($((total - read_only)) in the parse)"
 done

@@ -1,7 +1,8 @@
 // Parses a telemetry file once, in memory, for instruction counts under cachegrind
 // (bench/telemetry_instructions.sh): wall time on a shared VM moves by 20% between runs,
 // instruction counts do not. With --read-only it reads the file and stops, so the script
-// can subtract what reading costs.
+// can subtract what reading costs; with --no-simd it parses with the baseline x86-64 loop
+// (TelemetryParseOptions::simd).
 #include <cstdio>
 #include <fstream>
 #include <iterator>
@@ -13,7 +14,7 @@
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: telemetry_parse_once FILE [--read-only]\n");
+    std::fprintf(stderr, "usage: telemetry_parse_once FILE [--read-only | --no-simd]\n");
     return 2;
   }
   std::ifstream in(argv[1], std::ios::binary);
@@ -24,9 +25,11 @@ int main(int argc, char** argv) {
   std::ostringstream bytes;
   bytes << in.rdbuf();
   const std::string text = std::move(bytes).str();
-  if (argc > 2 && std::string_view(argv[2]) == "--read-only") return 0;
+  const std::string_view flag = argc > 2 ? argv[2] : "";
+  if (flag == "--read-only") return 0;
   apex::TelemetryParseOptions options;
   options.threads = 1;
+  options.simd = flag != "--no-simd";
   auto telemetry = apex::parse_telemetry(text, argv[1], options);
   if (!telemetry) {
     std::fprintf(stderr, "%s\n", telemetry.error().describe().c_str());

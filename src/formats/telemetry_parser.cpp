@@ -23,7 +23,7 @@
 #include "storage/parallel_read.h"
 
 #if defined(__SSE2__)
-#include <emmintrin.h>
+#include <immintrin.h>
 #endif
 
 #include "formats/csv_reader.h"
@@ -343,6 +343,43 @@ inline Masks scan_block_at(const char* data, std::size_t n, std::size_t base) {
   return scan64(tail);
 }
 
+#if defined(__x86_64__)
+__attribute__((target("avx2"))) inline std::uint64_t mask(__m256i bytes_equal) {
+  return static_cast<std::uint32_t>(_mm256_movemask_epi8(bytes_equal));
+}
+
+// The same with AVX2, for the separator loop's AVX2 copy (parse_plain_block_avx2): two
+// 32-byte compares per mask instead of four 16-byte ones. Only separators, as that loop
+// needs: its blocks hold no quote. Not always_inline: GCC inlines it only into a caller
+// compiled for AVX2, which is the one caller.
+__attribute__((target("avx2"))) inline Masks scan_separators_avx2(const char* p) {
+  const __m256i comma = _mm256_set1_epi8(',');
+  const __m256i newline = _mm256_set1_epi8('\n');
+  const __m256i lo = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+  const __m256i hi = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 32));
+  Masks m;
+  m.commas = mask(_mm256_cmpeq_epi8(lo, comma)) | mask(_mm256_cmpeq_epi8(hi, comma)) << 32;
+  m.newlines = mask(_mm256_cmpeq_epi8(lo, newline)) | mask(_mm256_cmpeq_epi8(hi, newline)) << 32;
+  return m;
+}
+
+__attribute__((target("avx2"))) inline Masks scan_separators_avx2_at(const char* data, std::size_t n,
+                                                                     std::size_t base) {
+  if (n - base >= 64) return scan_separators_avx2(data + base);
+  alignas(32) char tail[64] = {};
+  std::memcpy(tail, data + base, n - base);
+  return scan_separators_avx2(tail);
+}
+
+// Whether this CPU runs the AVX2 + BMI2 copy of the separator loop (x86-64 CPUs since
+// 2013-2015). Asked once.
+bool cpu_has_avx2_bmi2() {
+  static const bool has =
+      __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi") && __builtin_cpu_supports("bmi2");
+  return has;
+}
+#endif
+
 // ---------------------------------------------------------------------------------------
 // Per-thread stage: what a worker has parsed, in pages that never move.
 
@@ -533,8 +570,11 @@ struct JsonPair {
 
 class Worker {
  public:
-  Worker(const Layout& layout, std::string only_vehicle)
+  Worker(const Layout& layout, std::string only_vehicle, [[maybe_unused]] bool simd)
       : layout_(layout), only_vehicle_(std::move(only_vehicle)) {
+#if defined(__x86_64__)
+    use_avx2_ = simd && cpu_has_avx2_bmi2();
+#endif
     slots_.assign(kInitialSlots, Slot{});
     middle_columns_only_ = true;
     for (int column :
@@ -547,10 +587,18 @@ class Worker {
   void parse(std::string_view bytes, bool may_have_quotes, BlockSummary& out);
 
   // Stage access for the merge.
-  std::vector<Stage>& stages() { return stages_; }
-  const std::deque<std::string>& vehicle_names() const { return vehicle_names_; }
-  const std::deque<std::string>& channel_names() const { return channel_names_; }
-  std::vector<std::vector<std::int64_t>>& lags() { return lags_; }
+  std::vector<Stage>& stages() {
+    return stages_;
+  }
+  const std::deque<std::string>& vehicle_names() const {
+    return vehicle_names_;
+  }
+  const std::deque<std::string>& channel_names() const {
+    return channel_names_;
+  }
+  std::vector<std::vector<std::int64_t>>& lags() {
+    return lags_;
+  }
 
  private:
   static constexpr std::size_t kInitialSlots = 256;
@@ -560,11 +608,17 @@ class Worker {
   };
 
   void parse_quoted_block(std::string_view bytes, BlockSummary& out);
-  void parse_plain_block(std::string_view bytes, BlockSummary& out);
+  __attribute__((noinline)) void parse_plain_block(std::string_view bytes, BlockSummary& out);
+  template <bool kAvx2>
+  __attribute__((always_inline)) void plain_block_loop(std::string_view bytes, BlockSummary& out);
+#if defined(__x86_64__)
+  void parse_plain_block_avx2(std::string_view bytes, BlockSummary& out);
+#endif
   void end_quoted_row(const char* data, const FieldRef* fields, std::size_t count, std::uint64_t line,
                       BlockSummary& out);
-  void end_plain_row(const char* data, std::size_t row_begin, const std::size_t* ends, std::size_t count,
-                     std::uint64_t line, BlockSummary& out);
+  __attribute__((noinline)) void end_plain_row(const char* data, std::size_t row_begin,
+                                               const std::size_t* ends, std::size_t count, std::uint64_t line,
+                                               BlockSummary& out);
   bool row_has_width(std::size_t count, bool last_field_empty, std::uint64_t line, BlockSummary& out);
   template <typename Get>
   void take_row(const Get& get, std::uint64_t line, BlockSummary& out);
@@ -588,12 +642,15 @@ class Worker {
   Stage& stage(std::uint32_t vehicle, std::uint32_t channel);
   Stage& new_stage(std::uint32_t vehicle, std::uint32_t channel);
   void reject(BlockSummary& out, std::uint64_t line, std::string why);
-  static bool wants_reason(const BlockSummary& out) { return out.reasons.size() < kKeptReasons; }
+  static bool wants_reason(const BlockSummary& out) {
+    return out.reasons.size() < kKeptReasons;
+  }
   static std::uint64_t channel_hash(std::string_view s);
   void rehash();
 
   Layout layout_;
   bool middle_columns_only_ = false;  // no column read is the first or the last (see end_plain_row)
+  bool use_avx2_ = false;             // parse_plain_block runs its AVX2 + BMI2 copy
   std::string only_vehicle_;          // empty: every vehicle
   std::string scratch_;               // unquoted fields of the current row; reserved so views stay valid
   IsoCache time_cache_;
@@ -769,8 +826,11 @@ std::string_view Worker::unquote(const char* data, const FieldRef& f) {
 
 void Worker::parse(std::string_view bytes, bool may_have_quotes, BlockSummary& out) {
   // Most files hold no quote at all: they get a loop without quote handling.
-  if (may_have_quotes)
-    parse_quoted_block(bytes, out);
+  if (may_have_quotes) parse_quoted_block(bytes, out);
+#if defined(__x86_64__)
+  else if (use_avx2_)
+    parse_plain_block_avx2(bytes, out);
+#endif
   else
     parse_plain_block(bytes, out);
 }
@@ -826,6 +886,21 @@ void Worker::parse_quoted_block(std::string_view bytes, BlockSummary& out) {
 // separator is all a row needs: one store where a FieldRef took three, which was the
 // largest cost of this loop.
 void Worker::parse_plain_block(std::string_view bytes, BlockSummary& out) {
+  plain_block_loop<false>(bytes, out);
+}
+
+#if defined(__x86_64__)
+// The loop compiled a second time for AVX2 and BMI (tzcnt, blsr): 790 -> 715 instructions a
+// row on the generated file. The rest of the parser stays baseline x86-64.
+__attribute__((target("avx2,bmi,bmi2"))) void Worker::parse_plain_block_avx2(std::string_view bytes,
+                                                                             BlockSummary& out) {
+  plain_block_loop<true>(bytes, out);
+}
+#endif
+
+template <bool kAvx2>
+__attribute__((always_inline)) inline void Worker::plain_block_loop(std::string_view bytes,
+                                                                    BlockSummary& out) {
   const char* const data = bytes.data();
   const std::size_t n = bytes.size();
   // The current row's separator positions. One 64-byte step adds at most 64, so with this
@@ -842,7 +917,13 @@ void Worker::parse_plain_block(std::string_view bytes, BlockSummary& out) {
       extra += col - kMaxColumns;
       col = kMaxColumns;
     }
-    const Masks m = scan_block_at(data, n, base);
+    Masks m;
+#if defined(__x86_64__)
+    if constexpr (kAvx2)
+      m = scan_separators_avx2_at(data, n, base);
+    else
+#endif
+      m = scan_block_at(data, n, base);
     std::uint64_t bits = m.commas | m.newlines;
     while (bits != 0) {
       const auto offset = static_cast<std::size_t>(std::countr_zero(bits));
@@ -1579,7 +1660,7 @@ Status TelemetryStreamParser::Impl::take_header(std::string_view line, std::uint
 
 void TelemetryStreamParser::Impl::start_workers() {
   for (unsigned t = 0; t < options_.threads; ++t) {
-    workers_.push_back(std::make_unique<Worker>(layout_, options_.only_vehicle));
+    workers_.push_back(std::make_unique<Worker>(layout_, options_.only_vehicle, options_.simd));
     threads_.emplace_back([this, w = workers_.back().get()] { worker_loop(*w); });
   }
 }

@@ -10,11 +10,12 @@
 namespace apex {
 namespace {
 
-// Any chunking of the bytes, any block size and thread count give the model of the bytes
-// parsed as one chunk. The generated files carry what real ones do (repeats, rows out of
-// order, lost lap counters, long float strings, unknown channels) and what broken ones do
-// (bad values and timestamps, short rows, blank lines, CRLF, quoted fields with commas,
-// quotes and newlines inside, a missing final newline).
+// Any chunking of the bytes, any block size and thread count, and either separator loop
+// (baseline or AVX2) give the model of the bytes parsed as one chunk. The generated files
+// carry what real ones do (repeats, rows out of order, lost lap counters, long float
+// strings, unknown channels) and what broken ones do (bad values and timestamps, short
+// rows, blank lines, CRLF, quoted fields with commas, quotes and newlines inside, a missing
+// final newline).
 
 std::string csv_quoted(const std::string& s) {
   std::string out = "\"";
@@ -96,10 +97,14 @@ rc::Gen<std::string> json_file() {
 }
 
 void check_chunking_invariance(const std::string& bytes) {
-  auto reference = parse_telemetry(bytes, "gen.csv", TelemetryParseOptions{1, 1u << 20});
+  TelemetryParseOptions whole{1, 1u << 20};
+  whole.simd = false;  // the baseline separator loop; the others draw it or its AVX2 copy
+  auto reference = parse_telemetry(bytes, "gen.csv", whole);
   const auto threads = *rc::gen::inRange(1u, 4u);
   const auto block = *rc::gen::inRange<std::size_t>(1, 300);
-  TelemetryStreamParser parser("gen.csv", TelemetryParseOptions{threads, block});
+  TelemetryParseOptions options{threads, block};
+  options.simd = *rc::gen::arbitrary<bool>();
+  TelemetryStreamParser parser("gen.csv", options);
   std::size_t pos = 0;
   while (pos < bytes.size()) {
     const auto n = *rc::gen::inRange<std::size_t>(1, 80);
@@ -107,7 +112,7 @@ void check_chunking_invariance(const std::string& bytes) {
     pos += n;
   }
   auto streamed = parser.finish();
-  auto in_memory = parse_telemetry(bytes, "gen.csv", TelemetryParseOptions{threads, block});
+  auto in_memory = parse_telemetry(bytes, "gen.csv", options);
   if (!reference) {
     // Only a JSON-layout file whose rows hold no sample at all is refused (it is not
     // telemetry); the refusal, with its first bad row, must not depend on the chunking.
@@ -187,7 +192,9 @@ RC_GTEST_PROP(TelemetryChunkingProperty, TimeOrderedAndShuffledRowsGiveTheSameMo
 
   const auto threads = *rc::gen::inRange(1u, 4u);
   const auto block = *rc::gen::inRange<std::size_t>(64, 2000);
-  auto from_ordered = parse_telemetry(ordered, "gen.csv", TelemetryParseOptions{threads, block});
+  TelemetryParseOptions options{threads, block};
+  options.simd = *rc::gen::arbitrary<bool>();
+  auto from_ordered = parse_telemetry(ordered, "gen.csv", options);
   auto from_shuffled = parse_telemetry(shuffled, "gen.csv", TelemetryParseOptions{1, 1u << 20});
   RC_ASSERT(from_ordered.has_value());
   RC_ASSERT(from_shuffled.has_value());
