@@ -111,6 +111,17 @@ MappedFile::~MappedFile() {
   if (mapped_bytes_ > 0) ::munmap(const_cast<char*>(data_), mapped_bytes_);
 }
 
+void MappedFile::drop_pages(std::string_view part) const {
+  const auto base = reinterpret_cast<std::uintptr_t>(data_);
+  const auto from = reinterpret_cast<std::uintptr_t>(part.data());
+  if (part.empty() || from < base || from + part.size() > base + size_) return;
+  const std::uintptr_t begin = (from + g_page_bytes - 1) & ~(g_page_bytes - 1);
+  // The file's last page is whole in the mapping, so a part that ends the file ends there.
+  const std::uintptr_t end =
+      from + part.size() == base + size_ ? base + mapped_bytes_ : (from + part.size()) & ~(g_page_bytes - 1);
+  if (end > begin) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
+}
+
 Result<std::unique_ptr<MappedFile>> MappedFile::open(const std::filesystem::path& path) {
   std::call_once(g_installed, install_guard);
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);

@@ -34,6 +34,11 @@ class MappedFile {
   // Some page was gone when read (the file was truncated while mapped): the bytes read
   // from there on were zeros, not the file's.
   bool damaged() const { return damaged_->load(std::memory_order_acquire); }
+  // The reader is done with part (a view into bytes()): the page-table entries of the whole
+  // pages inside it go now, from the reader's thread, instead of all at once when the file
+  // is unmapped (44 ms on one core for 1 GiB, 7% of a two-thread telemetry load). The pages
+  // stay in the page cache; reading them again maps them back in.
+  void drop_pages(std::string_view part) const;
 
  private:
   MappedFile(const char* data, std::size_t size, std::size_t mapped_bytes);

@@ -9,6 +9,7 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <string>
 
 #include "formats/telemetry_parser.h"
@@ -51,6 +52,51 @@ TEST(MappedFile, HoldsTheFileBytes) {
   ASSERT_FALSE(missing);
   EXPECT_EQ(missing.error().kind, ErrorKind::NotFound);
   EXPECT_NE(missing.error().message.find("nope.csv"), std::string::npos);
+  fs::remove_all(dir);
+}
+
+// Resident kB of the mapping that holds address, from /proc/self/smaps (0 when not found).
+long resident_kb_of_mapping(const void* address) {
+  std::ifstream smaps("/proc/self/smaps");
+  const auto at = reinterpret_cast<std::uintptr_t>(address);
+  bool inside = false;
+  for (std::string line; std::getline(smaps, line);) {
+    std::uintptr_t begin = 0;
+    std::uintptr_t end = 0;
+    char dash = 0;
+    std::istringstream range(line);
+    if (range >> std::hex >> begin >> dash >> end && dash == '-') {
+      inside = begin <= at && at < end;
+      continue;
+    }
+    if (inside && line.rfind("Rss:", 0) == 0) return std::stol(line.substr(4));
+  }
+  return 0;
+}
+
+TEST(MappedFile, DroppedPagesLeaveTheMappingAndReadTheSameAgain) {
+  const fs::path dir = fresh_dir("drop");
+  std::string bytes;
+  for (int i = 0; i < 400000; ++i) bytes += std::to_string(i) + ",";  // 2.6 MB
+  write(dir / "a.csv", bytes);
+  auto mapped = MappedFile::open(dir / "a.csv");
+  ASSERT_TRUE(mapped && *mapped);
+  const MappedFile& file = **mapped;
+  ASSERT_EQ(file.bytes(), bytes);  // every page read, so mapped
+  const long read_kb = resident_kb_of_mapping(file.bytes().data());
+  EXPECT_GT(read_kb, 2000);
+
+  // The first half, then the rest (which ends the file): nothing of the mapping stays.
+  const std::size_t half = bytes.size() / 2;
+  file.drop_pages(file.bytes().substr(0, half));
+  const long half_kb = resident_kb_of_mapping(file.bytes().data());
+  EXPECT_LT(half_kb, read_kb * 3 / 4);
+  file.drop_pages(file.bytes().substr(half));
+  EXPECT_LT(resident_kb_of_mapping(file.bytes().data()), 8);  // at most the page across half
+  file.drop_pages(std::string_view(bytes).substr(0, 100));    // not a view into the mapping: ignored
+
+  EXPECT_EQ(file.bytes(), bytes);  // read back from the page cache
+  EXPECT_FALSE(file.damaged());
   fs::remove_all(dir);
 }
 
