@@ -372,14 +372,19 @@ __attribute__((target("avx2"))) inline Masks scan_separators_avx2_at(const char*
   return scan_separators_avx2(tail);
 }
 
+#endif
+
 // Whether this CPU runs the AVX2 + BMI2 copy of the separator loop (x86-64 CPUs since
 // 2013-2015). Asked once.
 bool cpu_has_avx2_bmi2() {
+#if defined(__x86_64__)
   static const bool has =
       __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi") && __builtin_cpu_supports("bmi2");
   return has;
-}
+#else
+  return false;
 #endif
+}
 
 // ---------------------------------------------------------------------------------------
 // Per-thread stage: what a worker has parsed, in pages that never move.
@@ -571,11 +576,9 @@ struct JsonPair {
 
 class Worker {
  public:
-  Worker(const Layout& layout, std::string only_vehicle, [[maybe_unused]] bool simd)
+  Worker(const Layout& layout, std::string only_vehicle, bool simd)
       : layout_(layout), only_vehicle_(std::move(only_vehicle)) {
-#if defined(__x86_64__)
     use_avx2_ = simd && cpu_has_avx2_bmi2();
-#endif
     slots_.assign(kInitialSlots, Slot{});
     middle_columns_only_ = true;
     for (int column :
@@ -588,18 +591,10 @@ class Worker {
   void parse(std::string_view bytes, bool may_have_quotes, BlockSummary& out);
 
   // Stage access for the merge.
-  std::vector<Stage>& stages() {
-    return stages_;
-  }
-  const std::deque<std::string>& vehicle_names() const {
-    return vehicle_names_;
-  }
-  const std::deque<std::string>& channel_names() const {
-    return channel_names_;
-  }
-  std::vector<std::vector<std::int64_t>>& lags() {
-    return lags_;
-  }
+  std::vector<Stage>& stages() { return stages_; }
+  const std::deque<std::string>& vehicle_names() const { return vehicle_names_; }
+  const std::deque<std::string>& channel_names() const { return channel_names_; }
+  std::vector<std::vector<std::int64_t>>& lags() { return lags_; }
 
  private:
   static constexpr std::size_t kInitialSlots = 256;
@@ -891,7 +886,7 @@ void Worker::parse_plain_block(std::string_view bytes, BlockSummary& out) {
 }
 
 #if defined(__x86_64__)
-// The loop compiled a second time for AVX2 and BMI (tzcnt, blsr): 790 -> 715 instructions a
+// The loop compiled a second time for AVX2 and BMI (tzcnt, blsr): 796 -> 716 instructions a
 // row on the generated file. The rest of the parser stays baseline x86-64.
 __attribute__((target("avx2,bmi,bmi2"))) void Worker::parse_plain_block_avx2(std::string_view bytes,
                                                                              BlockSummary& out) {
@@ -1986,9 +1981,10 @@ Result<Telemetry> parse_telemetry(std::string_view bytes, std::string_view objec
 Result<Telemetry> load_telemetry(ObjectStore& store, std::string_view key,
                                  const TelemetryParseOptions& options) {
   // From disk with two or more parsing threads, the file as one mapping: parsed in place,
-  // no read buffer, no copy (1 GiB: 0.86 s against 0.95 s by reads). With one parsing
-  // thread, reads are faster (1.13 s against 1.26 s): this thread reads and copies while
-  // the parser runs on another core, where a mapping puts every page fault on the parser.
+  // no read buffer, no copy (1 GiB: 0.52 s against 0.64 s by reads, bench/README.md); each
+  // block's pages are dropped once parsed. With one parsing thread, reads are faster (1.13 s
+  // against 1.26 s when measured): this thread reads and copies while the parser runs on
+  // another core, where a mapping puts every page fault on the parser.
   auto mapped = options.threads >= 2 ? store.map(key) : Result<std::unique_ptr<MappedFile>>();
   if (!mapped) return std::unexpected(mapped.error());
   if (*mapped) {
