@@ -336,12 +336,14 @@ inline Masks scan64(const char* p) {
 }
 
 // The masks of the 64 bytes of a block at base; a block's last bytes are scanned from a
-// zero-padded copy, so the scan never reads past the block.
-inline Masks scan_block_at(const char* data, std::size_t n, std::size_t base) {
-  if (n - base >= 64) return scan64(data + base);
-  alignas(16) char tail[64] = {};
+// zero-padded copy, so the scan never reads past the block. `scan` is scan64, or
+// scan_separators_avx2 in the AVX2 loop.
+template <Masks (*scan)(const char*) = scan64>
+__attribute__((always_inline)) inline Masks scan_block_at(const char* data, std::size_t n, std::size_t base) {
+  if (n - base >= 64) return scan(data + base);
+  alignas(32) char tail[64] = {};
   std::memcpy(tail, data + base, n - base);
-  return scan64(tail);
+  return scan(tail);
 }
 
 #if defined(__x86_64__)
@@ -363,15 +365,6 @@ __attribute__((target("avx2"))) inline Masks scan_separators_avx2(const char* p)
   m.newlines = mask(_mm256_cmpeq_epi8(lo, newline)) | mask(_mm256_cmpeq_epi8(hi, newline)) << 32;
   return m;
 }
-
-__attribute__((target("avx2"))) inline Masks scan_separators_avx2_at(const char* data, std::size_t n,
-                                                                     std::size_t base) {
-  if (n - base >= 64) return scan_separators_avx2(data + base);
-  alignas(32) char tail[64] = {};
-  std::memcpy(tail, data + base, n - base);
-  return scan_separators_avx2(tail);
-}
-
 #endif
 
 // Whether this CPU runs the AVX2 + BMI2 copy of the separator loop (x86-64 CPUs since
@@ -916,7 +909,7 @@ __attribute__((always_inline)) inline void Worker::plain_block_loop(std::string_
     Masks m;
 #if defined(__x86_64__)
     if constexpr (kAvx2)
-      m = scan_separators_avx2_at(data, n, base);
+      m = scan_block_at<scan_separators_avx2>(data, n, base);
     else
 #endif
       m = scan_block_at(data, n, base);
