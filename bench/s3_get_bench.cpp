@@ -6,8 +6,10 @@
 //     GET answered 304);
 //   - GET throughput of a large object through S3Store.
 // Environment: S3_ENDPOINT_URL (required), S3_BUCKET_NAME (default apex-bench),
-// S3RVER_LOG, BENCH_OBJECT_MB (default 500). The large object is bench/large.bin.
+// S3RVER_LOG, S3RVER_PID, BENCH_RAW_GET, BENCH_OBJECT_MB (default 500). The large object is bench/large.bin.
 // Not a Google Benchmark: each figure needs a set-up that a benchmark loop would repeat.
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -15,6 +17,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <limits>
+#include <optional>
 #include <regex>
 #include <sstream>
 #include <string>
@@ -25,6 +29,7 @@
 #include "formats/telemetry_parser.h"
 #include "model/session.h"
 #include "server/session_cache.h"
+#include "storage/parallel_read.h"
 #include "storage/s3_store.h"
 
 namespace {
@@ -40,6 +45,23 @@ std::string env_or(const char* name, const char* fallback) {
 
 double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+// User and system CPU seconds of a process (0: this one) from /proc; 0 when unreadable.
+double process_cpu_seconds(int pid) {
+  if (pid < 0) return 0;
+  std::ifstream stat(pid ? "/proc/" + std::to_string(pid) + "/stat" : std::string("/proc/self/stat"));
+  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+  const auto close = text.rfind(')');  // the command name may hold spaces
+  if (close == std::string::npos) return 0;
+  std::istringstream fields(text.substr(close + 2));
+  std::string field;
+  unsigned long long utime = 0, stime = 0;
+  for (int i = 3; i <= 15 && fields >> field; ++i) {
+    if (i == 14) utime = std::stoull(field);
+    if (i == 15) stime = std::stoull(field);
+  }
+  return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
 double median(std::vector<double> values) {
@@ -234,28 +256,65 @@ int main() {
     });
     if (!ok) fail("upload telemetry", ok.error());
   }
-  // Parsing threads too: on a machine whose cores also run the server (s3rver here), two
-  // parsing threads take CPU from the download itself.
-  for (unsigned threads : {2u, 1u}) {
-    for (unsigned parallel : {4u, 1u}) {
-      auto one_settings = big_settings;
-      apex::S3StoreOptions options;
-      options.parallel_reads = parallel;
-      apex::S3Store store(one_settings, options);
+  // Rounds of four loads, alternated so that the server's drift (s3rver's heap grows with
+  // its requests) falls on every case alike, and curl's raw download of the same object in
+  // each round when BENCH_RAW_GET holds its command (the shell script sets it):
+  //   - load_telemetry as the service runs it: ranged GETs sized by default_chunk_bytes,
+  //     the head range parsed while it arrives, two parsing threads;
+  //   - the reader before that: 8 MiB ranges, each handed over whole;
+  //   - one parsing thread (on a machine whose cores also run the server, a second parsing
+  //     thread takes CPU from the download);
+  //   - one GET, which also checks the body against its MD5 ETag.
+  // CPU: of this process, and of s3rver when S3RVER_PID names it.
+  apex::S3StoreOptions four_reads, one_read;
+  one_read.parallel_reads = 1;
+  apex::S3Store store(big_settings, four_reads);
+  apex::S3Store single_store(big_settings, one_read);
+  struct LoadCase {
+    const char* name;
+    apex::ObjectStore& store;
+    unsigned threads;
+    std::optional<apex::ParallelReadOptions> reader;  // nullopt: load_telemetry itself
+  };
+  const apex::ParallelReadOptions whole_8mib{8u << 20, 0, std::numeric_limits<std::size_t>::max()};
+  const LoadCase cases[] = {
+      {"load_telemetry, default ranges, 2 parsing threads", store, 2, std::nullopt},
+      {"8 MiB ranges handed over whole, 2 parsing threads", store, 2, whole_8mib},
+      {"load_telemetry, default ranges, 1 parsing thread", store, 1, std::nullopt},
+      {"one GET (MD5-checked), 2 parsing threads", single_store, 2, std::nullopt},
+  };
+  const std::string raw_get = env_or("BENCH_RAW_GET", "");
+  const int server_pid = std::atoi(env_or("S3RVER_PID", "-1").c_str());  // -1: not known
+  for (int round = 1; round <= 3; ++round) {
+    if (!raw_get.empty()) {
+      const double server_before = process_cpu_seconds(server_pid);
+      auto start = Clock::now();
+      if (std::system(raw_get.c_str()) != 0) std::printf("raw GET with curl failed\n");
+      const double elapsed = seconds_since(start);
+      std::printf("round %d: curl GET of telemetry.csv: %.2f s, %.0f MB/s; s3rver CPU %.2f s\n", round,
+                  elapsed, telemetry_size / elapsed / 1e6, process_cpu_seconds(server_pid) - server_before);
+    }
+    for (const LoadCase& c : cases) {
       apex::TelemetryParseOptions parse;
-      parse.threads = threads;
-      for (int run = 1; run <= 3; ++run) {
-        auto start = Clock::now();
-        auto telemetry = apex::load_telemetry(store, telemetry_key, parse);
-        double elapsed = seconds_since(start);
-        if (!telemetry) fail("load telemetry", telemetry.error());
-        std::printf(
-            "cold telemetry load from S3 (%u ranged GET%s in flight, %u parsing thread%s), run %d: %.2f s, "
-            "%.0f "
-            "MB/s, %zu samples\n",
-            parallel, parallel == 1 ? "" : "s", threads, threads == 1 ? "" : "s", run, elapsed,
-            telemetry_size / elapsed / 1e6, telemetry->samples());
+      parse.threads = c.threads;
+      const double cpu_before = process_cpu_seconds(0), server_before = process_cpu_seconds(server_pid);
+      auto start = Clock::now();
+      apex::Result<apex::Telemetry> telemetry;
+      if (c.reader) {
+        apex::TelemetryStreamParser parser(telemetry_key, parse);
+        auto read = apex::read_in_parallel(
+            c.store, telemetry_key, [&](std::string_view piece) { return parser.feed(piece); }, *c.reader);
+        telemetry = read ? parser.finish() : std::unexpected(read.error());
+      } else {
+        telemetry = apex::load_telemetry(c.store, telemetry_key, parse);
       }
+      const double elapsed = seconds_since(start);
+      if (!telemetry) fail("load telemetry", telemetry.error());
+      std::printf(
+          "round %d: cold telemetry load from S3 (%s): %.2f s, %.0f MB/s, %zu samples; CPU %.2f s, "
+          "s3rver CPU %.2f s\n",
+          round, c.name, elapsed, telemetry_size / elapsed / 1e6, telemetry->samples(),
+          process_cpu_seconds(0) - cpu_before, process_cpu_seconds(server_pid) - server_before);
     }
   }
   return 0;

@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
+#include <cstring>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -14,14 +16,23 @@ namespace apex {
 
 namespace {
 
+// One ranged read's bytes: written by a reading thread, delivered while they arrive.
+struct Chunk {
+  std::unique_ptr<char[]> bytes;
+  std::size_t capacity = 0;
+  std::size_t length = 0;  // what the range must deliver
+  std::size_t filled = 0;  // [0, filled) written; guarded by ReadState::mutex
+};
+
 // What the reading threads and the delivering thread share.
 struct ReadState {
   std::mutex mutex;
   std::condition_variable changed;
-  std::map<std::uint64_t, std::string> ready;  // fetched chunks by index, not yet delivered
-  std::vector<std::string> spare;              // delivered buffers, reused to avoid page faults
+  std::map<std::uint64_t, std::unique_ptr<Chunk>> started;  // by index, not yet delivered in full
+  std::vector<std::unique_ptr<Chunk>> spare;                // delivered chunks, reused to avoid page faults
   std::uint64_t next_fetch = 0;
-  std::uint64_t delivered = 0;
+  std::uint64_t delivering = 0;  // index of the chunk the sink is being given
+  std::size_t awaited = 0;       // bytes of that chunk the sink waits for
   std::optional<Error> failure;
   std::atomic<bool> stop{false};
 };
@@ -32,6 +43,12 @@ std::string range_text(std::uint64_t offset, std::uint64_t length) {
 
 }  // namespace
 
+std::size_t default_chunk_bytes(std::uint64_t object_size, unsigned concurrency) {
+  constexpr std::uint64_t kMin = 8u << 20, kMax = 32u << 20;
+  const std::uint64_t share = object_size / (4 * std::max(concurrency, 1u));
+  return static_cast<std::size_t>(std::clamp(share, kMin, kMax));
+}
+
 Status read_in_parallel(ObjectStore& store, std::string_view key, const ByteSink& sink,
                         const ParallelReadOptions& options) {
   const unsigned wanted = options.concurrency ? options.concurrency : store.parallel_reads();
@@ -39,8 +56,9 @@ Status read_in_parallel(ObjectStore& store, std::string_view key, const ByteSink
   auto before = store.stat(key);
   if (!before) return std::unexpected(before.error());
   const std::uint64_t size = before->size;
-  const std::uint64_t chunk = std::max<std::uint64_t>(options.chunk_bytes, 1);
-  const std::uint64_t chunks = (size + chunk - 1) / chunk;
+  const std::uint64_t chunk_bytes =
+      options.chunk_bytes ? options.chunk_bytes : default_chunk_bytes(size, wanted);
+  const std::uint64_t chunks = (size + chunk_bytes - 1) / chunk_bytes;
   if (chunks <= 1) return store.read(key, ByteRange{}, sink);
   const auto threads = static_cast<unsigned>(std::min<std::uint64_t>(wanted, chunks));
 
@@ -54,42 +72,53 @@ Status read_in_parallel(ObjectStore& store, std::string_view key, const ByteSink
   auto fetch_chunks = [&] {
     while (true) {
       std::uint64_t index = 0;
-      std::string buffer;
+      Chunk* chunk = nullptr;
       {
         std::unique_lock lock(state.mutex);
-        // A read may run ahead of the sink by at most `threads` chunks.
         state.changed.wait(lock, [&] {
-          return state.stop || state.next_fetch >= chunks || state.next_fetch < state.delivered + threads;
+          return state.stop || state.next_fetch >= chunks || state.next_fetch <= state.delivering + threads;
         });
         if (state.stop || state.next_fetch >= chunks) return;
         index = state.next_fetch++;
+        std::unique_ptr<Chunk> owned;
         if (!state.spare.empty()) {
-          buffer = std::move(state.spare.back());
+          owned = std::move(state.spare.back());
           state.spare.pop_back();
+        } else {
+          owned = std::make_unique<Chunk>();
         }
+        owned->filled = 0;
+        owned->length = static_cast<std::size_t>(std::min(chunk_bytes, size - index * chunk_bytes));
+        chunk = owned.get();
+        state.started.emplace(index, std::move(owned));
       }
-      const std::uint64_t offset = index * chunk;
-      const std::uint64_t length = std::min(chunk, size - offset);
-      buffer.clear();
-      buffer.reserve(length);
+      const std::uint64_t offset = index * chunk_bytes;
+      const std::size_t length = chunk->length;
+      if (chunk->capacity < length) {
+        chunk->bytes = std::make_unique_for_overwrite<char[]>(length);
+        chunk->capacity = length;
+      }
+      std::size_t written = 0;  // this thread's copy of chunk->filled
       Status got = store.read(key, ByteRange{offset, length}, [&](std::string_view bytes) -> Status {
         if (state.stop)
           return make_error(ErrorKind::Unavailable, "read of '" + std::string(key) + "' stopped");
-        if (buffer.size() + bytes.size() > length)
+        if (written + bytes.size() > length)
           return make_error(ErrorKind::Corrupt, "'" + std::string(key) + "' answered more than the " +
                                                     range_text(offset, length) + " asked for");
-        buffer.append(bytes);
+        std::memcpy(chunk->bytes.get() + written, bytes.data(), bytes.size());
+        written += bytes.size();
+        std::lock_guard lock(state.mutex);
+        chunk->filled = written;
+        // Wake the sink only for a piece worth a wake-up (each one is a context switch).
+        if (index == state.delivering && written >= state.awaited) state.changed.notify_all();
         return {};
       });
-      if (got && buffer.size() != length)
+      if (got && written != length)
         got = make_error(ErrorKind::Unavailable, "'" + std::string(key) + "' ended after " +
-                                                     std::to_string(buffer.size()) + " of the " +
+                                                     std::to_string(written) + " of the " +
                                                      std::to_string(length) + " bytes of " +
                                                      range_text(offset, length) + " (changed while read?)");
       if (!got) return fail(got.error());
-      std::lock_guard lock(state.mutex);
-      state.ready.emplace(index, std::move(buffer));
-      state.changed.notify_all();
     }
   };
 
@@ -97,27 +126,37 @@ Status read_in_parallel(ObjectStore& store, std::string_view key, const ByteSink
   for (unsigned i = 0; i < threads; ++i) readers.emplace_back(fetch_chunks);
 
   Status delivered;
-  for (std::uint64_t index = 0; index < chunks; ++index) {
-    std::string buffer;
-    {
-      std::unique_lock lock(state.mutex);
-      state.changed.wait(lock, [&] { return state.stop.load() || state.ready.contains(index); });
-      if (state.stop) break;
-      auto it = state.ready.find(index);
-      buffer = std::move(it->second);
-      state.ready.erase(it);
+  for (std::uint64_t index = 0; index < chunks && delivered; ++index) {
+    std::size_t given = 0;
+    Chunk* chunk = nullptr;
+    while (true) {
+      std::size_t filled = 0;
+      {
+        std::unique_lock lock(state.mutex);
+        state.changed.wait(lock, [&] {
+          if (state.stop) return true;
+          auto it = state.started.find(index);
+          if (it == state.started.end()) return false;
+          const std::size_t left = it->second->length - given;
+          state.awaited = given + std::min(left, std::max<std::size_t>(options.min_piece_bytes, 1));
+          return it->second->filled >= state.awaited;
+        });
+        if (state.stop) break;
+        chunk = state.started.find(index)->second.get();
+        filled = chunk->filled;
+      }
+      delivered = sink(std::string_view(chunk->bytes.get() + given, filled - given));
+      given = filled;
+      if (!delivered || given == chunk->length) break;
     }
-    delivered = sink(buffer);
-    {
-      std::lock_guard lock(state.mutex);
-      state.delivered = index + 1;
-      state.spare.push_back(std::move(buffer));
-      state.changed.notify_all();
-    }
-    if (!delivered) {
-      state.stop = true;
-      break;
-    }
+    if (!delivered || state.stop) break;
+    std::lock_guard lock(state.mutex);
+    auto it = state.started.find(index);
+    state.spare.push_back(std::move(it->second));
+    state.started.erase(it);
+    state.delivering = index + 1;
+    state.awaited = 0;  // the next chunk's first bytes wake the sink, which then asks for a piece
+    state.changed.notify_all();
   }
   {
     std::lock_guard lock(state.mutex);
