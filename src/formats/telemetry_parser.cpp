@@ -1523,8 +1523,9 @@ struct Buffer {
 struct Block {
   std::uint64_t index = 0;
   std::string_view bytes;
-  bool quotes = true;  // false only when bytes surely hold no '"'
-  Buffer owned;        // empty when bytes belong to the caller
+  bool quotes = true;                // false only when bytes surely hold no '"'
+  Buffer owned;                      // empty when bytes belong to the caller or to `keep`
+  std::shared_ptr<const void> keep;  // holds the caller's buffer of bytes until parsed
 };
 
 // memcpy that also tells whether a '"' went past: one pass over the bytes instead of a
@@ -1594,6 +1595,7 @@ class TelemetryStreamParser::Impl {
   ~Impl() { stop_workers(); }
 
   Status feed(std::string_view chunk);
+  Status feed(const SharedBytes& piece);
   Result<Telemetry> finish();
   // done_with, when given, is told of each block's bytes once they are parsed (from the
   // worker's thread; the blocks do not overlap).
@@ -1606,6 +1608,11 @@ class TelemetryStreamParser::Impl {
   void stop_workers();
   void submit(Block block);
   void cut_and_submit();
+  void append_to_current(std::string_view bytes);
+  void submit_current();
+  std::string_view complete_current_row(std::string_view bytes);
+  void submit_pending_blocks();
+  void carry_pending();
   void worker_loop(Worker& worker);
   Buffer take_buffer(std::size_t min_capacity);
   Result<Telemetry> merge();
@@ -1623,6 +1630,10 @@ class TelemetryStreamParser::Impl {
 
   Buffer current_;
   std::uint64_t next_index_ = 0;
+  // Shared pieces: rows not yet handed to a worker, in place in pending_owner_'s buffer.
+  // Starts at a row start; empty whenever current_ holds bytes, so the two keep file order.
+  std::string_view pending_;
+  std::shared_ptr<const void> pending_owner_;
 
   std::mutex mu_;
   std::condition_variable can_push_;
@@ -1715,6 +1726,8 @@ Buffer TelemetryStreamParser::Impl::take_buffer(std::size_t min_capacity) {
       if (it->capacity >= min_capacity) {
         Buffer b = std::move(*it);
         pool_.erase(it);
+        b.size = 0;  // buffers go back to the pool with whatever they held
+        b.quotes = false;
         return b;
       }
   }
@@ -1753,6 +1766,7 @@ Status TelemetryStreamParser::Impl::feed(std::string_view chunk) {
   if (failed_) return std::unexpected(*failed_);
   if (finished_)
     return make_error(ErrorKind::InvalidInput, "telemetry parser of '" + key_ + "' fed after finish");
+  if (!pending_.empty()) carry_pending();
   bytes_ += chunk.size();
   if (!header_done_) {
     const std::size_t before = header_buffer_.size();
@@ -1787,6 +1801,117 @@ Status TelemetryStreamParser::Impl::feed(std::string_view chunk) {
   return {};
 }
 
+// Shared pieces are cut into blocks in place; only a row split between two buffers is
+// copied (into current_), which saves the feeding thread a copy of every byte.
+Status TelemetryStreamParser::Impl::feed(const SharedBytes& piece) {
+  // The header may span pieces, and without an owner the bytes cannot be kept: copy.
+  if (!piece.owner || !header_done_ || failed_ || finished_) return feed(piece.bytes);
+  bytes_ += piece.bytes.size();
+  if (!pending_.empty() && pending_owner_ == piece.owner &&
+      pending_.data() + pending_.size() == piece.bytes.data()) {
+    pending_ = std::string_view(pending_.data(), pending_.size() + piece.bytes.size());
+  } else {
+    if (!pending_.empty()) carry_pending();
+    std::string_view rest = piece.bytes;
+    if (current_.data && current_.size > 0) rest = complete_current_row(rest);
+    if (rest.empty()) return {};
+    pending_ = rest;
+    pending_owner_ = piece.owner;
+  }
+  submit_pending_blocks();
+  return {};
+}
+
+// Hands over blocks of at least block_bytes of whole rows from pending_; a row longer than
+// what is pending waits for more.
+void TelemetryStreamParser::Impl::submit_pending_blocks() {
+  while (pending_.size() >= options_.block_bytes) {
+    std::size_t window = options_.block_bytes;
+    std::size_t cut = 0;
+    bool quotes = true;
+    while (window <= pending_.size()) {
+      quotes = std::memchr(pending_.data(), '"', window) != nullptr;
+      cut = row_prefix(pending_.substr(0, window), quotes);
+      if (cut > 0) break;
+      window *= 2;
+    }
+    if (cut == 0) return;
+    Block block;
+    block.bytes = pending_.substr(0, cut);
+    block.quotes = quotes;
+    block.keep = pending_owner_;
+    submit(std::move(block));
+    pending_.remove_prefix(cut);
+  }
+}
+
+// The next piece is in another buffer: hand over pending_'s whole rows and copy its
+// partial last row into current_, to be completed from the next buffer.
+void TelemetryStreamParser::Impl::carry_pending() {
+  const bool quotes = std::memchr(pending_.data(), '"', pending_.size()) != nullptr;
+  const std::size_t cut = row_prefix(pending_, quotes);
+  // Copied before the whole rows go: once a worker has parsed them, the block's hold may
+  // be the last one on the buffer.
+  if (cut < pending_.size()) append_to_current(pending_.substr(cut));
+  if (cut > 0) {
+    Block block;
+    block.bytes = pending_.substr(0, cut);
+    block.quotes = quotes;
+    block.keep = std::move(pending_owner_);
+    submit(std::move(block));
+  }
+  pending_ = {};
+  pending_owner_.reset();
+}
+
+// current_ starts at a row start: copies from bytes until current_ ends at a row end
+// (a newline after an even number of quotes), submits it and returns the bytes after.
+std::string_view TelemetryStreamParser::Impl::complete_current_row(std::string_view bytes) {
+  std::size_t quotes = current_.quotes ? static_cast<std::size_t>(std::count(
+                                             current_.data.get(), current_.data.get() + current_.size, '"'))
+                                       : 0;
+  while (!bytes.empty()) {
+    const void* newline = std::memchr(bytes.data(), '\n', bytes.size());
+    const std::size_t end =
+        newline ? static_cast<std::size_t>(static_cast<const char*>(newline) - bytes.data()) + 1
+                : bytes.size();
+    const std::string_view part = bytes.substr(0, end);
+    quotes += static_cast<std::size_t>(std::count(part.begin(), part.end(), '"'));
+    append_to_current(part);
+    bytes.remove_prefix(end);
+    if (newline && quotes % 2 == 0) {
+      submit_current();
+      break;
+    }
+  }
+  return bytes;
+}
+
+// Appends to current_, growing it rather than cutting it (its rows are not complete yet).
+void TelemetryStreamParser::Impl::append_to_current(std::string_view bytes) {
+  if (!current_.data) current_ = take_buffer(bytes.size());
+  if (current_.capacity - current_.size < bytes.size()) {
+    Buffer bigger = take_buffer(std::max(current_.capacity * 2, current_.size + bytes.size()));
+    std::memcpy(bigger.data.get(), current_.data.get(), current_.size);
+    bigger.size = current_.size;
+    bigger.quotes = current_.quotes;
+    std::swap(current_, bigger);
+    std::lock_guard lock(mu_);
+    pool_.push_back(std::move(bigger));
+  }
+  current_.quotes |= copy_noting_quotes(current_.data.get() + current_.size, bytes.data(), bytes.size());
+  current_.size += bytes.size();
+}
+
+void TelemetryStreamParser::Impl::submit_current() {
+  Block block;
+  block.bytes = std::string_view(current_.data.get(), current_.size);
+  block.quotes = current_.quotes;
+  block.owned = std::move(current_);
+  current_ = Buffer{};
+  submit(std::move(block));
+}
+
 Result<Telemetry> TelemetryStreamParser::Impl::finish() {
   if (failed_) return std::unexpected(*failed_);
   if (finished_)
@@ -1800,13 +1925,15 @@ Result<Telemetry> TelemetryStreamParser::Impl::finish() {
         !ok)
       return std::unexpected(ok.error());
   }
-  if (current_.data && current_.size > 0) {
+  if (!pending_.empty()) {  // the last rows, the very last maybe without its newline
     Block block;
-    block.bytes = std::string_view(current_.data.get(), current_.size);
-    block.quotes = current_.quotes;
-    block.owned = std::move(current_);
+    block.bytes = pending_;
+    block.quotes = std::memchr(pending_.data(), '"', pending_.size()) != nullptr;
+    block.keep = std::move(pending_owner_);
+    pending_ = {};
     submit(std::move(block));
   }
+  if (current_.data && current_.size > 0) submit_current();
   return merge();
 }
 
@@ -1961,6 +2088,9 @@ TelemetryStreamParser::~TelemetryStreamParser() = default;
 Status TelemetryStreamParser::feed(std::string_view chunk) {
   return impl_->feed(chunk);
 }
+Status TelemetryStreamParser::feed(const SharedBytes& piece) {
+  return impl_->feed(piece);
+}
 Result<Telemetry> TelemetryStreamParser::finish() {
   return impl_->finish();
 }
@@ -1993,7 +2123,8 @@ Result<Telemetry> load_telemetry(ObjectStore& store, std::string_view key,
   }
   TelemetryStreamParser parser(std::string(key), options);
   // From S3, several ranged GETs at once whose chunks are parsed as they arrive in order.
-  auto read = read_in_parallel(store, key, [&](std::string_view chunk) { return parser.feed(chunk); });
+  auto read = read_in_parallel(store, key,
+                               SharedByteSink([&](const SharedBytes& piece) { return parser.feed(piece); }));
   if (!read) return std::unexpected(read.error());
   return parser.finish();
 }

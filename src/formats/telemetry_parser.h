@@ -9,10 +9,11 @@
 //     strings, null values, which are skipped).
 //
 // Bytes arrive in chunks split anywhere (mid-row, mid-quote). The feeding thread copies
-// them into blocks of about TelemetryParseOptions::block_bytes, cut at a row end, and
-// worker threads parse whole blocks into per-thread column stages (8 bytes a sample: a
-// time offset and the value, the lap code run-length encoded beside them); finish() merges
-// the stages series by series, sorts every series by time, and removes duplicate samples,
+// them into blocks of about TelemetryParseOptions::block_bytes, cut at a row end (or,
+// for pieces whose buffer it may keep, cuts blocks out of that buffer in place and copies
+// only the rows that straddle two buffers), and worker threads parse whole blocks into per-thread column
+// stages (8 bytes a sample: a time offset and the value, the lap code run-length encoded beside them);
+// finish() merges the stages series by series, sorts every series by time, and removes duplicate samples,
 // freeing each series' stages as it goes, so a load's peak is about one staged copy. Rows are never
 // materialised as strings: fields are views into the block, numbers are parsed in place.
 //
@@ -47,6 +48,7 @@
 #include "core/error.h"
 #include "model/telemetry.h"
 #include "storage/object_store.h"
+#include "storage/parallel_read.h"
 
 namespace apex {
 
@@ -73,6 +75,10 @@ class TelemetryStreamParser {
   // Takes the next bytes of the file. Fails (and keeps failing) once the header shows
   // the file is not telemetry.
   Status feed(std::string_view chunk);
+  // The same for bytes that stay valid while piece.owner is held: parsed where they are,
+  // the parser holding the owner until then. Pieces that continue the previous one in
+  // the same buffer make one run of rows. Without an owner, the bytes are copied.
+  Status feed(const SharedBytes& piece);
   // Parses what is left and returns the model. Call once.
   Result<Telemetry> finish();
 

@@ -24,12 +24,36 @@ struct Chunk {
   std::size_t filled = 0;  // [0, filled) written; guarded by ReadState::mutex
 };
 
+// Chunks no one holds any more, kept for the next ranges: fresh memory costs a page fault
+// per 4 KiB. Shared with the chunks' deleters, since a sink may hold a piece past the read.
+struct ChunkPool {
+  std::mutex mutex;
+  std::vector<std::unique_ptr<Chunk>> free;
+
+  std::shared_ptr<Chunk> take(const std::shared_ptr<ChunkPool>& self) {
+    std::unique_ptr<Chunk> chunk;
+    {
+      std::lock_guard lock(mutex);
+      if (!free.empty()) {
+        chunk = std::move(free.back());
+        free.pop_back();
+      }
+    }
+    if (!chunk) chunk = std::make_unique<Chunk>();
+    return std::shared_ptr<Chunk>(chunk.release(), [self](Chunk* released) {
+      std::unique_ptr<Chunk> owned(released);
+      std::lock_guard lock(self->mutex);
+      self->free.push_back(std::move(owned));
+    });
+  }
+};
+
 // What the reading threads and the delivering thread share.
 struct ReadState {
   std::mutex mutex;
   std::condition_variable changed;
-  std::map<std::uint64_t, std::unique_ptr<Chunk>> started;  // by index, not yet delivered in full
-  std::vector<std::unique_ptr<Chunk>> spare;                // delivered chunks, reused to avoid page faults
+  std::map<std::uint64_t, std::shared_ptr<Chunk>> started;  // by index, not yet delivered in full
+  std::shared_ptr<ChunkPool> pool = std::make_shared<ChunkPool>();
   std::uint64_t next_fetch = 0;
   std::uint64_t delivering = 0;  // index of the chunk the sink is being given
   std::size_t awaited = 0;       // bytes of that chunk the sink waits for
@@ -51,15 +75,22 @@ std::size_t default_chunk_bytes(std::uint64_t object_size, unsigned concurrency)
 
 Status read_in_parallel(ObjectStore& store, std::string_view key, const ByteSink& sink,
                         const ParallelReadOptions& options) {
+  return read_in_parallel(
+      store, key, [&sink](const SharedBytes& piece) { return sink(piece.bytes); }, options);
+}
+
+Status read_in_parallel(ObjectStore& store, std::string_view key, const SharedByteSink& sink,
+                        const ParallelReadOptions& options) {
   const unsigned wanted = options.concurrency ? options.concurrency : store.parallel_reads();
-  if (wanted <= 1) return store.read(key, ByteRange{}, sink);
+  const ByteSink whole = [&sink](std::string_view bytes) { return sink(SharedBytes{bytes, nullptr}); };
+  if (wanted <= 1) return store.read(key, ByteRange{}, whole);
   auto before = store.stat(key);
   if (!before) return std::unexpected(before.error());
   const std::uint64_t size = before->size;
   const std::uint64_t chunk_bytes =
       options.chunk_bytes ? options.chunk_bytes : default_chunk_bytes(size, wanted);
   const std::uint64_t chunks = (size + chunk_bytes - 1) / chunk_bytes;
-  if (chunks <= 1) return store.read(key, ByteRange{}, sink);
+  if (chunks <= 1) return store.read(key, ByteRange{}, whole);
   const auto threads = static_cast<unsigned>(std::min<std::uint64_t>(wanted, chunks));
 
   ReadState state;
@@ -80,13 +111,7 @@ Status read_in_parallel(ObjectStore& store, std::string_view key, const ByteSink
         });
         if (state.stop || state.next_fetch >= chunks) return;
         index = state.next_fetch++;
-        std::unique_ptr<Chunk> owned;
-        if (!state.spare.empty()) {
-          owned = std::move(state.spare.back());
-          state.spare.pop_back();
-        } else {
-          owned = std::make_unique<Chunk>();
-        }
+        std::shared_ptr<Chunk> owned = state.pool->take(state.pool);
         owned->filled = 0;
         owned->length = static_cast<std::size_t>(std::min(chunk_bytes, size - index * chunk_bytes));
         chunk = owned.get();
@@ -128,7 +153,7 @@ Status read_in_parallel(ObjectStore& store, std::string_view key, const ByteSink
   Status delivered;
   for (std::uint64_t index = 0; index < chunks && delivered; ++index) {
     std::size_t given = 0;
-    Chunk* chunk = nullptr;
+    std::shared_ptr<Chunk> chunk;
     while (true) {
       std::size_t filled = 0;
       {
@@ -142,18 +167,16 @@ Status read_in_parallel(ObjectStore& store, std::string_view key, const ByteSink
           return it->second->filled >= state.awaited;
         });
         if (state.stop) break;
-        chunk = state.started.find(index)->second.get();
+        chunk = state.started.find(index)->second;
         filled = chunk->filled;
       }
-      delivered = sink(std::string_view(chunk->bytes.get() + given, filled - given));
+      delivered = sink(SharedBytes{std::string_view(chunk->bytes.get() + given, filled - given), chunk});
       given = filled;
       if (!delivered || given == chunk->length) break;
     }
     if (!delivered || state.stop) break;
     std::lock_guard lock(state.mutex);
-    auto it = state.started.find(index);
-    state.spare.push_back(std::move(it->second));
-    state.started.erase(it);
+    state.started.erase(index);  // back to the pool once the sink lets go of its pieces too
     state.delivering = index + 1;
     state.awaited = 0;  // the next chunk's first bytes wake the sink, which then asks for a piece
     state.changed.notify_all();

@@ -17,8 +17,9 @@
 // for the same bytes: bench/README.md) and a first-byte latency on S3. By default each
 // read in flight runs about four ranges, of 8 to 32 MiB (default_chunk_bytes).
 //
-// Memory: at most `concurrency + 1` chunks are held (the one the sink is consuming and one
-// per read in flight); a fast reader waits for a slow sink instead of buffering the object.
+// Memory: at most `concurrency + 1` chunks are read into at once (the one the sink is
+// consuming and one per read in flight), plus those whose pieces a SharedByteSink still
+// holds; a fast reader waits for a slow sink instead of buffering the object.
 //
 // Consistency: the object's version is taken before the first range and checked after the
 // last, so ranges of two different versions are never delivered as one object (a change
@@ -32,6 +33,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <string_view>
 
 #include "storage/object_store.h"
@@ -48,9 +51,24 @@ struct ParallelReadOptions {
 // flight, clamped to [8 MiB, 32 MiB].
 std::size_t default_chunk_bytes(std::uint64_t object_size, unsigned concurrency);
 
+// Bytes of the object that stay valid for as long as `owner` is held, so that a consumer
+// can keep them past the call (the telemetry parser hands them to its workers instead of
+// copying them). A null owner means the bytes are valid during the call only.
+struct SharedBytes {
+  std::string_view bytes;
+  std::shared_ptr<const void> owner;
+};
+using SharedByteSink = std::function<Status(const SharedBytes& piece)>;
+
 // Streams the whole object `key` to sink, in order. Errors of the store or the sink stop
 // every read and are passed back.
 Status read_in_parallel(ObjectStore& store, std::string_view key, const ByteSink& sink,
+                        const ParallelReadOptions& options = {});
+
+// The same, handing over pieces that may be kept. A range's buffer is reused once the
+// reader and every holder of its pieces have let go of it, so holding pieces long holds
+// memory. When the store reads the object in one read, pieces have no owner.
+Status read_in_parallel(ObjectStore& store, std::string_view key, const SharedByteSink& sink,
                         const ParallelReadOptions& options = {});
 
 }  // namespace apex
