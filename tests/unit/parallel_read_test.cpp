@@ -117,6 +117,18 @@ TEST(ParallelRead, TheFirstRangeReachesTheSinkWhileItIsStillArriving) {
   EXPECT_FALSE(waited_in_vain) << "the sink got nothing of the first range before it was whole";
 }
 
+TEST(ParallelRead, RangesOfSeveralMegabytesArriveWhole) {
+  // Pieces of at least the default 1 MiB, and a last range shorter than the others.
+  RangedStore store;
+  const std::string bytes = pattern((5u << 20) + 123);
+  ASSERT_TRUE(store.write_all("k", bytes));
+  std::string got;
+  auto read = read_in_parallel(store, "k", append_to(got), ParallelReadOptions{3u << 20, 0});
+  ASSERT_TRUE(read) << read.error().describe();
+  EXPECT_TRUE(got == bytes);
+  EXPECT_EQ(store.ranged_reads.load(), 2);
+}
+
 TEST(ParallelRead, TheRangeSizeGrowsWithTheObjectWithinItsBounds) {
   constexpr std::size_t MiB = 1u << 20;
   EXPECT_EQ(default_chunk_bytes(1, 4), 8 * MiB);
