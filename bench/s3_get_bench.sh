@@ -24,14 +24,10 @@ raw_get="curl -s -o /dev/null --aws-sigv4 aws:amz:us-east-1:s3 --user S3RVER:S3R
 raw_get+=" -H 'x-amz-content-sha256: UNSIGNED-PAYLOAD' $endpoint/$bucket/bench/telemetry.csv"
 S3_ENDPOINT_URL=$endpoint S3_BUCKET_NAME=$bucket S3RVER_LOG=$work/s3rver.log S3RVER_PID=$server \
   BENCH_RAW_GET=$raw_get "$build/s3_get_bench"
-# GETs an object of the bench three times with curl, signed like S3Store (SigV4, unsigned
-# payload). $1: key under bench/; $2: how to name it in the output.
-curl_get_three_times() {
-  for run in 1 2 3; do
-    curl -s -o /dev/null --aws-sigv4 "aws:amz:us-east-1:s3" --user S3RVER:S3RVER \
-      -H 'x-amz-content-sha256: UNSIGNED-PAYLOAD' \
-      -w "GET $2(%{size_download} bytes) with curl, run $run: %{time_total} s, %{speed_download} B/s\n" \
-      "$endpoint/$bucket/bench/$1"
-  done
-}
-curl_get_three_times large.bin ""
+# GETs the large object three times with curl, signed like S3Store (SigV4, unsigned payload).
+for run in 1 2 3; do
+  curl -s -o /dev/null --aws-sigv4 "aws:amz:us-east-1:s3" --user S3RVER:S3RVER \
+    -H 'x-amz-content-sha256: UNSIGNED-PAYLOAD' \
+    -w "GET (%{size_download} bytes) with curl, run $run: %{time_total} s, %{speed_download} B/s\n" \
+    "$endpoint/$bucket/bench/large.bin"
+done

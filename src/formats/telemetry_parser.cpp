@@ -1608,8 +1608,10 @@ class TelemetryStreamParser::Impl {
   void stop_workers();
   void submit(Block block);
   void cut_and_submit();
+  void grow_current(std::size_t min_capacity);
   void append_to_current(std::string_view bytes);
   void submit_current();
+  void submit_kept(std::string_view bytes, bool quotes, std::shared_ptr<const void> keep);
   std::string_view complete_current_row(std::string_view bytes);
   void submit_pending_blocks();
   void carry_pending();
@@ -1737,17 +1739,23 @@ Buffer TelemetryStreamParser::Impl::take_buffer(std::size_t min_capacity) {
   return b;
 }
 
+// Moves current_'s bytes into a buffer of at least min_capacity; the old one goes back to
+// the pool.
+void TelemetryStreamParser::Impl::grow_current(std::size_t min_capacity) {
+  Buffer bigger = take_buffer(min_capacity);
+  std::memcpy(bigger.data.get(), current_.data.get(), current_.size);
+  bigger.size = current_.size;
+  bigger.quotes = current_.quotes;
+  std::swap(current_, bigger);
+  std::lock_guard lock(mu_);
+  pool_.push_back(std::move(bigger));
+}
+
 // The current block is full: hand over its complete rows, keep the partial last row.
 void TelemetryStreamParser::Impl::cut_and_submit() {
   const std::size_t cut = row_prefix(std::string_view(current_.data.get(), current_.size), current_.quotes);
   if (cut == 0) {  // one row longer than a block: grow the block
-    Buffer bigger = take_buffer(current_.capacity * 2);
-    std::memcpy(bigger.data.get(), current_.data.get(), current_.size);
-    bigger.size = current_.size;
-    bigger.quotes = current_.quotes;
-    std::swap(current_, bigger);
-    std::lock_guard lock(mu_);
-    pool_.push_back(std::move(bigger));
+    grow_current(current_.capacity * 2);
     return;
   }
   Buffer next = take_buffer(current_.size - cut);
@@ -1836,11 +1844,7 @@ void TelemetryStreamParser::Impl::submit_pending_blocks() {
       window *= 2;
     }
     if (cut == 0) return;
-    Block block;
-    block.bytes = pending_.substr(0, cut);
-    block.quotes = quotes;
-    block.keep = pending_owner_;
-    submit(std::move(block));
+    submit_kept(pending_.substr(0, cut), quotes, pending_owner_);
     pending_.remove_prefix(cut);
   }
 }
@@ -1853,13 +1857,7 @@ void TelemetryStreamParser::Impl::carry_pending() {
   // Copied before the whole rows go: once a worker has parsed them, the block's hold may
   // be the last one on the buffer.
   if (cut < pending_.size()) append_to_current(pending_.substr(cut));
-  if (cut > 0) {
-    Block block;
-    block.bytes = pending_.substr(0, cut);
-    block.quotes = quotes;
-    block.keep = std::move(pending_owner_);
-    submit(std::move(block));
-  }
+  if (cut > 0) submit_kept(pending_.substr(0, cut), quotes, std::move(pending_owner_));
   pending_ = {};
   pending_owner_.reset();
 }
@@ -1890,17 +1888,19 @@ std::string_view TelemetryStreamParser::Impl::complete_current_row(std::string_v
 // Appends to current_, growing it rather than cutting it (its rows are not complete yet).
 void TelemetryStreamParser::Impl::append_to_current(std::string_view bytes) {
   if (!current_.data) current_ = take_buffer(bytes.size());
-  if (current_.capacity - current_.size < bytes.size()) {
-    Buffer bigger = take_buffer(std::max(current_.capacity * 2, current_.size + bytes.size()));
-    std::memcpy(bigger.data.get(), current_.data.get(), current_.size);
-    bigger.size = current_.size;
-    bigger.quotes = current_.quotes;
-    std::swap(current_, bigger);
-    std::lock_guard lock(mu_);
-    pool_.push_back(std::move(bigger));
-  }
+  if (current_.capacity - current_.size < bytes.size())
+    grow_current(std::max(current_.capacity * 2, current_.size + bytes.size()));
   current_.quotes |= copy_noting_quotes(current_.data.get() + current_.size, bytes.data(), bytes.size());
   current_.size += bytes.size();
+}
+
+void TelemetryStreamParser::Impl::submit_kept(std::string_view bytes, bool quotes,
+                                              std::shared_ptr<const void> keep) {
+  Block block;
+  block.bytes = bytes;
+  block.quotes = quotes;
+  block.keep = std::move(keep);
+  submit(std::move(block));
 }
 
 void TelemetryStreamParser::Impl::submit_current() {
@@ -1926,12 +1926,9 @@ Result<Telemetry> TelemetryStreamParser::Impl::finish() {
       return std::unexpected(ok.error());
   }
   if (!pending_.empty()) {  // the last rows, the very last maybe without its newline
-    Block block;
-    block.bytes = pending_;
-    block.quotes = std::memchr(pending_.data(), '"', pending_.size()) != nullptr;
-    block.keep = std::move(pending_owner_);
+    submit_kept(pending_, std::memchr(pending_.data(), '"', pending_.size()) != nullptr,
+                std::move(pending_owner_));
     pending_ = {};
-    submit(std::move(block));
   }
   if (current_.data && current_.size > 0) submit_current();
   return merge();
