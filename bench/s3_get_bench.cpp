@@ -17,7 +17,6 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <limits>
 #include <optional>
 #include <regex>
 #include <sstream>
@@ -29,7 +28,6 @@
 #include "formats/telemetry_parser.h"
 #include "model/session.h"
 #include "server/session_cache.h"
-#include "storage/parallel_read.h"
 #include "storage/s3_store.h"
 
 namespace {
@@ -260,12 +258,12 @@ int main() {
   // its requests) falls on every case alike, and curl's raw download of the same object in
   // each round when BENCH_RAW_GET holds its command (the shell script sets it):
   //   - load_telemetry as the service runs it: ranged GETs sized by default_chunk_bytes,
-  //     the head range parsed while it arrives, two parsing threads;
-  //   - the reader before that: 8 MiB ranges, each handed over whole;
+  //     the head range parsed while it arrives, two parsing threads 10 nice steps down;
+  //   - the same with the parsing threads at this thread's priority (worker_nice_steps 0);
   //   - one parsing thread (on a machine whose cores also run the server, a second parsing
   //     thread takes CPU from the download);
   //   - one GET, which also checks the body against its MD5 ETag.
-  // CPU: of this process, and of s3rver when S3RVER_PID names it.
+  // CPU: of this process, and of s3rver when S3RVER_PID names it. The medians close it.
   apex::S3StoreOptions four_reads, one_read;
   one_read.parallel_reads = 1;
   apex::S3Store store(big_settings, four_reads);
@@ -274,48 +272,55 @@ int main() {
     const char* name;
     apex::ObjectStore& store;
     unsigned threads;
-    std::optional<apex::ParallelReadOptions> reader;  // nullopt: load_telemetry itself
+    int worker_nice_steps;
+    std::vector<double> seconds = {};
   };
-  const apex::ParallelReadOptions whole_8mib{8u << 20, 0, std::numeric_limits<std::size_t>::max()};
-  const LoadCase cases[] = {
-      {"load_telemetry, default ranges, 2 parsing threads", store, 2, std::nullopt},
-      {"8 MiB ranges handed over whole, 2 parsing threads", store, 2, whole_8mib},
-      {"load_telemetry, default ranges, 1 parsing thread", store, 1, std::nullopt},
-      {"one GET (MD5-checked), 2 parsing threads", single_store, 2, std::nullopt},
+  const int default_nice = apex::TelemetryParseOptions{}.worker_nice_steps;
+  LoadCase cases[] = {
+      {"load_telemetry, default ranges, 2 parsing threads", store, 2, default_nice},
+      {"the same, parsing threads at this thread's priority", store, 2, 0},
+      {"load_telemetry, default ranges, 1 parsing thread", store, 1, default_nice},
+      {"one GET (MD5-checked), 2 parsing threads", single_store, 2, default_nice},
   };
   const std::string raw_get = env_or("BENCH_RAW_GET", "");
   const int server_pid = std::atoi(env_or("S3RVER_PID", "-1").c_str());  // -1: not known
-  for (int round = 1; round <= 3; ++round) {
+  const int rounds = std::max(1, std::atoi(env_or("BENCH_LOAD_ROUNDS", "5").c_str()));
+  std::vector<double> curl_seconds;
+  for (int round = 1; round <= rounds; ++round) {
     if (!raw_get.empty()) {
       const double server_before = process_cpu_seconds(server_pid);
       auto start = Clock::now();
       if (std::system(raw_get.c_str()) != 0) std::printf("raw GET with curl failed\n");
       const double elapsed = seconds_since(start);
+      curl_seconds.push_back(elapsed);
       std::printf("round %d: curl GET of telemetry.csv: %.2f s, %.0f MB/s; s3rver CPU %.2f s\n", round,
                   elapsed, telemetry_size / elapsed / 1e6, process_cpu_seconds(server_pid) - server_before);
     }
-    for (const LoadCase& c : cases) {
+    for (LoadCase& c : cases) {
       apex::TelemetryParseOptions parse;
       parse.threads = c.threads;
+      parse.worker_nice_steps = c.worker_nice_steps;
       const double cpu_before = process_cpu_seconds(0), server_before = process_cpu_seconds(server_pid);
       auto start = Clock::now();
-      apex::Result<apex::Telemetry> telemetry;
-      if (c.reader) {
-        apex::TelemetryStreamParser parser(telemetry_key, parse);
-        auto read = apex::read_in_parallel(
-            c.store, telemetry_key, [&](std::string_view piece) { return parser.feed(piece); }, *c.reader);
-        telemetry = read ? parser.finish() : std::unexpected(read.error());
-      } else {
-        telemetry = apex::load_telemetry(c.store, telemetry_key, parse);
-      }
+      auto telemetry = apex::load_telemetry(c.store, telemetry_key, parse);
       const double elapsed = seconds_since(start);
       if (!telemetry) fail("load telemetry", telemetry.error());
+      c.seconds.push_back(elapsed);
       std::printf(
           "round %d: cold telemetry load from S3 (%s): %.2f s, %.0f MB/s, %zu samples; CPU %.2f s, "
           "s3rver CPU %.2f s\n",
           round, c.name, elapsed, telemetry_size / elapsed / 1e6, telemetry->samples(),
           process_cpu_seconds(0) - cpu_before, process_cpu_seconds(server_pid) - server_before);
     }
+  }
+  const double curl_median = curl_seconds.empty() ? 0 : median(curl_seconds);
+  if (curl_median > 0) std::printf("median of %d rounds: curl GET %.2f s\n", rounds, curl_median);
+  for (LoadCase& c : cases) {
+    const double m = median(c.seconds);
+    if (curl_median > 0)
+      std::printf("median of %d rounds: %s: %.2f s, %.2fx curl's\n", rounds, c.name, m, m / curl_median);
+    else
+      std::printf("median of %d rounds: %s: %.2f s\n", rounds, c.name, m);
   }
   return 0;
 }

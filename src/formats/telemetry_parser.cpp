@@ -1,11 +1,14 @@
 #include "formats/telemetry_parser.h"
 
 #include <sys/mman.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
 #include <atomic>
 #include <bit>
+#include <cerrno>
 #include <charconv>
 #include <cmath>
 #include <condition_variable>
@@ -1500,6 +1503,18 @@ void finish_series(SeriesTask& task) {
   s.lap_runs.shrink_to_fit();
 }
 
+// Lowers the calling thread's priority by `steps` nice steps, up to the lowest (19). A
+// thread may always lower its own priority; if the system says no, it stays as it was,
+// since this is a preference, not a need.
+void lower_this_thread_priority(int steps) {
+  if (steps <= 0) return;
+  const auto tid = static_cast<id_t>(gettid());
+  errno = 0;
+  const int now = getpriority(PRIO_PROCESS, tid);
+  if (now == -1 && errno != 0) return;
+  (void)setpriority(PRIO_PROCESS, tid, std::min(now + steps, 19));
+}
+
 // Runs f(i) for i in [0, n) on up to `threads` threads.
 template <typename F>
 void parallel_for(std::size_t n, unsigned threads, F&& f) {
@@ -1640,6 +1655,8 @@ class TelemetryStreamParser::Impl {
   std::mutex mu_;
   std::condition_variable can_push_;
   std::condition_variable can_pop_;
+  std::condition_variable worker_ready_;
+  std::size_t workers_ready_ = 0;  // workers that have set their priority
   std::deque<Block> queue_;
   bool closed_ = false;
   std::vector<Buffer> pool_;
@@ -1667,8 +1684,19 @@ Status TelemetryStreamParser::Impl::take_header(std::string_view line, std::uint
 void TelemetryStreamParser::Impl::start_workers() {
   for (unsigned t = 0; t < options_.threads; ++t) {
     workers_.push_back(std::make_unique<Worker>(layout_, options_.only_vehicle, options_.simd));
-    threads_.emplace_back([this, w = workers_.back().get()] { worker_loop(*w); });
+    threads_.emplace_back([this, w = workers_.back().get()] {
+      lower_this_thread_priority(options_.worker_nice_steps);
+      {
+        std::lock_guard lock(mu_);
+        ++workers_ready_;
+      }
+      worker_ready_.notify_one();
+      worker_loop(*w);
+    });
   }
+  // Every worker has its priority before a block is parsed (and a test can see them all).
+  std::unique_lock lock(mu_);
+  worker_ready_.wait(lock, [&] { return workers_ready_ == threads_.size(); });
 }
 
 void TelemetryStreamParser::Impl::stop_workers() {

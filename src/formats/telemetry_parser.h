@@ -63,6 +63,13 @@ struct TelemetryParseOptions {
   // On x86-64 CPUs with AVX2 and BMI2 the separator loop runs a copy compiled for them;
   // false keeps the baseline code (the tests compare the two).
   bool simd = true;
+  // The parsing workers run this many nice steps below the thread that creates them (Linux
+  // priorities are per thread), so that the threads receiving a download and answering
+  // requests get the CPU first: the workers catch up within the read-ahead, off the
+  // critical path. Beside a local s3rver on two cores the gain is small and noisy (medians
+  // 4-7% lower in alternating pairs, none in one bench run: bench/README.md). 0 leaves them
+  // at the creator's priority.
+  int worker_nice_steps = 10;
 };
 
 class TelemetryStreamParser {

@@ -1,7 +1,11 @@
 #include "formats/telemetry_parser.h"
 
 #include <gtest/gtest.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
@@ -341,6 +345,43 @@ TEST(TelemetryParser, AFileThatIsNotTelemetryIsAnErrorNamingIt) {
   ASSERT_FALSE(lap.has_value());
   EXPECT_EQ(lap.error().kind, ErrorKind::Corrupt);
   EXPECT_NE(lap.error().message.find("not a telemetry file"), std::string::npos) << lap.error().message;
+}
+
+// Nice values of this process's threads, from /proc/self/task/*/stat (the 19th field; the
+// 2nd, the name, may hold spaces, so fields are counted from its closing parenthesis).
+std::vector<int> thread_nice_values() {
+  std::vector<int> values;
+  for (const auto& task : fs::directory_iterator("/proc/self/task")) {
+    std::ifstream in(task.path() / "stat");
+    std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const auto close = stat.rfind(')');
+    if (close == std::string::npos) continue;
+    std::istringstream fields(stat.substr(close + 1));
+    std::string field;
+    for (int i = 3; i <= 19 && fields >> field; ++i)
+      if (i == 19) values.push_back(std::stoi(field));
+  }
+  return values;
+}
+
+TEST(TelemetryParser, WorkersRunTheirNiceStepsBelowTheCreatingThread) {
+  errno = 0;
+  const int mine = getpriority(PRIO_PROCESS, static_cast<id_t>(gettid()));
+  ASSERT_EQ(errno, 0);
+  const int workers_nice = std::min(mine + 3, 19);
+  if (workers_nice == mine) GTEST_SKIP() << "this test runs at the lowest priority already";
+  auto count_at = [](int nice) { return std::ranges::count(thread_nice_values(), nice); };
+  const auto before = count_at(workers_nice);
+
+  TelemetryParseOptions options;
+  options.threads = 2;
+  options.worker_nice_steps = 3;
+  TelemetryStreamParser parser("nice.csv", options);
+  ASSERT_TRUE(parser.feed(std::string(kHeader)));  // the header starts the workers
+  EXPECT_EQ(count_at(workers_nice), before + 2);
+  EXPECT_EQ(getpriority(PRIO_PROCESS, static_cast<id_t>(gettid())), mine);  // the caller keeps its own
+  ASSERT_TRUE(parser.finish());
+  EXPECT_EQ(count_at(workers_nice), before);
 }
 
 TEST(TelemetryParser, HeaderOnlyIsAnEmptySession) {
