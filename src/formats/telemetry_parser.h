@@ -34,6 +34,11 @@
 // lowest value bits; the others count as duplicates, and keys whose repeats differ are
 // counted as conflicting.
 //
+// Where the parts are: formats/telemetry/ holds the header (telemetry_header), the row
+// parsing of a worker (block_worker, json_rows, with field_text and separator_masks), its
+// stages (sample_stage) and the merge of one series (series_finish); telemetry_parser.cpp
+// cuts the bytes into blocks, runs the workers and merges.
+//
 // Threads: a TelemetryStreamParser is used from one thread (feed, then finish); it runs
 // its own workers. Errors: a file whose header lacks the telemetry columns is a Corrupt
 // error naming the file; rows that cannot be used are counted in the report with the
