@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "analysis/lap_statistics.h"
+
 namespace apex {
 
 namespace {
@@ -24,19 +26,9 @@ json opt(const std::optional<double>& v, int digits) {
   return v ? json(rounded(*v, digits)) : json(nullptr);
 }
 
-double mean(const std::vector<double>& v) {
-  if (v.empty()) return 0;
-  double s = 0;
-  for (double x : v) s += x;
-  return s / static_cast<double>(v.size());
-}
-
-double sample_std(const std::vector<double>& v) {
-  if (v.size() < 2) return 0;
-  const double m = mean(v);
-  double ss = 0;
-  for (double x : v) ss += (x - m) * (x - m);
-  return std::sqrt(ss / static_cast<double>(v.size() - 1));
+// The original reports 0 where there is nothing to average.
+double mean_or_zero(const std::vector<double>& v) {
+  return mean(v).value_or(0);
 }
 
 std::string_view distance_source_name(DistanceSource s) {
@@ -172,9 +164,9 @@ json telemetry_braking_json(const std::string& driver_id, const DriverTelemetryS
   return json{
       {"driver_id", driver_id},
       {"brake_applications", stats.braking.size()},
-      {"avg_brake_pressure", rounded(mean(peaks), 2)},
+      {"avg_brake_pressure", rounded(mean_or_zero(peaks), 2)},
       {"max_brake_pressure", rounded(max_peak, 2)},
-      {"braking_efficiency", rounded(max_peak > 0 ? mean(peaks) / max_peak * 100.0 : 0.0, 1)},
+      {"braking_efficiency", rounded(max_peak > 0 ? mean_or_zero(peaks) / max_peak * 100.0 : 0.0, 1)},
       {"laps_analysed", stats.laps},
       {"events_per_lap",
        rounded(stats.laps ? static_cast<double>(stats.braking.size()) / static_cast<double>(stats.laps) : 0.0,
@@ -231,10 +223,10 @@ json analytics_braking_json(const std::string& driver_id, const DriverTelemetryS
         {"avg_front_pressure_bar", rounded(avg_f, 2)},
         {"avg_rear_pressure_bar", rounded(avg_r, 2)},
         {"brake_bias_front_pct", rounded(avg_f + avg_r > 0 ? avg_f / (avg_f + avg_r) * 100.0 : 0.0, 1)},
-        {"consistency_bar", rounded(sample_std(peaks), 2)}}},
+        {"consistency_bar", rounded(sample_std_dev(peaks).value_or(0), 2)}}},
       {"g_forces",
        {{"max_braking_g", rounded(max_decel, 2)},
-        {"avg_braking_g", rounded(mean(decels), 2)},
+        {"avg_braking_g", rounded(mean_or_zero(decels), 2)},
         {"vehicle_limit_g", kBrakingLimitG},
         {"utilization_pct", rounded(max_decel / kBrakingLimitG * 100.0, 1)}}},
       {"efficiency",
@@ -298,10 +290,10 @@ json amicos_json(const std::string& driver_id, std::optional<int> lap, const Lap
       std::vector<double> shares;
       for (const BrakingEvent& e : stats.braking)
         shares.push_back(std::min(1.0, e.peak_bar / *stats.p99_front_bar));
-      aggression = mean(shares) * 100.0;
+      aggression = mean_or_zero(shares) * 100.0;
     }
     const double smoothness = std::max(0.0, 100.0 - stats.throttle_change_std_pct.value_or(50.0));
-    const double avg_grip = mean(grip), avg_eff = mean(efficiency);
+    const double avg_grip = mean_or_zero(grip), avg_eff = mean_or_zero(efficiency);
     std::string style = "Balanced";
     if (avg_grip > 85 && aggression > 70)
       style = "Aggressive";
@@ -316,8 +308,8 @@ json amicos_json(const std::string& driver_id, std::optional<int> lap, const Lap
                {"avg_speed_efficiency_pct", rounded(avg_eff, 1)},
                {"signature", style + " - " + std::to_string(static_cast<int>(avg_grip)) + "% grip, " +
                                  std::to_string(static_cast<int>(aggression)) + "% brake"}};
-    const double score = (mean(gain) + avg_eff) / 2.0;
-    momentum = json{{"avg_momentum_gain_pct", rounded(mean(gain), 1)},
+    const double score = (mean_or_zero(gain) + avg_eff) / 2.0;
+    momentum = json{{"avg_momentum_gain_pct", rounded(mean_or_zero(gain), 1)},
                     {"avg_speed_efficiency_pct", rounded(avg_eff, 1)},
                     {"momentum_efficiency_score", rounded(score, 1)},
                     {"rating", score > 80   ? "Excellent"
