@@ -174,6 +174,14 @@ ApiServer::~ApiServer() = default;
 void ApiServer::configure_http() {
   auto& http = *http_;
   http.set_tcp_nodelay(true);  // answers are one small write; Nagle would hold them for the ACK
+  // httplib's default listening socket sets SO_REUSEPORT, which lets a second `apex serve`
+  // on the same port start without error and take a share of the connections. SO_REUSEADDR
+  // alone still allows a restart while old connections linger in TIME_WAIT, and makes a
+  // busy port the "cannot listen" error of bind().
+  http.set_socket_options([](socket_t sock) {
+    int yes = 1;
+    (void)::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  });
   http.set_keep_alive_max_count(kKeepAliveMaxRequests);
   http.set_payload_max_length(kMaxRequestBodyBytes);
   // Slow or idle clients: each read and write on a connection gives up after these, and an

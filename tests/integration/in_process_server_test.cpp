@@ -93,6 +93,21 @@ TEST_F(InProcessServer, TricklingClientIsCutOffByTheRequestDeadlineWhileOthersAr
   EXPECT_EQ(test::status_of(test::raw_request(port_, "GET", "/health")), 200);
 }
 
+// httplib's default socket options (SO_REUSEPORT) let a second server share the port and
+// take some of its connections; `apex serve` must refuse to start instead.
+TEST_F(InProcessServer, ASecondServerOnABusyPortFailsToBind) {
+  start(ServerOptions{});
+  ServerOptions same_port;
+  same_port.port = port_;
+  same_port.access_log = false;
+  same_port.track_facts_path = test::source_dir() / "reference" / "track_facts.json";
+  ApiServer second(cache_, same_port);
+  auto bound = second.bind();
+  ASSERT_FALSE(bound) << "a second server bound port " << port_;
+  EXPECT_NE(bound.error().message.find("port in use"), std::string::npos) << bound.error().message;
+  EXPECT_EQ(health().value("status", ""), "healthy");  // the first one still answers
+}
+
 TEST_F(InProcessServer, ConcurrentColdRequestsMakeOneLoadAndTheSameAnswer) {
   start(ServerOptions{});
   const std::vector<std::string> targets = {
