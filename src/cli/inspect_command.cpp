@@ -73,16 +73,20 @@ InspectedVehicle vehicle_facts(const Telemetry& telemetry, const VehicleTelemetr
   return facts;
 }
 
-// "+1d 18:12:21.333", "-0:00:02.500": offsets run from milliseconds to days.
+// "+1d 18:12:21.333 = +152541.333 s", "-0:00:02.500": offsets run from milliseconds to days.
 std::string format_offset(std::int64_t ms) {
   const char sign = ms < 0 ? '-' : '+';
   std::uint64_t a = ms < 0 ? 0 - static_cast<std::uint64_t>(ms) : static_cast<std::uint64_t>(ms);
   const std::uint64_t days = a / 86'400'000;
   a %= 86'400'000;
   char text[64];
+  // With days, the seconds too: "-1d 23:59:59.573" reads as Python's timedelta (-0.427 s)
+  // to some, where it means minus all of it.
   if (days > 0)
-    std::snprintf(text, sizeof text, "%c%" PRIu64 "d %02" PRIu64 ":%02" PRIu64 ":%02" PRIu64 ".%03" PRIu64,
-                  sign, days, a / 3'600'000, a / 60'000 % 60, a / 1000 % 60, a % 1000);
+    std::snprintf(text, sizeof text,
+                  "%c%" PRIu64 "d %02" PRIu64 ":%02" PRIu64 ":%02" PRIu64 ".%03" PRIu64 " = %+.3f s", sign,
+                  days, a / 3'600'000, a / 60'000 % 60, a / 1000 % 60, a % 1000,
+                  static_cast<double>(ms) / 1000.0);
   else
     std::snprintf(text, sizeof text, "%c%" PRIu64 ":%02" PRIu64 ":%02" PRIu64 ".%03" PRIu64, sign,
                   a / 3'600'000, a / 60'000 % 60, a / 1000 % 60, a % 1000);

@@ -8,12 +8,14 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <regex>
 #include <set>
 #include <sstream>
 #include <string>
@@ -255,6 +257,17 @@ TEST(InspectCli, DemoTelemetryMatchesIndependentCountAndPrintsText) {
   for (const char* part :
        {"rows", "layout      long", "vehicles", "clock offset", "rate Hz", "laps (lap column)"})
     EXPECT_NE(text.find(part), std::string::npos) << part << " in\n" << text;
+  // The demo's car #13 runs its ECU clock two days ahead: an offset of days is also given in
+  // seconds, and the two must agree (sign, then days and time of day, is minus all of it).
+  const std::regex with_days(
+      R"(clock offset ([+-])(\d+)d (\d\d):(\d\d):(\d\d)\.(\d{3}) = ([+-]\d+\.\d{3}) s)");
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(text, m, with_days)) << text;
+  const long long magnitude_ms =
+      ((std::stoll(m[2]) * 24 + std::stoll(m[3])) * 60 + std::stoll(m[4])) * 60'000 +
+      std::stoll(m[5]) * 1000 + std::stoll(m[6]);
+  EXPECT_EQ(std::llround(std::stod(m[7]) * 1000), m[1] == "-" ? -magnitude_ms : magnitude_ms) << m[0];
+  EXPECT_GE(magnitude_ms, 86'400'000) << m[0];
   fs::remove_all(dir);
 }
 
