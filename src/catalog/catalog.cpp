@@ -100,6 +100,25 @@ const SessionFiles* TrackCatalog::find_session(std::string_view session_id) cons
   return nullptr;
 }
 
+namespace {
+
+template <typename Items>
+std::string ids_text(const Items& items) {
+  std::string out;
+  for (const auto& item : items) out += (out.empty() ? "" : ", ") + item.id;
+  return out.empty() ? "none" : out;
+}
+
+}  // namespace
+
+std::string TrackCatalog::session_ids_text() const {
+  return ids_text(sessions);
+}
+
+std::string Catalog::track_ids_text() const {
+  return ids_text(tracks_);
+}
+
 Result<Catalog> Catalog::build(ObjectStore& store) {
   auto listing = store.list("", std::nullopt);
   if (!listing) {

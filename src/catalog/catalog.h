@@ -34,6 +34,8 @@ struct TrackCatalog {
   std::vector<UnrecognisedFile> unrecognised;
 
   const SessionFiles* find_session(std::string_view session_id) const;  // "R1", "r1", "Race 1", "1"
+  // "R1, R2" ("none" when empty): what a "not found" message offers instead.
+  std::string session_ids_text() const;
 };
 
 class Catalog {
@@ -45,6 +47,8 @@ class Catalog {
 
   const std::vector<TrackCatalog>& tracks() const { return tracks_; }  // sorted by id
   const TrackCatalog* find_track(std::string_view track_id) const;
+  // "barber-motorsports-park, sonoma-raceway" ("none" when empty), for messages.
+  std::string track_ids_text() const;
   // Keys directly at the root (not inside a track folder).
   const std::vector<UnrecognisedFile>& root_files() const { return root_files_; }
 

@@ -128,7 +128,8 @@ void add_analytics_routes(RouteTable& table, ApiContext& context) {
     auto catalog = ctx->cache.catalog();
     if (!catalog) return std::unexpected(api_error(catalog.error()));
     if (!(*catalog)->find_track(req.path("track")))
-      return std::unexpected(api_error(404, "track '" + req.path("track") + "' not found"));
+      return std::unexpected(api_error(
+          404, "track '" + req.path("track") + "' not found (tracks: " + (*catalog)->track_ids_text() + ")"));
     return *catalog;
   };
 

@@ -98,11 +98,13 @@ Result<std::shared_ptr<const LoadedSession>> SessionCache::session(std::string_v
   auto catalog = refresh_catalog_locked(lock);
   if (!catalog) return std::unexpected(catalog.error());
   const TrackCatalog* track = (*catalog)->find_track(track_id);
-  if (!track) return make_error(ErrorKind::NotFound, "track '" + std::string(track_id) + "' not found");
+  if (!track)
+    return make_error(ErrorKind::NotFound, "track '" + std::string(track_id) +
+                                               "' not found (tracks: " + (*catalog)->track_ids_text() + ")");
   const SessionFiles* files = track->find_session(session_id);
   if (!files)
-    return make_error(ErrorKind::NotFound,
-                      "session '" + std::string(session_id) + "' not found for track '" + track->id + "'");
+    return make_error(ErrorKind::NotFound, "session '" + std::string(session_id) + "' not found for track '" +
+                                               track->id + "' (sessions: " + track->session_ids_text() + ")");
   Key key{track->id, files->id};
   if (auto it = entries_.find(key); it != entries_.end()) {
     lru_.splice(lru_.begin(), lru_, it->second.lru_position);

@@ -82,7 +82,9 @@ std::expected<std::shared_ptr<const Telemetry>, ApiError> load_for(TelemetryCach
                                                                    const LoadedSession& session,
                                                                    const std::string* vehicle_id) {
   const ObjectInfo* file = session.files.find(FileKind::Telemetry);
-  if (!file) return std::unexpected(api_error(404, "session " + session.files.id + " has no telemetry file"));
+  if (!file)
+    return std::unexpected(api_error(404, "track " + session.session.track_id + ", session " +
+                                              session.files.id + " has no telemetry file"));
   auto telemetry = vehicle_id ? cache.get_vehicle(*file, *vehicle_id) : cache.get(*file);
   if (!telemetry) return std::unexpected(api_error(telemetry.error()));
   return *telemetry;

@@ -146,8 +146,13 @@ TEST_F(ApiQuality, ErrorsAreJsonWithTheRightStatus) {
     std::string detail_contains;
   };
   for (const auto& c : std::vector<Case>{
-           {"/api/analytics/track/nowhere/sessions", 404, "nowhere"},
-           {"/api/analytics/track/barber-motorsports-park/session/R9/best-lap", 404, "R9"},
+           // Not-found answers name what exists.
+           {"/api/analytics/track/nowhere/sessions", 404,
+            "'nowhere' not found (tracks: barber-motorsports-park, sonoma-raceway)"},
+           {"/api/analytics/track/nowhere/session/R1/best-lap", 404,
+            "'nowhere' not found (tracks: barber-motorsports-park, sonoma-raceway)"},
+           {"/api/analytics/track/barber-motorsports-park/session/R9/best-lap", 404,
+            "'R9' not found for track 'barber-motorsports-park' (sessions: R1, R2)"},
            {kR1 + "/driver/GR86-999-999/performance", 404, "GR86-999-999"},
            {kR1 + "/driver/GR86-999-999/detailed-performance", 404, "GR86-999-999"},
            {"/api/strategy/track/barber-motorsports-park/session/R1/driver/nobody/consistency", 404,
@@ -162,7 +167,8 @@ TEST_F(ApiQuality, ErrorsAreJsonWithTheRightStatus) {
            {kR1 + "/laps?driver=nobody", 404, "nobody"},
            {kR1 + "/laps?lap=3", 400, "unknown query parameter 'lap'"},
            {kR1 + "/best-lap?verbose=1", 400, "takes none"},
-           {"/api/telemetry/track/barber-motorsports-park/session/R1/driver/13/lap/8", 404, "no telemetry"},
+           {"/api/telemetry/track/barber-motorsports-park/session/R1/driver/13/lap/8", 404,
+            "track barber-motorsports-park, session R1 has no telemetry file"},
            {"/api/telemetry/track/barber-motorsports-park/session/R1/driver/13/lap/eight", 400, "lap_number"},
            {"/api/telemetry/track/barber-motorsports-park/session/R1/driver/13/speed-analysis", 404,
             "no telemetry"},
