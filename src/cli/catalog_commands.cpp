@@ -53,7 +53,8 @@ Action add_sessions_command(CLI::App& app) {
     if (!catalog) return kExitConfiguration;
     const TrackCatalog* track = catalog->find_track(options->track);
     if (!track) {
-      std::fprintf(stderr, "apex: track '%s' not found; `apex tracks` lists them\n", options->track.c_str());
+      std::fprintf(stderr, "apex: track '%s' not found (tracks: %s)\n", options->track.c_str(),
+                   catalog->track_ids_text().c_str());
       return kExitFailure;
     }
     for (const auto& s : track->sessions) {

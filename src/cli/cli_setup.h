@@ -19,7 +19,7 @@ std::unique_ptr<ObjectStore> open_store_or_report(const Config& config);
 
 // Exit codes shared by all commands.
 inline constexpr int kExitOk = 0;
-inline constexpr int kExitFailure = 1;
-inline constexpr int kExitConfiguration = 2;
+inline constexpr int kExitFailure = 1;        // the work itself failed (data, network, disk)
+inline constexpr int kExitConfiguration = 2;  // a bad setting or command line: nothing was done
 
 }  // namespace apex::cli

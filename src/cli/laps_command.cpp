@@ -42,13 +42,14 @@ Action add_laps_command(CLI::App& app) {
     }
     const TrackCatalog* track = catalog->find_track(options->track);
     if (!track) {
-      std::fprintf(stderr, "apex: track '%s' not found; `apex tracks` lists them\n", options->track.c_str());
+      std::fprintf(stderr, "apex: track '%s' not found (tracks: %s)\n", options->track.c_str(),
+                   catalog->track_ids_text().c_str());
       return kExitFailure;
     }
     const SessionFiles* files = track->find_session(options->session);
     if (!files) {
-      std::fprintf(stderr, "apex: session '%s' not found for %s; `apex sessions %s` lists them\n",
-                   options->session.c_str(), track->id.c_str(), track->id.c_str());
+      std::fprintf(stderr, "apex: session '%s' not found for %s (sessions: %s)\n", options->session.c_str(),
+                   track->id.c_str(), track->session_ids_text().c_str());
       return kExitFailure;
     }
     auto session = load_session(*store, *track, *files);

@@ -1,6 +1,10 @@
 // apex: the command-line entry point. Each subcommand lives in its own file under cli/.
 #include <CLI/CLI.hpp>
+#include <iostream>
+#include <string>
+#include <string_view>
 
+#include "cli/cli_setup.h"
 #include "cli/commands.h"
 
 int main(int argc, char** argv) {
@@ -22,8 +26,29 @@ int main(int argc, char** argv) {
     auto action = add(app);
     commands.emplace_back(app.get_subcommand(name), std::move(action));
   }
-  CLI11_PARSE(app, argc, argv);
+  // CLI11 answers an unknown command with "A subcommand is required"; name it and the
+  // commands there are instead.
+  std::string names;
+  bool known = false;
+  for (auto [name, add] : registry) {
+    names += (names.empty() ? "" : ", ") + std::string(name);
+    known = known || (argc > 1 && std::string_view(argv[1]) == name);
+  }
+  if (argc > 1 && argv[1][0] != '-' && !known) {
+    std::cerr << "apex: unknown command '" << argv[1] << "' (commands: " << names << ")\n";
+    return apex::cli::kExitConfiguration;
+  }
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    // CLI11 prints the message (and the usage for --help, which is a success) and would
+    // exit with its own codes (105, 106, ...); a mistake on the command line is a usage
+    // error like a bad setting, so it exits with the same code.
+    const int printed = app.exit(error);
+    return printed == static_cast<int>(CLI::ExitCodes::Success) ? apex::cli::kExitOk
+                                                                : apex::cli::kExitConfiguration;
+  }
   for (auto& [sub, action] : commands)
     if (sub->parsed()) return action();
-  return 1;
+  return apex::cli::kExitFailure;
 }
