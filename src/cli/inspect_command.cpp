@@ -15,6 +15,7 @@
 #include "analysis/telemetry_laps.h"
 #include "cli/cli_setup.h"
 #include "cli/commands.h"
+#include "core/json_text.h"
 #include "formats/lap_events_parser.h"
 #include "formats/telemetry_parser.h"
 #include "formats/time_text.h"
@@ -293,7 +294,7 @@ Action add_inspect_command(CLI::App& app) {
       vehicles.push_back(vehicle_facts(*telemetry, vehicle, it == crossings.end() ? nullptr : &*it));
     }
     if (options->json)
-      std::printf("%s\n", to_json(*telemetry, vehicles, options->file).dump(2).c_str());
+      std::printf("%s\n", json_text(to_json(*telemetry, vehicles, options->file), 2).c_str());
     else
       print_text(*telemetry, vehicles, options->file);
     return kExitOk;

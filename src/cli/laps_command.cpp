@@ -5,6 +5,7 @@
 #include "catalog/catalog.h"
 #include "cli/cli_setup.h"
 #include "cli/commands.h"
+#include "core/json_text.h"
 #include "formats/time_text.h"
 #include "server/json_views.h"
 
@@ -76,7 +77,7 @@ Action add_laps_command(CLI::App& app) {
       laps = analysis.laps;
     }
     if (options->json) {
-      std::printf("%s\n", laps_json(laps).dump(2).c_str());
+      std::printf("%s\n", json_text(laps_json(laps), 2).c_str());
       return kExitOk;
     }
     std::printf("%-8s %-14s %-5s %4s %10s %9s %9s %9s %-4s %s\n", "source", "driver", "car", "lap", "time",

@@ -5,6 +5,7 @@
 
 #include "cli/cli_setup.h"
 #include "cli/commands.h"
+#include "core/json_text.h"
 
 namespace apex::cli {
 
@@ -37,7 +38,7 @@ Action add_ls_command(CLI::App& app) {
       auto out = nlohmann::json::array();
       for (const auto& o : listing->objects)
         out.push_back({{"key", o.key}, {"size", o.size}, {"version", o.version}});
-      std::printf("%s\n", out.dump().c_str());
+      std::printf("%s\n", json_text(out).c_str());
     } else {
       // Size first and fixed-width so columns line up; the key last since it may hold spaces.
       for (const auto& o : listing->objects)

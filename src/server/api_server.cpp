@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "core/json_text.h"
 #include "server/api_routes.h"
 #include "server/deadline_http_server.h"
 #include "server/request_validation.h"
@@ -83,7 +84,7 @@ std::vector<std::string> query_names(std::string_view target) {
 
 void send_error(httplib::Response& res, const ApiError& error) {
   res.status = error.status;
-  res.set_content(json{{"detail", error.detail}}.dump(), "application/json");
+  res.set_content(json_text(json{{"detail", error.detail}}), "application/json");
 }
 
 void send_reply(const httplib::Request& req, httplib::Response& res, Reply reply) {
@@ -94,7 +95,7 @@ void send_reply(const httplib::Request& req, httplib::Response& res, Reply reply
     text = reply.serialized->text;
     etag = reply.serialized->etag;
   } else {
-    text = json_body ? reply.body.dump() : std::move(reply.text);
+    text = json_body ? json_text(reply.body) : std::move(reply.text);
   }
   res.status = reply.status;
   if ((req.method == "GET" || req.method == "HEAD") && reply.status == 200) {
@@ -330,7 +331,7 @@ void ApiServer::configure_http() {
                          : res.status == 413
                              ? "request body larger than " + std::to_string(kMaxRequestBodyBytes) + " bytes"
                              : "request failed with status " + std::to_string(res.status);
-    res.set_content(json{{"detail", detail}}.dump(), "application/json");
+    res.set_content(json_text(json{{"detail", detail}}), "application/json");
   });
   http.set_exception_handler([](const httplib::Request& req, httplib::Response& res, std::exception_ptr ep) {
     std::string what = "internal error";
@@ -343,7 +344,7 @@ void ApiServer::configure_http() {
     std::fprintf(stderr, "apex: error handling %s %s: %s\n", req.method.c_str(), req.path.c_str(),
                  what.c_str());
     res.status = 500;
-    res.set_content(json{{"detail", what}}.dump(), "application/json");
+    res.set_content(json_text(json{{"detail", what}}), "application/json");
   });
 }
 

@@ -4,6 +4,8 @@
 
 #include <cstdio>
 
+#include "core/json_text.h"
+
 namespace apex {
 
 int http_status_for(ErrorKind kind) {
@@ -50,7 +52,7 @@ std::string strong_etag(std::string_view body) {
 
 std::shared_ptr<const ResponseMemo::Body> serialize_body(const nlohmann::json& body) {
   auto out = std::make_shared<ResponseMemo::Body>();
-  out->text = body.dump();
+  out->text = json_text(body);
   out->etag = strong_etag(out->text);
   return out;
 }

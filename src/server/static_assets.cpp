@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "core/json_text.h"
 #include "server/route_table.h"
 
 namespace apex {
@@ -104,7 +105,7 @@ std::optional<std::string> read_file(const fs::path& path) {
 
 void send_detail(httplib::Response& res, int status, const std::string& detail) {
   res.status = status;
-  res.set_content(nlohmann::json{{"detail", detail}}.dump(), "application/json");
+  res.set_content(json_text(nlohmann::json{{"detail", detail}}), "application/json");
 }
 
 // Sends a file with its ETag; `immutable` for names that change when the content does.

@@ -7,6 +7,7 @@
 
 #include <set>
 
+#include "core/json_text.h"
 #include "server/api_server.h"
 #include "server/openapi.h"
 #include "storage/memory_store.h"
@@ -51,6 +52,16 @@ TEST(RouteTable, LiteralSegmentBeatsParameter) {
   table.add(route("GET", "/a/special"));
   EXPECT_EQ(table.match("GET", "/a/special").route->path, "/a/special");
   EXPECT_EQ(table.match("GET", "/a/other").route->path, "/a/{x}");
+}
+
+// Bytes from the data that are not UTF-8 (a Latin-1 folder name, a damaged vehicle id)
+// are replaced in an answer instead of failing it.
+TEST(RouteTable, AnswersWithBytesThatAreNotUtf8AreSerialized) {
+  const nlohmann::json body = {{"track", "bad\xe9track"}, {"ids", {"GR86-\xff-45", "GR86-022-13"}}};
+  const auto serialized = serialize_body(body);
+  EXPECT_EQ(serialized->text,
+            "{\"ids\":[\"GR86-\xef\xbf\xbd-45\",\"GR86-022-13\"],\"track\":\"bad\xef\xbf\xbdtrack\"}");
+  EXPECT_EQ(json_text(nlohmann::json{{"detail", "caf\xe9"}}, 1), "{\n \"detail\": \"caf\xef\xbf\xbd\"\n}");
 }
 
 TEST(RouteTable, EtagIsStableAndDiffers) {

@@ -330,6 +330,16 @@ TEST(TelemetryParser, AFileThatIsNotTelemetryIsAnErrorNamingIt) {
   ASSERT_FALSE(binary.has_value());
   EXPECT_NE(binary.error().message.find("blob.bin"), std::string::npos);
 
+  // An executable named like telemetry: said to be binary, not quoted byte for byte.
+  std::string elf(
+      "\x7f"
+      "ELF\x02\x01\x01\0\0\0\xc0\xff\n,timestamp,vehicle_id\n",
+      22);
+  auto executable = parse_telemetry(elf, "R1_telemetry.csv");
+  ASSERT_FALSE(executable.has_value());
+  EXPECT_EQ(executable.error().message,
+            "'R1_telemetry.csv' is binary, not a CSV file (NUL byte at offset 7)");
+
   auto missing = load_telemetry(store, "nowhere.csv");
   ASSERT_FALSE(missing.has_value());
   EXPECT_EQ(missing.error().kind, ErrorKind::NotFound);

@@ -22,6 +22,12 @@ bool header_is(std::string_view field, std::string_view name) {
 }  // namespace
 
 Result<Layout> read_header(std::string_view line, std::string_view key) {
+  // Said as the CSV reader says it for the other files: a binary file's header would be
+  // quoted as bytes no one can read.
+  if (const std::size_t nul = line.find('\0'); nul != std::string_view::npos)
+    return make_error(ErrorKind::Corrupt, "'" + std::string(key) +
+                                              "' is binary, not a CSV file (NUL byte at offset " +
+                                              std::to_string(nul) + ")");
   CsvReader reader(line, ',');
   std::vector<std::string_view> fields;
   std::vector<std::string> header;
