@@ -37,18 +37,10 @@ struct LapFilter {
   }
 };
 
-std::expected<std::optional<std::string>, ApiError> single_query(const RouteRequest& req, const char* name) {
-  if (req.http().get_param_value_count(name) > 1)
-    return std::unexpected(
-        api_error(400, std::string("query parameter '") + name + "' given more than once"));
-  return req.query(name);
-}
-
 std::expected<std::optional<int>, ApiError> lap_number_query(const RouteRequest& req, const char* name) {
-  auto text = single_query(req, name);
-  if (!text) return std::unexpected(text.error());
-  if (!*text) return std::optional<int>{};
-  const std::string& v = **text;
+  auto text = req.query(name);  // given at most once: the server checks
+  if (!text) return std::optional<int>{};
+  const std::string& v = *text;
   int value = 0;
   auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), value);
   if (v.empty() || ec != std::errc() || end != v.data() + v.size() || value < 0)
@@ -59,12 +51,10 @@ std::expected<std::optional<int>, ApiError> lap_number_query(const RouteRequest&
 
 std::expected<LapFilter, ApiError> lap_filter(const RouteRequest& req, const LoadedSession& session) {
   LapFilter filter;
-  auto driver = single_query(req, "driver");
-  if (!driver) return std::unexpected(driver.error());
-  if (*driver) {
-    filter.driver = session.analysis.find_driver(**driver);
+  if (auto driver = req.query("driver")) {
+    filter.driver = session.analysis.find_driver(*driver);
     if (!filter.driver)
-      return std::unexpected(api_error(404, "driver '" + **driver + "' not found in " +
+      return std::unexpected(api_error(404, "driver '" + *driver + "' not found in " +
                                                 session.session.track_id + " " + session.session.session_id));
   }
   auto min_lap = lap_number_query(req, "min_lap");
@@ -77,27 +67,23 @@ std::expected<LapFilter, ApiError> lap_filter(const RouteRequest& req, const Loa
     return std::unexpected(api_error(400, "min_lap (" + std::to_string(*filter.min_lap) +
                                               ") is greater than max_lap (" +
                                               std::to_string(*filter.max_lap) + ")"));
-  auto valid = single_query(req, "valid");
-  if (!valid) return std::unexpected(valid.error());
-  if (*valid) {
-    if (**valid == "true")
+  if (auto valid = req.query("valid")) {
+    if (*valid == "true")
       filter.valid = true;
-    else if (**valid == "false")
+    else if (*valid == "false")
       filter.valid = false;
     else
       return std::unexpected(
-          api_error(400, "query parameter 'valid' must be true or false, got '" + **valid + "'"));
+          api_error(400, "query parameter 'valid' must be true or false, got '" + *valid + "'"));
   }
-  auto source = single_query(req, "source");
-  if (!source) return std::unexpected(source.error());
-  if (*source) {
-    if (**source == "official")
+  if (auto source = req.query("source")) {
+    if (*source == "official")
       filter.source = LapSource::Official;
-    else if (**source == "ecu")
+    else if (*source == "ecu")
       filter.source = LapSource::Ecu;
     else
       return std::unexpected(
-          api_error(400, "query parameter 'source' must be official or ecu, got '" + **source + "'"));
+          api_error(400, "query parameter 'source' must be official or ecu, got '" + *source + "'"));
   }
   return filter;
 }

@@ -228,6 +228,10 @@ void ApiServer::configure_http() {
     for (const auto& name : query_names(req.target)) {
       bool known = std::any_of(match.route->query.begin(), match.route->query.end(),
                                [&](const QueryParam& q) { return q.name == name; });
+      // No route takes a list by repetition: `points=50&points=abc` would answer with the
+      // first and ignore the second, so a repeated parameter is an error like an unknown one.
+      if (known && req.get_param_value_count(name) > 1)
+        return send_error(res, api_error(400, "query parameter '" + name + "' given more than once"));
       if (known) continue;
       std::string accepted;
       for (const auto& q : match.route->query) accepted += (accepted.empty() ? "" : ", ") + q.name;

@@ -416,6 +416,11 @@ void add_telemetry_routes(RouteTable& table, ApiContext& context) {
         if (!lap_b_q) return std::unexpected(lap_b_q.error());
         const DriverSummary* db = &da;
         if (auto other = req.query("driver_b")) {
+          if (other->empty())
+            return std::unexpected(
+                api_error(400,
+                          "query parameter 'driver_b' is empty: give a driver_id, vehicle_id or car number, "
+                          "or leave it out to compare the driver with themselves"));
           db = ls.analysis.find_driver(*other);
           if (!db)
             return std::unexpected(api_error(

@@ -179,6 +179,12 @@ TEST_F(ApiQuality, ErrorsAreJsonWithTheRightStatus) {
            {kSonomaCar13 + "/lap/3/trace?channels=speed/../x", 400, "channels"},
            {kSonomaCar13 + "/lap/3/trace?points=1", 400, "points"},
            {kSonomaCar13 + "/compare?driver_b=nobody", 404, "nobody"},
+           {kSonomaCar13 + "/compare?driver_b=", 400, "'driver_b' is empty"},
+           // Every route refuses a repeated parameter rather than use one of the values.
+           {kSonomaCar13 + "/lap/3/trace?points=50&points=abc", 400, "'points' given more than once"},
+           {kSonomaCar13 + "/lap/3/trace?channels=speed&channels=ath", 400,
+            "'channels' given more than once"},
+           {kSonomaCar13 + "/compare?driver_b=13&driver_b=nobody", 400, "'driver_b' given more than once"},
            {kSonomaCar13 + "/compare?lap_a=-3", 400, "lap_a"},
            {kSonomaCar13 + "/track-map?lap=77", 404, "has no lap 77"},
            {kStrategy13 + "/pit-strategy", 405, "POST"},
