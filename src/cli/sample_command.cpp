@@ -30,8 +30,8 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr std::size_t kReadBytes = 8u << 20;
-// A row longer than this is an unclosed quote swallowing the file, not a row: stop
-// rather than read gigabytes into memory looking for its end.
+// A line longer than this is not a telemetry row (a binary file, or one without line
+// breaks): stop rather than read gigabytes into memory looking for its end.
 constexpr std::size_t kMaxRowBytes = 256u << 20;
 
 struct StringHash {
@@ -99,8 +99,8 @@ struct SampleFigures {
 };
 
 // Keeps the rows whose (vehicle, channel) counter is a multiple of N, as they were.
-// Rows end at a newline outside quotes (an even count of '"' since the row began), the
-// rule the telemetry parser cuts rows by.
+// A row is one line, the telemetry parser's rule (see formats/telemetry_parser.h); a row
+// whose quote is still open at its end is unreadable, and the next line is the next row.
 class RowSampler {
  public:
   RowSampler(std::string name, std::uint64_t every, std::FILE* out)
@@ -110,23 +110,15 @@ class RowSampler {
   // At eof the rest is the last row, even without a newline.
   Result<std::size_t> take(std::string_view bytes, bool eof) {
     std::size_t row_start = 0;
-    std::size_t scan = 0;
-    std::size_t quotes = 0;
     while (row_start < bytes.size()) {
-      const void* hit = std::memchr(bytes.data() + scan, '\n', bytes.size() - scan);
-      const std::size_t nl =
-          hit ? static_cast<std::size_t>(static_cast<const char*>(hit) - bytes.data()) : bytes.size();
-      quotes += static_cast<std::size_t>(std::count(bytes.data() + scan, bytes.data() + nl, '"'));
-      if (!hit && !eof) break;       // the row goes on in the next read
-      if (hit && quotes % 2 != 0) {  // a newline inside quotes: the row goes on
-        scan = nl + 1;
-        continue;
-      }
-      const std::size_t end = hit ? nl + 1 : bytes.size();
-      if (auto ok = row(bytes.substr(row_start, end - row_start), quotes > 0); !ok)
-        return std::unexpected(ok.error());
-      row_start = scan = end;
-      quotes = 0;
+      const void* hit = std::memchr(bytes.data() + row_start, '\n', bytes.size() - row_start);
+      if (!hit && !eof) break;  // the row goes on in the next read
+      const std::size_t end =
+          hit ? static_cast<std::size_t>(static_cast<const char*>(hit) - bytes.data()) + 1 : bytes.size();
+      const std::string_view line = bytes.substr(row_start, end - row_start);
+      const auto quotes = static_cast<std::size_t>(std::count(line.begin(), line.end(), '"'));
+      if (auto ok = row(line, quotes > 0, quotes % 2 != 0); !ok) return std::unexpected(ok.error());
+      row_start = end;
     }
     return row_start;
   }
@@ -140,11 +132,15 @@ class RowSampler {
   const SampleFigures& figures() const { return figures_; }
 
  private:
-  Status row(std::string_view bytes, bool has_quotes) {
+  Status row(std::string_view bytes, bool has_quotes, bool quote_left_open) {
     const std::string_view content = without_line_end(bytes);
     if (!header_done_) return header(bytes, content);
     if (content.empty()) return {};  // a blank line carries no sample
     ++figures_.rows_in;
+    if (quote_left_open) {
+      ++figures_.unreadable_rows;
+      return {};
+    }
     if (has_quotes)
       split_row(content, fields_);
     else
@@ -283,7 +279,7 @@ Status stream_file(const fs::path& source,
       if (buffer.size() >= kMaxRowBytes)
         return make_error(ErrorKind::Corrupt, "'" + source.string() + "' has a row longer than " +
                                                   std::to_string(kMaxRowBytes >> 20) +
-                                                  " MiB (an unclosed quote?)");
+                                                  " MiB: not a telemetry file?");
       buffer.resize(buffer.size() * 2);
     }
     const std::size_t got = std::fread(buffer.data() + filled, 1, buffer.size() - filled, in.get());

@@ -100,25 +100,10 @@ bool copy_noting_quotes(char* dst, const char* src, std::size_t n) {
   return quote;
 }
 
-// telemetry_row_prefix, told whether the bytes may hold quotes at all.
-std::size_t row_prefix(std::string_view bytes, bool may_have_quotes) {
-  const char* data = bytes.data();
-  const std::size_t n = bytes.size();
-  if (n == 0) return 0;
-  const void* last = ::memrchr(data, '\n', n);
-  if (!last) return 0;
-  const char* nl = static_cast<const char*>(last);
-  if (!may_have_quotes || !std::memchr(data, '"', static_cast<std::size_t>(nl - data)))
-    return static_cast<std::size_t>(nl - data) + 1;
-  auto quotes = static_cast<std::size_t>(std::count(data, nl, '"'));
-  while (quotes % 2 != 0) {
-    const void* prev = ::memrchr(data, '\n', static_cast<std::size_t>(nl - data));
-    if (!prev) return 0;
-    const char* p = static_cast<const char*>(prev);
-    quotes -= static_cast<std::size_t>(std::count(p, nl, '"'));
-    nl = p;
-  }
-  return static_cast<std::size_t>(nl - data) + 1;
+// telemetry_row_prefix: through the last newline (a row is one line, quoted or not).
+std::size_t row_prefix(std::string_view bytes) {
+  const void* last = bytes.empty() ? nullptr : ::memrchr(bytes.data(), '\n', bytes.size());
+  return last ? static_cast<std::size_t>(static_cast<const char*>(last) - bytes.data()) + 1 : 0;
 }
 
 }  // namespace
@@ -126,7 +111,7 @@ std::size_t row_prefix(std::string_view bytes, bool may_have_quotes) {
 // ---------------------------------------------------------------------------------------
 
 std::size_t telemetry_row_prefix(std::string_view bytes) {
-  return row_prefix(bytes, true);
+  return row_prefix(bytes);
 }
 
 class TelemetryStreamParser::Impl {
@@ -309,7 +294,7 @@ void TelemetryStreamParser::Impl::grow_current(std::size_t min_capacity) {
 
 // The current block is full: hand over its complete rows, keep the partial last row.
 void TelemetryStreamParser::Impl::cut_and_submit() {
-  const std::size_t cut = row_prefix(std::string_view(current_.data.get(), current_.size), current_.quotes);
+  const std::size_t cut = row_prefix(std::string_view(current_.data.get(), current_.size));
   if (cut == 0) {  // one row longer than a block: grow the block
     grow_current(current_.capacity * 2);
     return;
@@ -392,14 +377,13 @@ void TelemetryStreamParser::Impl::submit_pending_blocks() {
   while (pending_.size() >= options_.block_bytes) {
     std::size_t window = options_.block_bytes;
     std::size_t cut = 0;
-    bool quotes = true;
     while (window <= pending_.size()) {
-      quotes = std::memchr(pending_.data(), '"', window) != nullptr;
-      cut = row_prefix(pending_.substr(0, window), quotes);
+      cut = row_prefix(pending_.substr(0, window));
       if (cut > 0) break;
       window *= 2;
     }
     if (cut == 0) return;
+    const bool quotes = std::memchr(pending_.data(), '"', cut) != nullptr;
     submit_kept(pending_.substr(0, cut), quotes, pending_owner_);
     pending_.remove_prefix(cut);
   }
@@ -408,8 +392,8 @@ void TelemetryStreamParser::Impl::submit_pending_blocks() {
 // The next piece is in another buffer: hand over pending_'s whole rows and copy its
 // partial last row into current_, to be completed from the next buffer.
 void TelemetryStreamParser::Impl::carry_pending() {
-  const bool quotes = std::memchr(pending_.data(), '"', pending_.size()) != nullptr;
-  const std::size_t cut = row_prefix(pending_, quotes);
+  const std::size_t cut = row_prefix(pending_);
+  const bool quotes = cut > 0 && std::memchr(pending_.data(), '"', cut) != nullptr;
   // Copied before the whole rows go: once a worker has parsed them, the block's hold may
   // be the last one on the buffer.
   if (cut < pending_.size()) append_to_current(pending_.substr(cut));
@@ -418,27 +402,16 @@ void TelemetryStreamParser::Impl::carry_pending() {
   pending_owner_.reset();
 }
 
-// current_ starts at a row start: copies from bytes until current_ ends at a row end
-// (a newline after an even number of quotes), submits it and returns the bytes after.
+// current_ starts at a row start: copies from bytes through the next newline, which ends
+// the row, submits current_ and returns the bytes after.
 std::string_view TelemetryStreamParser::Impl::complete_current_row(std::string_view bytes) {
-  std::size_t quotes = current_.quotes ? static_cast<std::size_t>(std::count(
-                                             current_.data.get(), current_.data.get() + current_.size, '"'))
-                                       : 0;
-  while (!bytes.empty()) {
-    const void* newline = std::memchr(bytes.data(), '\n', bytes.size());
-    const std::size_t end =
-        newline ? static_cast<std::size_t>(static_cast<const char*>(newline) - bytes.data()) + 1
-                : bytes.size();
-    const std::string_view part = bytes.substr(0, end);
-    quotes += static_cast<std::size_t>(std::count(part.begin(), part.end(), '"'));
-    append_to_current(part);
-    bytes.remove_prefix(end);
-    if (newline && quotes % 2 == 0) {
-      submit_current();
-      break;
-    }
-  }
-  return bytes;
+  if (bytes.empty()) return bytes;
+  const void* newline = std::memchr(bytes.data(), '\n', bytes.size());
+  const std::size_t end =
+      newline ? static_cast<std::size_t>(static_cast<const char*>(newline) - bytes.data()) + 1 : bytes.size();
+  append_to_current(bytes.substr(0, end));
+  if (newline) submit_current();
+  return bytes.substr(end);
 }
 
 // Appends to current_, growing it rather than cutting it (its rows are not complete yet).
@@ -509,20 +482,15 @@ Result<Telemetry> TelemetryStreamParser::Impl::parse_whole(std::string_view byte
   while (pos < bytes.size()) {
     std::size_t window = options_.block_bytes;
     std::size_t cut = 0;
-    bool quotes = true;
     while (pos + window < bytes.size()) {
-      quotes = std::memchr(bytes.data() + pos, '"', window) != nullptr;
-      cut = row_prefix(bytes.substr(pos, window), quotes);
+      cut = row_prefix(bytes.substr(pos, window));
       if (cut > 0) break;
       window *= 2;
     }
-    if (pos + window >= bytes.size()) {
-      cut = bytes.size() - pos;
-      quotes = std::memchr(bytes.data() + pos, '"', cut) != nullptr;
-    }
+    if (pos + window >= bytes.size()) cut = bytes.size() - pos;
     Block block;
     block.bytes = bytes.substr(pos, cut);
-    block.quotes = quotes;
+    block.quotes = std::memchr(bytes.data() + pos, '"', cut) != nullptr;
     submit(std::move(block));
     pos += cut;
   }

@@ -17,10 +17,16 @@
 // freeing each series' stages as it goes, so a load's peak is about one staged copy. Rows are never
 // materialised as strings: fields are views into the block, numbers are parsed in place.
 //
-// A row ends at a newline outside quotes, where "outside quotes" means an even number of
-// '"' since the row began (RFC 4180 for well-formed files, and a rule that holds for any
-// bytes). This is what makes the result independent of how the bytes were chunked: the
-// block cutter and the row parser agree on every row boundary.
+// A row is one line: every newline ends a row, quoted or not. No telemetry field holds a
+// line break (names, numbers, times, a JSON array of pairs), while a stray '"' in a
+// multi-gigabyte export is the kind of damage these files have; under RFC 4180's rule
+// (a newline inside quotes continues the field) one stray quote made the rest of the
+// file one bad row and the session lost every car after it. So a quote still open at a
+// line's end makes that row bad ("unterminated quote") and the next line is read as the
+// next row. It also makes the result independent of how the bytes were chunked, with
+// no quote counting: the block cutter and the row parser agree on every row boundary.
+// (The CSV reader of the lap and official files keeps RFC 4180: those are small files
+// whose quoted fields may hold line breaks.)
 //
 // Why the JSON pairs are parsed by hand: the shape is tiny and fixed, and nlohmann_json
 // would build a DOM (a std::map and heap strings per pair) for every row, about ten
@@ -109,8 +115,8 @@ Result<Telemetry> parse_telemetry(std::string_view bytes, std::string_view objec
 Result<Telemetry> load_telemetry(ObjectStore& store, std::string_view key,
                                  const TelemetryParseOptions& options = {});
 
-// Exposed for tests: the length of the longest prefix of bytes that ends with a row's
-// newline (quote parity even from the start), or 0 when bytes hold no complete row.
+// Exposed for tests: the length of the longest prefix of bytes that ends with a newline
+// (a row's end), or 0 when bytes hold no complete row.
 std::size_t telemetry_row_prefix(std::string_view bytes);
 
 }  // namespace apex

@@ -365,6 +365,32 @@ TEST(SampleCli, JsonInCsvKeepsEveryNthRowPerVehicle) {
   fs::remove_all(root);
 }
 
+// A stray quote costs its own row, as in the parser: the rows after it are sampled (it
+// used to swallow the rest of the file, writing 13 of 16,970 rows).
+TEST(SampleCli, AStrayQuoteDropsOnlyItsOwnRow) {
+  const fs::path root = fresh_dir("sample-stray-quote");
+  const fs::path in = root / "in" / "sonoma-raceway" / "Sonoma" / "Race 1";
+  fs::create_directories(in);
+  std::string bytes =
+      "expire_at,lap,meta_event,meta_session,meta_source,meta_time,original_vehicle_id,outing,"
+      "telemetry_name,telemetry_value,timestamp,vehicle_id,vehicle_number\n";
+  for (int i = 0; i < 30; ++i)
+    bytes += std::string(",2,I_R1,R1,k,2025-07-19T18:08:50.431Z,GR86-010-16,0,speed,") +
+             (i == 4 ? "\"" : "") + std::to_string(100 + i) + ",2025-07-19T18:08:" + std::to_string(10 + i) +
+             ".000Z,GR86-010-16,16\n";
+  std::ofstream(in / "sonoma_telemetry_R1.csv", std::ios::binary) << bytes;
+  int code = -1;
+  const std::string report =
+      apex("sample " + quoted(root / "in") + " " + quoted(root / "out") + " --keep 1/2", &code);
+  ASSERT_EQ(code, 0) << report;
+  EXPECT_NE(report.find("1 unreadable"), std::string::npos) << report;
+  const auto out =
+      lines_of(read_file(root / "out" / "sonoma-raceway" / "Sonoma" / "Race 1" / "sonoma_telemetry_R1.csv"));
+  ASSERT_EQ(out.size(), 1u + 15u) << report;  // the header, then every other one of the 29 good rows
+  EXPECT_NE(out.back().find(",129,"), std::string::npos) << out.back();
+  fs::remove_all(root);
+}
+
 TEST(SampleCli, KindsAndTracksChooseWhatGoesIn) {
   const fs::path root = fresh_dir("sample-kinds");
   const fs::path in = root / "in";

@@ -14,8 +14,8 @@ namespace {
 // (baseline or AVX2) give the model of the bytes parsed as one chunk. The generated files
 // carry what real ones do (repeats, rows out of order, lost lap counters, long float
 // strings, unknown channels) and what broken ones do (bad values and timestamps, short
-// rows, blank lines, CRLF, quoted fields with commas, quotes and newlines inside, a missing
-// final newline).
+// rows, blank lines, CRLF, quoted fields with commas and quotes inside, a quoted field with a
+// line break, which ends its row as an unterminated quote, a missing final newline).
 
 std::string csv_quoted(const std::string& s) {
   std::string out = "\"";

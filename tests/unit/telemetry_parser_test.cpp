@@ -598,13 +598,47 @@ TEST(TelemetryParser, JsonInCsvVariantFillsTheSameModel) {
   EXPECT_TRUE(*streamed == t);
 }
 
-TEST(TelemetryParser, RowPrefixEndsAtANewlineOutsideQuotes) {
+TEST(TelemetryParser, RowPrefixEndsAtTheLastNewlineQuotedOrNot) {
   EXPECT_EQ(telemetry_row_prefix(""), 0u);
   EXPECT_EQ(telemetry_row_prefix("a,b"), 0u);
   EXPECT_EQ(telemetry_row_prefix("a,b\nc"), 4u);
   EXPECT_EQ(telemetry_row_prefix("a,b\nc,d\n"), 8u);
-  EXPECT_EQ(telemetry_row_prefix("a,\"b\nc\",d\ne,\"f\n"), 10u);
-  EXPECT_EQ(telemetry_row_prefix("a,\"b\nc"), 0u);
+  EXPECT_EQ(telemetry_row_prefix("a,\"b\nc\",d\ne,\"f\n"), 15u);
+  EXPECT_EQ(telemetry_row_prefix("a,\"b\nc"), 5u);
+}
+
+// A stray quote (found by a bad-input audit: one '"' on line 50 of a Sonoma export left 41
+// of some 14,000 samples) costs its own row only: a telemetry row is one line.
+TEST(TelemetryParser, AnUnterminatedQuoteCostsOnlyItsOwnRow) {
+  std::string text = kHeader;
+  text += row("GR86-002-000", 2, "speed", "101.5", "2025-09-05T00:28:20.593Z");  // line 2
+  std::string stray = row("GR86-002-000", 2, "speed", "102", "2025-09-05T00:28:20.693Z");
+  stray.insert(stray.find("GR86"), "\"");
+  text += stray;                // line 3: one stray quote
+  for (int i = 0; i < 40; ++i)  // lines 4-43
+    text += row(
+        i % 2 ? "GR86-002-000" : "GR86-010-16", 2, "speed", std::to_string(100 + i),
+        "2025-09-05T00:28:2" + std::to_string(1 + i / 10) + "." + std::to_string(100 + i % 10 * 50) + "Z");
+  text += row("GR86-010-16", 2, "speed", "90", "2025-09-05T00:28:30.000Z").substr(0, 20) +
+          "\"";  // cut, no newline
+  Telemetry t = parse_ok(text);
+  EXPECT_EQ(t.report.parse.rows, 43u);
+  EXPECT_EQ(t.report.parse.bad_rows, 2u);
+  ASSERT_EQ(t.report.parse.bad_row_reasons.size(), 2u);
+  EXPECT_EQ(t.report.parse.bad_row_reasons[0],
+            "test.csv line 3: unterminated quote (a quoted field cannot hold a line break)");
+  EXPECT_EQ(t.report.parse.bad_row_reasons[1],
+            "test.csv line 44: unterminated quote (a quoted field cannot hold a line break)");
+  ASSERT_EQ(t.vehicles.size(), 2u);
+  EXPECT_EQ(t.samples(), 41u);
+  // The same whatever the blocks and chunks.
+  EXPECT_TRUE(parse_ok(text, TelemetryParseOptions{2, 16}) == t);
+  TelemetryStreamParser parser("test.csv", TelemetryParseOptions{2, 64});
+  for (std::size_t i = 0; i < text.size(); i += 7)
+    ASSERT_TRUE(parser.feed(std::string_view(text).substr(i, 7)));
+  auto streamed = parser.finish();
+  ASSERT_TRUE(streamed.has_value());
+  EXPECT_TRUE(*streamed == t);
 }
 
 TEST(TelemetryParser, ChannelAliasesResolvePerVehicle) {

@@ -159,10 +159,19 @@ void Worker::parse_quoted_block(std::string_view bytes, BlockSummary& out) {
         ++field_quotes;
         continue;
       }
-      if (in_quotes) {
-        line += newline;
+      if (in_quotes && newline) {
+        // A telemetry row is one line (see telemetry_parser.h): a quote still open at the
+        // line's end is a stray one, so this row is bad and the next line is the next row,
+        // instead of the rest of the file being read as one field.
+        reject_unterminated_quote(row_line, out);
+        in_quotes = false;
+        col = 0;
+        field_begin = pos + 1;
+        field_quotes = 0;
+        row_line = ++line;
         continue;
       }
+      if (in_quotes) continue;
       if (col < kMaxColumns) fields[col] = FieldRef{field_begin, pos, field_quotes};
       ++col;
       field_begin = pos + 1;
@@ -174,12 +183,22 @@ void Worker::parse_quoted_block(std::string_view bytes, BlockSummary& out) {
       }
     }
   }
-  if (field_begin < n || col > 0) {  // the last row of the file, without a newline
+  if (in_quotes) {  // the last row of the file, without a newline, its quote still open
+    reject_unterminated_quote(row_line, out);
+  } else if (field_begin < n || col > 0) {  // the last row of the file, without a newline
     if (col < kMaxColumns) fields[col] = FieldRef{field_begin, n, field_quotes};
     ++col;
     end_quoted_row(data, fields, col, row_line, out);
   }
   out.newlines = line;
+}
+
+void Worker::reject_unterminated_quote(std::uint64_t line, BlockSummary& out) {
+  ++out.rows;
+  if (wants_reason(out))
+    reject(out, line, "unterminated quote (a quoted field cannot hold a line break)");
+  else
+    ++out.bad_rows;
 }
 
 // Without quotes a field is the bytes between two separators, so one position per

@@ -118,6 +118,7 @@ class Worker {
   Stage& stage(std::uint32_t vehicle, std::uint32_t channel);
   Stage& new_stage(std::uint32_t vehicle, std::uint32_t channel);
   void reject(BlockSummary& out, std::uint64_t line, std::string why);
+  void reject_unterminated_quote(std::uint64_t line, BlockSummary& out);
   static bool wants_reason(const BlockSummary& out) {
     return out.reasons.size() < kKeptReasons;
   }

@@ -80,12 +80,7 @@ Result<Layout> read_header(std::string_view line, std::string_view key) {
 }
 
 std::size_t first_row_end(std::string_view bytes) {
-  bool in_quotes = false;
-  for (std::size_t i = 0; i < bytes.size(); ++i) {
-    if (bytes[i] == '"') in_quotes = !in_quotes;
-    if (bytes[i] == '\n' && !in_quotes) return i;
-  }
-  return std::string_view::npos;
+  return bytes.find('\n');
 }
 
 }  // namespace apex::telemetry_parsing

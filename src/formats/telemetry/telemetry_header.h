@@ -25,7 +25,8 @@ struct Layout {
 // The layout named by a header row; Corrupt, naming the file `key`, when it is not telemetry.
 Result<Layout> read_header(std::string_view line, std::string_view key);
 
-// First newline outside quotes: the end of the header row (npos when not there yet).
+// First newline: the end of the header row (npos when not there yet). A row is one line
+// (see telemetry_parser.h).
 std::size_t first_row_end(std::string_view bytes);
 
 }  // namespace apex::telemetry_parsing
