@@ -24,14 +24,14 @@ json rounded(std::optional<double> value, double scale = 1000.0) {
   return std::round(*value * scale) / scale;
 }
 
+}  // namespace
+
 json report_json(const ParseReport& report) {
   return json{{"object", report.object_key},
               {"rows", report.rows},
               {"bad_rows", report.bad_rows},
               {"bad_row_reasons", report.bad_row_reasons}};
 }
-
-}  // namespace
 
 json lap_json(const LapRecord& lap) {
   json out{{"source", to_string(lap.source)},

@@ -17,6 +17,8 @@
 namespace apex {
 
 nlohmann::json seconds_json(std::optional<std::int64_t> ms);
+// What a parser read of one file: {object, rows, bad_rows, bad_row_reasons}.
+nlohmann::json report_json(const ParseReport& report);
 nlohmann::json lap_json(const LapRecord& lap);
 nlohmann::json laps_json(const std::vector<LapRecord>& laps);
 nlohmann::json car_link_json(const CarLink& link);

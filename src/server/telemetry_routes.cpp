@@ -219,7 +219,13 @@ void add_telemetry_routes(RouteTable& table, ApiContext& context) {
                                                                  {"channels", s::array(s::string())},
                                                                  {"laps", s::array(s::integer())},
                                                                  {"best_lap", s::nullable(s::integer())},
-                                                                 {"has_gps", s::boolean()}}))}})}},
+                                                                 {"has_gps", s::boolean()}}))},
+                                {"report", s::object({{"object", s::string()},
+                                                      {"rows", s::integer()},
+                                                      {"bad_rows", s::integer()},
+                                                      {"bad_row_reasons", s::array(s::string())},
+                                                      {"duplicate_samples", s::integer()},
+                                                      {"conflicting_keys", s::integer()}})}})}},
       .path_examples = kExamples,
       .handler = ctx->from_session([cache](const RouteRequest&, const LoadedSession& ls) -> RouteResult {
         auto tel = session_telemetry(*cache, ls);
@@ -250,7 +256,10 @@ void add_telemetry_routes(RouteTable& table, ApiContext& context) {
                    {"best_lap", best ? json(*best) : json(nullptr)},
                    {"has_gps", v.find(channel::kGpsLatitude) && v.find(channel::kGpsLongitude)}});
         }
-        return Reply::json(json{{"vehicles", std::move(vehicles)}});
+        // The file's bad rows come with the list: a damaged export otherwise shows up only as
+        // fewer cars or samples than expected.
+        return Reply::json(
+            json{{"vehicles", std::move(vehicles)}, {"report", telemetry_report_json((*tel)->report)}});
       })});
 
   // ---- Laps of a car.

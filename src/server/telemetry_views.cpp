@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "analysis/lap_statistics.h"
+#include "server/json_views.h"
 
 namespace apex {
 
@@ -73,6 +74,13 @@ double rounded(double value, int digits) {
   if (!std::isfinite(value)) return 0;
   const double scale = std::pow(10.0, digits);
   return std::round(value * scale) / scale;
+}
+
+json telemetry_report_json(const TelemetryReport& report) {
+  json out = report_json(report.parse);
+  out["duplicate_samples"] = report.duplicate_samples;
+  out["conflicting_keys"] = report.conflicting_keys;
+  return out;
 }
 
 json lap_summary_json(const TelemetryLap& lap, const LapTelemetrySummary& s) {

@@ -20,6 +20,10 @@ namespace apex {
 // Rounded for JSON: values carry no more digits than the sensors have.
 double rounded(double value, int digits);
 
+// What was read of the telemetry file: the parse report's rows, bad rows and their first
+// reasons, plus duplicates removed and keys whose repeats disagreed.
+nlohmann::json telemetry_report_json(const TelemetryReport& report);
+
 nlohmann::json lap_summary_json(const TelemetryLap& lap, const LapTelemetrySummary& summary);
 
 // One channel of one lap, thinned to at most max_points samples (peaks kept); time_s from

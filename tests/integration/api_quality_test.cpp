@@ -4,14 +4,19 @@
 // new endpoints' shapes, and /docs served without any external resource.
 #include <gtest/gtest.h>
 #include <httplib.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <set>
 #include <thread>
 
 #include "apex_server_process.h"
+#include "test_io.h"
 
 namespace apex {
 namespace {
@@ -122,6 +127,59 @@ TEST(ApiQualityConfigured, CorsOriginsListEchoesOnlyListedOrigins) {
   ASSERT_TRUE(other);
   EXPECT_FALSE(other->has_header("Access-Control-Allow-Origin"));
   EXPECT_EQ(other->status, 200);
+}
+
+// A damaged telemetry file is served with what could be read, and /vehicles says what
+// could not: its rows, bad rows and their first reasons with file and line.
+TEST(ApiQualityDamagedData, VehiclesReportsTheTelemetryFilesBadRows) {
+  namespace fs = std::filesystem;
+  const fs::path root = fs::temp_directory_path() / ("apex-damaged-telemetry-" + std::to_string(::getpid()));
+  fs::remove_all(root);
+  fs::create_directories(root);
+  fs::copy(test::source_dir() / "data" / "sonoma-raceway", root / "sonoma-raceway",
+           fs::copy_options::recursive);
+  const fs::path file = root / "sonoma-raceway" / "Sonoma" / "Race 1" / "sonoma_telemetry_R1.csv";
+  std::string bytes = test::read_file(file);
+  ASSERT_FALSE(bytes.empty()) << file;
+  // Line 50 gets a stray quote before its vehicle id; line 60's value becomes text.
+  auto line_start = [&](int line) {
+    std::size_t at = 0;
+    for (int i = 1; i < line; ++i) at = bytes.find('\n', at) + 1;
+    return at;
+  };
+  const std::size_t line50 = line_start(50);
+  bytes.insert(bytes.find("GR86-", line50), "\"");
+  const std::size_t line60 = line_start(60);
+  const std::string row60 = bytes.substr(line60, bytes.find('\n', line60) - line60);
+  std::vector<std::size_t> commas;
+  for (std::size_t i = 0; i < row60.size(); ++i)
+    if (row60[i] == ',') commas.push_back(line60 + i);
+  // telemetry_value is the 10th column of the long format (after 9 commas).
+  ASSERT_GE(commas.size(), 10u) << row60;
+  bytes.replace(commas[8] + 1, commas[9] - commas[8] - 1, "fast");
+  std::ofstream(file, std::ios::binary | std::ios::trunc) << bytes;
+  const auto lines = static_cast<std::size_t>(std::count(bytes.begin(), bytes.end(), '\n'));
+
+  test::ApexServerProcess server(root);
+  ASSERT_GT(server.port(), 0) << server.log();
+  httplib::Client c("127.0.0.1", server.port());
+  auto res = c.Get("/api/telemetry/track/sonoma-raceway/session/R1/vehicles");
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 200) << res->body;
+  const json body = json::parse(res->body);
+  const json& report = body["report"];
+  EXPECT_EQ(report["object"], "sonoma-raceway/Sonoma/Race 1/sonoma_telemetry_R1.csv");
+  EXPECT_EQ(report["rows"], lines - 1);  // every line but the header
+  EXPECT_EQ(report["bad_rows"], 2);
+  ASSERT_EQ(report["bad_row_reasons"].size(), 2u) << report;
+  EXPECT_NE(report["bad_row_reasons"][0].get<std::string>().find(
+                "sonoma_telemetry_R1.csv line 50: unterminated quote"),
+            std::string::npos)
+      << report;
+  EXPECT_NE(report["bad_row_reasons"][1].get<std::string>().find("line 60: "), std::string::npos) << report;
+  EXPECT_NE(report["bad_row_reasons"][1].get<std::string>().find("'fast'"), std::string::npos) << report;
+  EXPECT_EQ(body["vehicles"].size(), 3u) << "every car after the stray quote is still read";
+  fs::remove_all(root);
 }
 
 TEST_F(ApiQuality, AccessLogHasMethodTargetStatusAndMicroseconds) {
