@@ -60,6 +60,15 @@ Action add_laps_command(CLI::App& app) {
     }
     for (const auto& problem : session->problems)
       std::fprintf(stderr, "apex: warning: %s\n", problem.c_str());
+    // Rows a parser skipped change the table (a lap missing), so say which and why, as
+    // /files does: the count, then the first reasons with their lines.
+    for (const ParseReport* report : session->reports()) {
+      if (report->bad_rows == 0) continue;
+      std::fprintf(stderr, "apex: warning: %s: %zu of %zu rows skipped\n", report->object_key.c_str(),
+                   report->bad_rows, report->rows);
+      for (const auto& reason : report->bad_row_reasons)
+        std::fprintf(stderr, "apex: warning:   %s\n", reason.c_str());
+    }
     auto analysis = analyse_session(*session);
     std::vector<LapRecord> laps;
     if (options->driver) {

@@ -1,6 +1,11 @@
+// The command line as a user meets it: help, usage mistakes and their exit codes, what is
+// said when the data lacks what was asked, and the warnings of `apex laps`.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <string>
 
 #include "test_io.h"
@@ -57,6 +62,35 @@ TEST(CliHelp, AnUnknownTrackOrSessionExitsOneListingWhatExists) {
   out = run_command(apex::test::apex_binary().string() + " sessions nowhere" + data, &code);
   EXPECT_EQ(code, 1) << out;
   EXPECT_NE(out.find("(tracks: barber-motorsports-park, sonoma-raceway)"), std::string::npos) << out;
+}
+
+// A row the parser skipped changes the table, so `apex laps` names the file, the count and
+// the reason with its line (it used to print a lap fewer and nothing else).
+TEST(CliLaps, SkippedRowsAreNamedOnStderr) {
+  namespace fs = std::filesystem;
+  const fs::path root = fs::temp_directory_path() / ("apex-cli-laps-" + std::to_string(::getpid()));
+  fs::remove_all(root);
+  fs::create_directories(root);
+  fs::copy(apex::test::source_dir() / "data" / "sonoma-raceway", root / "sonoma-raceway",
+           fs::copy_options::recursive);
+  const fs::path sections = root / "sonoma-raceway" / "Sonoma" / "Race 1" /
+                            "23_AnalysisEnduranceWithSections_Race 1_Anonymized.CSV";
+  std::string bytes = apex::test::read_file(sections);
+  // The second data row (line 3): its LAP_TIME, the 4th field of the semicolon file, becomes text.
+  std::size_t at = bytes.find('\n', bytes.find('\n') + 1) + 1;
+  for (int field = 0; field < 3; ++field) at = bytes.find(';', at) + 1;
+  bytes.replace(at, bytes.find(';', at) - at, "abc");
+  std::ofstream(sections, std::ios::binary | std::ios::trunc) << bytes;
+  int code = -1;
+  const std::string out =
+      run_command(apex::test::apex_binary().string() + " laps sonoma-raceway R1 --data-dir '" +
+                      root.string() + "' 2>&1 >/dev/null",
+                  &code);
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_NE(out.find("23_AnalysisEnduranceWithSections_Race 1_Anonymized.CSV: 1 of "), std::string::npos)
+      << out;
+  EXPECT_NE(out.find("line 3: LAP_TIME is not a time: 'abc'"), std::string::npos) << out;
+  fs::remove_all(root);
 }
 
 TEST(CliHelp, EveryCommandsHelpSucceeds) {
