@@ -27,8 +27,9 @@ Result<LapEvents> parse_lap_events(std::string bytes, std::string_view object_ke
       continue;
     }
     if (!lap || *lap < 0 || *lap > 1'000'000) {
-      reject_row(out.report, *table, row,
-                 "lap is not a number: '" + std::string(table->cell(row, lap_col)) + "'");
+      reject_row(
+          out.report, *table, row,
+          "lap is not a whole number from 0 to 1000000: '" + std::string(table->cell(row, lap_col)) + "'");
       continue;
     }
     if (!timestamp) {
