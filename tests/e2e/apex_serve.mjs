@@ -3,9 +3,10 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 
-// Returns { child, port (a promise), log () => stderr so far }.
-export function startApexServe({ binary, source, webDir, env = {} }) {
-  const child = spawn(binary, ['serve', '--data-dir', path.join(source, 'data'), '--port', '0', '--web-dir', webDir], {
+// Returns { child, port (a promise), log () => stderr so far }. dataDir defaults to the
+// committed data.
+export function startApexServe({ binary, source, webDir, env = {}, dataDir = path.join(source, 'data') }) {
+  const child = spawn(binary, ['serve', '--data-dir', dataDir, '--port', '0', '--web-dir', webDir], {
     cwd: source,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'ignore', 'pipe'],

@@ -42,8 +42,20 @@ for (const [what, file] of [
 fs.mkdirSync(output, { recursive: true });
 
 // `apex serve --port 0` binds a free port and logs it.
-function startServer(env = {}) {
-  return startApexServe({ binary, source, webDir, env });
+function startServer(env = {}, dataDir = undefined) {
+  return startApexServe({ binary, source, webDir, env, dataDir });
+}
+
+// A copy of the committed Sonoma track whose telemetry has a stray quote on line 50: the
+// telemetry view must say what could not be read.
+function damagedTelemetryCopy() {
+  const root = fs.mkdtempSync(path.join(output, 'damaged-'));
+  fs.cpSync(path.join(source, 'data', TRACK), path.join(root, TRACK), { recursive: true });
+  const file = path.join(root, TRACK, 'Sonoma', 'Race 1', 'sonoma_telemetry_R1.csv');
+  const lines = fs.readFileSync(file, 'utf8').split('\n');
+  lines[49] = lines[49].replace('GR86-', '"GR86-');
+  fs.writeFileSync(file, lines.join('\n'));
+  return root;
 }
 
 // A raw request: the path is sent exactly as written (fetch would normalise `..`).
@@ -101,6 +113,9 @@ async function main() {
   // A second server with API_TOKEN, started now so its start-up overlaps the first part.
   const tokenServer = startServer({ API_TOKEN });
   tokenServer.port.catch(() => undefined); // awaited (and reported) where it is used
+  const damagedDir = damagedTelemetryCopy();
+  const damagedServer = startServer({ API_TOKEN: '' }, damagedDir);
+  damagedServer.port.catch(() => undefined);
   let browser;
   try {
     const port = await server.port;
@@ -260,7 +275,19 @@ async function main() {
       const ranges = await page.$$eval('.tele-charts .chart', (els) => els.map((el) => el.uplot.scales.x.max - el.uplot.scales.x.min));
       assert.ok(ranges.every((r) => Math.abs(r - before / 2) < before * 0.01), `zoomed ranges ${ranges} from ${before}`);
       await page.click('button[aria-label="Show the whole lap"]');
+      assert.equal(await page.$('.telemetry-bad-rows'), null, 'no damage note for a file read whole');
       await shot('telemetry');
+
+      // The same track with a stray quote in its telemetry: the view names the bad row.
+      const damagedPage = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+      damagedPage.setDefaultTimeout(15_000);
+      damagedPage.on('pageerror', (e) => pageErrors.push(e.message));
+      await damagedPage.goto(`http://127.0.0.1:${await damagedServer.port}/?track=${TRACK}&session=${SESSION}&view=telemetry`);
+      await damagedPage.waitForSelector('.telemetry-bad-rows');
+      const note = await damagedPage.textContent('.telemetry-bad-rows');
+      assert.match(note, /^1 of \d+ rows of sonoma-raceway\/Sonoma\/Race 1\/sonoma_telemetry_R1\.csv could not be read; first: .* line 50: unterminated quote/, note);
+      await damagedPage.waitForSelector('[data-testid=delta-chart] canvas', { timeout: 30_000 });
+      await damagedPage.close();
     }
 
     // Data page: the data source and the catalog.
@@ -310,6 +337,8 @@ async function main() {
     await browser?.close();
     server.child.kill('SIGTERM');
     tokenServer.child.kill('SIGTERM');
+    damagedServer.child.kill('SIGTERM');
+    fs.rmSync(damagedDir, { recursive: true, force: true });
     clearTimeout(watchdog);
   }
 }

@@ -201,6 +201,16 @@ export interface Vehicle {
   has_gps: boolean;
 }
 
+// What was read of a session's telemetry file (GET …/vehicles `report`).
+export interface TelemetryReport {
+  object: string;
+  rows: number;
+  bad_rows: number;
+  bad_row_reasons: string[];
+  duplicate_samples: number;
+  conflicting_keys: number;
+}
+
 export interface TelemetryLap {
   lap_number: number;
   lap_time_s: number | null;

@@ -4,7 +4,7 @@
 // map coloured by speed. Endpoints that answer 404/501 get a message, not a fake trace.
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import { ApiError, fmtLap, getJson, telemetryPath, type Channel, type Compare, type TelemetryLap, type TrackMap, type Vehicle } from '../api';
+import { ApiError, fmtLap, getJson, telemetryPath, type Channel, type Compare, type TelemetryLap, type TelemetryReport, type TrackMap, type Vehicle } from '../api';
 import type { ViewContext } from '../main';
 import { param, setParams } from '../state';
 import { errorBox, fitWidth, h, loading, section } from '../ui';
@@ -25,8 +25,9 @@ type PlotEl = HTMLElement & { uplot?: uPlot };
 export async function renderTelemetry(ctx: ViewContext): Promise<void> {
   const base = telemetryPath(ctx.track, ctx.session);
   let vehicles: Vehicle[];
+  let report: TelemetryReport | undefined;
   try {
-    vehicles = (await getJson<{ vehicles: Vehicle[] }>(`${base}/vehicles`, ctx.signal)).vehicles;
+    ({ vehicles, report } = await getJson<{ vehicles: Vehicle[]; report?: TelemetryReport }>(`${base}/vehicles`, ctx.signal));
   } catch (e) {
     if ((e as Error).name === 'AbortError') return;
     // A 404 with a reason (not the router's) is the data speaking: this session has none.
@@ -87,7 +88,15 @@ export async function renderTelemetry(ctx: ViewContext): Promise<void> {
     select('tele-lap-b', 'Lap B', lapOptions(b, lapsB), String(lapB), (v) => rerender({ lap_b: v })),
   );
   const status = loading(`laps ${lapA} and ${lapB}`);
-  ctx.root.replaceChildren(section('Telemetry', controls, status));
+  // A damaged export shows as fewer samples; say how many rows could not be read and why.
+  const damage =
+    report && report.bad_rows > 0
+      ? h('p', {
+          class: 'note telemetry-bad-rows',
+          text: `${report.bad_rows} of ${report.rows} rows of ${report.object} could not be read` + (report.bad_row_reasons.length ? `; first: ${report.bad_row_reasons[0]}` : '') + '.',
+        })
+      : null;
+  ctx.root.replaceChildren(section('Telemetry', controls, damage, status));
 
   const channels = CHANNELS.map((c) => c.name).join(',');
   const q = new URLSearchParams({ driver_b: b.vehicle_id, lap_a: String(lapA), lap_b: String(lapB), channels, points: String(points) });
