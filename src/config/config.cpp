@@ -61,6 +61,24 @@ bool valid_bucket_name(const std::string& b) {
   });
 }
 
+// The part of an endpoint URL before the host may hold "user:password@". The password can
+// itself contain '/', '?' or '@', so everything from the scheme to the last '@' counts as
+// userinfo and is never put in a message.
+std::size_t authority_start(std::string_view url) {
+  auto scheme_end = url.find("://");
+  return scheme_end == std::string_view::npos ? 0 : scheme_end + 3;
+}
+
+bool has_userinfo(std::string_view url) {
+  return url.find('@', authority_start(url)) != std::string_view::npos;
+}
+
+std::string without_userinfo(std::string_view url) {
+  if (!has_userinfo(url)) return std::string(url);
+  const std::size_t start = authority_start(url);
+  return std::string(url.substr(0, start)) + "***" + std::string(url.substr(url.rfind('@')));
+}
+
 bool valid_region(const std::string& r) {
   return !r.empty() && std::all_of(r.begin(), r.end(), [](char c) {
     return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
@@ -189,6 +207,13 @@ Result<Config> load_config(const Environment& env) {
   }
   if (auto v = env.get("S3_ENDPOINT_URL"); v && !trim(*v).empty()) {
     std::string url = trim(*v);
+    // Credentials in the URL would be echoed by every message naming the endpoint (and
+    // S3 needs them signed into each request, not sent as HTTP basic auth).
+    if (has_userinfo(url))
+      return bad_variable("S3_ENDPOINT_URL",
+                          "must not hold a user name or password ('user:password@' before the host): put "
+                          "the credentials in AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY; got '" +
+                              without_userinfo(url) + "'");
     if (!url.starts_with("http://") && !url.starts_with("https://"))
       return bad_variable("S3_ENDPOINT_URL", "must start with http:// or https://, got '" + url + "'");
     while (url.back() == '/') url.pop_back();

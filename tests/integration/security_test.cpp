@@ -168,6 +168,28 @@ TEST(SecretsNeverPrinted, ConfigurationErrors) {
   fs::remove_all(dir);
 }
 
+TEST(SecretsNeverPrinted, PasswordInTheEndpointUrl) {
+  const auto dir = work_dir("endpoint-userinfo");
+  const std::string password = "SuperSecretValue123";
+  auto env = s3_env("http://user:" + password + "@127.0.0.1:" + std::to_string(test::free_loopback_port()));
+  std::string all;
+  for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
+           {"tracks"}, {"ls"}, {"serve", "--port", "0"}, {"download", (dir / "mirror").string()}}) {
+    int code = 0;
+    const std::string out = run_apex(args, env, dir, &code);
+    // Refused as a setting before any request: the URL's password would otherwise be
+    // echoed by every message naming the endpoint.
+    EXPECT_EQ(code, 2) << args.front() << ":\n" << out;
+    EXPECT_NE(out.find("S3_ENDPOINT_URL"), std::string::npos) << args.front() << ":\n" << out;
+    EXPECT_NE(out.find("AWS_SECRET_ACCESS_KEY"), std::string::npos) << args.front() << ":\n" << out;
+    EXPECT_EQ(out.find(password), std::string::npos) << args.front() << ":\n" << out;
+    all += out;
+  }
+  EXPECT_FALSE(fs::exists(dir / "mirror"));
+  expect_no_secret(all, "a password in S3_ENDPOINT_URL");
+  fs::remove_all(dir);
+}
+
 // One `apex serve` on the committed data/ folder, with API_TOKEN set.
 class ServeWithToken : public ::testing::Test {
  protected:

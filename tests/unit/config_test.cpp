@@ -65,6 +65,28 @@ TEST(Config, SecretsNeverAppearInMessages) {
   EXPECT_EQ(config.error().message.find("wJalrXUtnFEMI"), std::string::npos);
 }
 
+TEST(Config, EndpointUrlWithCredentialsIsRefusedWithoutShowingThem) {
+  // The password may hold '/', '?' or '@'; none of it may reach the message.
+  for (const char* url :
+       {"http://user:SuperSecretValue123@127.0.0.1:46200", "https://user:SuperSecretValue123@s3",
+        "http://user:Super/Secret@Value123@127.0.0.1:46200/base", "user:SuperSecretValue123@host",
+        "ftp://user:SuperSecretValue123@host"}) {
+    auto config = config_from({{"S3_ENDPOINT_URL", url}});
+    ASSERT_FALSE(config) << url;
+    EXPECT_EQ(config.error().kind, ErrorKind::InvalidInput);
+    const std::string& message = config.error().message;
+    EXPECT_NE(message.find("S3_ENDPOINT_URL"), std::string::npos) << message;
+    EXPECT_NE(message.find("AWS_ACCESS_KEY_ID"), std::string::npos) << message;
+    EXPECT_NE(message.find("AWS_SECRET_ACCESS_KEY"), std::string::npos) << message;
+    EXPECT_EQ(message.find("Secret"), std::string::npos) << message;
+    EXPECT_EQ(message.find("Value123"), std::string::npos) << message;
+  }
+  auto config = config_from({{"S3_ENDPOINT_URL", "http://user:SuperSecretValue123@127.0.0.1:46200"}});
+  ASSERT_FALSE(config);
+  EXPECT_NE(config.error().message.find("'http://***@127.0.0.1:46200'"), std::string::npos)
+      << config.error().message;
+}
+
 TEST(DotEnv, ParsesCommentsQuotesAndExport) {
   auto parsed = parse_dotenv(
       "# comment\n\nexport PORT=9000\nDATA_DIR=\"/my data\"\nHOST='0.0.0.0' \nX=1 # note\n", ".env");
