@@ -385,6 +385,11 @@ Action add_sample_command(CLI::App& app) {
       std::fprintf(stderr, "apex: IN_DIR '%s' is not a folder\n", options->in_dir.c_str());
       return kExitConfiguration;
     }
+    // Said once here rather than once per file when each write fails.
+    if (fs::exists(options->out_dir, ec) && !fs::is_directory(options->out_dir, ec)) {
+      std::fprintf(stderr, "apex: OUT_DIR '%s' is not a folder\n", options->out_dir.c_str());
+      return kExitConfiguration;
+    }
     const fs::path in_dir = fs::weakly_canonical(fs::absolute(options->in_dir));
     const fs::path out_dir = fs::weakly_canonical(fs::absolute(options->out_dir));
     if (within(out_dir, in_dir)) {
@@ -438,6 +443,12 @@ Action add_sample_command(CLI::App& app) {
       return kExitFailure;
     }
 
+    // A folder that cannot be made (a file above it, no permission) stops the run before
+    // the first file, with the system's reason.
+    if (fs::create_directories(out_dir, ec); ec) {
+      std::fprintf(stderr, "apex: cannot create OUT_DIR '%s': %s\n", out_dir.c_str(), ec.message().c_str());
+      return kExitConfiguration;
+    }
     std::printf("apex: sampling %zu files from %s into %s, keeping 1/%" PRIu64 " of the telemetry samples\n",
                 plan.size(), in_dir.c_str(), out_dir.c_str(), *every);
     std::printf("%-16s %14s %14s %7s  %s\n", "kind", "bytes before", "bytes after", "kept", "file");

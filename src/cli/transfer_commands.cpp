@@ -4,8 +4,11 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
+#include <cstring>
+#include <filesystem>
 #include <iostream>
 
 #include "cli/cli_setup.h"
@@ -137,6 +140,35 @@ std::optional<Listing> list_or_report(S3Store& store, const std::string& prefix,
   return std::move(*listing);
 }
 
+// A destination that cannot hold files is one mistake on the command line: said once,
+// before anything is listed or fetched, not once per object. A folder still to be made is
+// created only when there is something to download (create_destination).
+std::optional<std::string> destination_problem(const std::filesystem::path& dir) {
+  std::error_code ec;
+  const auto status = std::filesystem::status(dir, ec);
+  if (std::filesystem::exists(status) && !std::filesystem::is_directory(status))
+    return "DIR '" + dir.string() + "' is not a folder";
+  // A file above it (DIR/../.. is a file) makes the folder impossible to create.
+  for (auto parent = dir.parent_path(); !parent.empty() && parent != parent.parent_path();
+       parent = parent.parent_path()) {
+    const auto above = std::filesystem::status(parent, ec);
+    if (!std::filesystem::exists(above)) continue;
+    if (!std::filesystem::is_directory(above))
+      return "DIR '" + dir.string() + "' cannot be created: '" + parent.string() + "' is not a folder";
+    break;
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> create_destination(const std::filesystem::path& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return "cannot create DIR '" + dir.string() + "': " + ec.message();
+  if (::access(dir.c_str(), W_OK | X_OK) != 0)
+    return "cannot write into DIR '" + dir.string() + "': " + std::strerror(errno);
+  return std::nullopt;
+}
+
 int exit_code_for(const sync::TransferSummary& summary) {
   return summary.failed > 0 || summary.interrupted ? kExitFailure : kExitOk;
 }
@@ -228,10 +260,19 @@ Action add_download_command(CLI::App& app) {
         options->positional.size() == 2 ? options->positional.front() : std::string();
     auto config = transfer_config(options->flags, false, "download");
     if (!config) return kExitConfiguration;
+    if (auto problem = destination_problem(dir)) {
+      std::fprintf(stderr, "apex: %s: nothing was downloaded\n", problem->c_str());
+      return kExitConfiguration;
+    }
     S3Store store(config->s3, store_options(options->flags));
     const std::string where = location_prefix(*config);
     auto remote = list_or_report(store, key_prefix, where + key_prefix);
     if (!remote) return kExitConfiguration;
+    if (!options->flags.dry_run)
+      if (auto problem = create_destination(dir)) {
+        std::fprintf(stderr, "apex: %s: nothing was downloaded\n", problem->c_str());
+        return kExitConfiguration;
+      }
 
     sync::DownloadOptions download;
     download.jobs = options->flags.jobs;

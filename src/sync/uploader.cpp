@@ -5,8 +5,8 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
-#include <fstream>
 #include <initializer_list>
 #include <mutex>
 #include <optional>
@@ -437,25 +437,34 @@ TransferSummary download_tree(S3Store& store, const Listing& remote, const std::
       progress.file_finished(FileResult::Transferred, location, object.size);
       return;
     }
-    fs::create_directories(target.parent_path(), ec);
+    // Every failure carries the system's reason (disk full, permission denied, not a
+    // folder): "cannot write" alone leaves the user guessing.
+    if (fs::create_directories(target.parent_path(), ec); ec) {
+      progress.file_finished(
+          FileResult::Failed, location, 0,
+          "cannot create the folder '" + target.parent_path().string() + "': " + ec.message());
+      return;
+    }
     fs::path partial = target;
     partial += ".apex-partial";
     Status written;
     {
-      std::ofstream out(partial, std::ios::binary | std::ios::trunc);
+      auto cannot_write = [&partial] {
+        return make_error(ErrorKind::Unavailable,
+                          "cannot write '" + partial.string() + "': " + std::strerror(errno));
+      };
+      std::FILE* out = std::fopen(partial.c_str(), "wb");
       if (!out) {
-        progress.file_finished(FileResult::Failed, location, 0, "cannot write '" + partial.string() + "'");
+        progress.file_finished(FileResult::Failed, location, 0, cannot_write().error().message);
         return;
       }
       written = store.read(object.key, ByteRange{}, [&](std::string_view chunk) -> Status {
-        out.write(chunk.data(), static_cast<std::streamsize>(chunk.size()));
-        if (!out) return make_error(ErrorKind::Unavailable, "cannot write '" + partial.string() + "'");
+        if (std::fwrite(chunk.data(), 1, chunk.size(), out) != chunk.size()) return cannot_write();
         progress.add_bytes_sent(chunk.size());
         return {};
       });
-      out.close();
-      if (written && !out)
-        written = make_error(ErrorKind::Unavailable, "cannot write '" + partial.string() + "'");
+      // fclose flushes: a full disk may only show here.
+      if (std::fclose(out) != 0 && written) written = cannot_write();
     }
     if (written) {
       fs::rename(partial, target, ec);

@@ -440,4 +440,24 @@ TEST(SampleCli, RefusesOutDirInsideInDir) {
   fs::remove_all(root);
 }
 
+TEST(SampleCli, OutDirThatIsAFileOrCannotBeMadeIsOneErrorAndExitTwo) {
+  const fs::path root = fresh_dir("sample-out-file");
+  const fs::path in = root / "in";
+  int code = -1;
+  ASSERT_EQ((apex("demo-data " + quoted(in), &code), code), 0);
+  const fs::path file = root / "a-file";
+  std::ofstream(file) << "mine";
+  std::string report = apex("sample " + quoted(in) + " " + quoted(file), &code);
+  EXPECT_EQ(code, 2) << report;
+  EXPECT_NE(report.find("OUT_DIR " + quoted(file) + " is not a folder"), std::string::npos) << report;
+  EXPECT_EQ(report.find("Not a directory"), std::string::npos) << "said once, not per file\n" << report;
+  report = apex("sample " + quoted(in) + " " + quoted(file / "below"), &code);
+  EXPECT_EQ(code, 2) << report;
+  EXPECT_NE(report.find("cannot create OUT_DIR " + quoted(file / "below") + ": "), std::string::npos)
+      << report;
+  EXPECT_EQ(report.find("sampling"), std::string::npos) << report;
+  EXPECT_EQ(read_file(file), "mine");
+  fs::remove_all(root);
+}
+
 }  // namespace

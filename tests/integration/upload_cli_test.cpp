@@ -19,6 +19,14 @@ using apex::test::upload::run_apex;
 
 constexpr const char* kUnset = "<unset>";
 
+// "'path'" built by appending: g++ 12 -O3 reports a false -Warray-bounds on "'" + string.
+std::string in_quotes(const fs::path& path) {
+  std::string out = "'";
+  out += path.string();
+  out += '\'';
+  return out;
+}
+
 std::string test_name() {
   return ::testing::UnitTest::GetInstance()->current_test_info()->name();
 }
@@ -442,6 +450,59 @@ TEST_F(UploadCli, DownloadMirrorsTheTreeAndSkipsWhatIsThere) {
   ASSERT_EQ(some.code, 0) << some.output;
   EXPECT_TRUE(fs::exists(part / "barber" / "Race 1" / "lap ü.csv"));
   EXPECT_FALSE(fs::exists(part / "sonoma"));
+}
+
+TEST_F(UploadCli, DownloadIntoAFileOrAnUncreatableFolderIsOneErrorAndExitTwo) {
+  apex::test::upload::write_file(tree_ / "barber" / "a.csv", "a");
+  apex::test::upload::write_file(tree_ / "sonoma" / "b.csv", "b");
+  ASSERT_EQ(upload().code, 0);
+  const fs::path file = work_ / "a-file";
+  apex::test::upload::write_file(file, "mine");
+  proxy_->clear();
+  for (const fs::path& dir : {file, file / "below"}) {
+    auto run = apex("download --prefix " + apex::test::upload::quote_arg(prefix()) + " " +
+                    apex::test::upload::quote_arg(dir.string()));
+    EXPECT_EQ(run.code, 2) << run.output;
+    EXPECT_NE(run.output.find(in_quotes(file) + " is not a folder"), std::string::npos) << run.output;
+    EXPECT_NE(run.output.find("nothing was downloaded"), std::string::npos) << run.output;
+    EXPECT_EQ(run.output.find("FAILED"), std::string::npos) << "one message, not one per object\n"
+                                                            << run.output;
+  }
+  EXPECT_TRUE(proxy_->seen().empty()) << "refused before asking the bucket anything";
+  EXPECT_EQ(apex::test::upload::read_file(file), "mine");
+
+  // A folder the system will not create (nothing can be made in /proc): its reason, once.
+  const fs::path proc = "/proc/apex-download-test";
+  auto run = apex("download --prefix " + apex::test::upload::quote_arg(prefix()) + " " + proc.string());
+  EXPECT_EQ(run.code, 2) << run.output;
+  EXPECT_NE(run.output.find("cannot create DIR " + in_quotes(proc) + ": No such file or directory"),
+            std::string::npos)
+      << run.output;
+  EXPECT_EQ(run.output.find("FAILED"), std::string::npos) << run.output;
+  EXPECT_EQ(proxy_->count("GET"), 1u) << "the listing only";
+}
+
+TEST_F(UploadCli, DownloadFailuresOfSingleFilesSayWhy) {
+  apex::test::upload::write_file(tree_ / "barber" / "a.csv", "a");
+  apex::test::upload::write_file(tree_ / "sonoma" / "b.csv", "b");
+  apex::test::upload::write_file(tree_ / "vir" / "c.csv", "c");
+  ASSERT_EQ(upload().code, 0);
+  const fs::path mirror = work_ / "mirror";
+  // In the way: a file where a folder goes, a folder where the temporary file goes.
+  apex::test::upload::write_file(mirror / "sonoma", "not a folder");
+  fs::create_directories(mirror / "vir" / "c.csv.apex-partial");
+  auto run = apex("download --prefix " + apex::test::upload::quote_arg(prefix()) + " " +
+                  apex::test::upload::quote_arg(mirror.string()));
+  EXPECT_EQ(run.code, 1) << run.output;
+  EXPECT_NE(run.output.find("cannot create the folder " + in_quotes(mirror / "sonoma") + ": "),
+            std::string::npos)
+      << run.output;
+  EXPECT_NE(run.output.find("cannot write " + in_quotes(mirror / "vir" / "c.csv.apex-partial") +
+                            ": Is a directory"),
+            std::string::npos)
+      << run.output;
+  EXPECT_EQ(apex::test::upload::read_file(mirror / "barber" / "a.csv"), "a") << "the others still come";
+  EXPECT_EQ(apex::test::upload::read_file(mirror / "sonoma"), "not a folder");
 }
 
 }  // namespace
