@@ -169,6 +169,25 @@ std::optional<std::string> create_destination(const std::filesystem::path& dir) 
   return std::nullopt;
 }
 
+// Names what the data root does hold, so a mistyped PREFIX can be corrected.
+void report_nothing_to_download(S3Store& store, const std::string& where, const std::string& key_prefix) {
+  if (key_prefix.empty()) {
+    std::fprintf(stderr, "apex: %s holds no objects: nothing was downloaded\n", where.c_str());
+    return;
+  }
+  std::string holds;  // empty: the second listing failed too, say nothing more
+  if (auto top = store.list("", '/')) {
+    std::vector<std::string> names = top->common_prefixes;
+    for (const auto& object : top->objects) names.push_back(object.key);
+    constexpr std::size_t kShown = 20;
+    for (std::size_t i = 0; i < names.size() && i < kShown; ++i) holds += (i == 0 ? "" : ", ") + names[i];
+    if (names.size() > kShown) holds += ", ... (" + std::to_string(names.size()) + " in all)";
+    holds = names.empty() ? " (it holds no objects)" : " (it holds: " + holds + ")";
+  }
+  std::fprintf(stderr, "apex: nothing in %s matches the prefix '%s'%s: nothing was downloaded\n",
+               where.c_str(), key_prefix.c_str(), holds.c_str());
+}
+
 int exit_code_for(const sync::TransferSummary& summary) {
   return summary.failed > 0 || summary.interrupted ? kExitFailure : kExitOk;
 }
@@ -268,6 +287,12 @@ Action add_download_command(CLI::App& app) {
     const std::string where = location_prefix(*config);
     auto remote = list_or_report(store, key_prefix, where + key_prefix);
     if (!remote) return kExitConfiguration;
+    if (remote->objects.empty()) {
+      // "downloading 0 objects" and exit 0 read as success when the PREFIX was a typo. Exit
+      // 1 as for a track the data does not have: the settings work, the data is not there.
+      report_nothing_to_download(store, where, key_prefix);
+      return kExitFailure;
+    }
     if (!options->flags.dry_run)
       if (auto problem = create_destination(dir)) {
         std::fprintf(stderr, "apex: %s: nothing was downloaded\n", problem->c_str());

@@ -505,5 +505,30 @@ TEST_F(UploadCli, DownloadFailuresOfSingleFilesSayWhy) {
   EXPECT_EQ(apex::test::upload::read_file(mirror / "sonoma"), "not a folder");
 }
 
+TEST_F(UploadCli, DownloadOfAPrefixThatMatchesNothingSaysSoAndExitsOne) {
+  apex::test::upload::write_file(tree_ / "barber" / "a.csv", "a");
+  apex::test::upload::write_file(tree_ / "sonoma" / "b.csv", "b");
+  ASSERT_EQ(upload().code, 0);
+  const fs::path mirror = work_ / "mirror";
+  const std::string where = std::string("s3://") + apex::test::upload::kUploadBucket + "/" + prefix();
+  for (const std::string extra : {"", " --dry-run"}) {
+    auto run = apex("download --prefix " + apex::test::upload::quote_arg(prefix()) + " nosuchprefix/ " +
+                    apex::test::upload::quote_arg(mirror.string()) + extra);
+    EXPECT_EQ(run.code, 1) << extra << "\n" << run.output;
+    EXPECT_NE(run.output.find("nothing in " + where +
+                              " matches the prefix 'nosuchprefix/' (it holds: barber/, "
+                              "sonoma/): nothing was downloaded"),
+              std::string::npos)
+        << run.output;
+  }
+  EXPECT_FALSE(fs::exists(mirror)) << "no folder made for nothing";
+
+  auto empty = apex("download --prefix " + apex::test::upload::quote_arg("nothing-" + prefix()) + " " +
+                    apex::test::upload::quote_arg(mirror.string()));
+  EXPECT_EQ(empty.code, 1) << empty.output;
+  EXPECT_NE(empty.output.find("holds no objects: nothing was downloaded"), std::string::npos) << empty.output;
+  EXPECT_FALSE(fs::exists(mirror));
+}
+
 }  // namespace
 }  // namespace apex
