@@ -7,7 +7,8 @@
 // Telemetry files are 1.5-3.6 GB, so they stream: rows are cut from large reads and kept
 // rows are copied byte for byte (same header, columns, quoting and line endings), so the
 // sampled file is one the same parsers read. Nothing is ever written into IN_DIR; every
-// output goes to a temporary file beside its target and is renamed into place.
+// output goes to a temporary file beside its target and is renamed into place. An OUT_DIR
+// that is not empty is refused before anything is written, unless --overwrite is given.
 #include <algorithm>
 #include <cerrno>
 #include <cinttypes>
@@ -333,6 +334,22 @@ struct Planned {
   std::uint64_t size = 0;
 };
 
+struct Existing {
+  std::string name;  // relative to OUT_DIR
+  bool would_replace = false;
+};
+
+// What in out_dir makes it non-empty: the first file the plan would replace, else its
+// first entry. nullopt: out_dir is missing or empty.
+std::optional<Existing> first_existing(const fs::path& out_dir, const std::map<std::string, Planned>& plan) {
+  std::error_code ec;
+  auto it = fs::directory_iterator(out_dir, ec);
+  if (ec || it == fs::directory_iterator()) return std::nullopt;
+  for (const auto& [key, file] : plan)
+    if (fs::exists(fs::symlink_status(out_dir / key, ec))) return Existing{key, true};
+  return Existing{it->path().filename().string(), false};
+}
+
 std::string percent(std::uint64_t after, std::uint64_t before) {
   char text[32];
   std::snprintf(text, sizeof text, "%.1f%%",
@@ -349,10 +366,12 @@ Action add_sample_command(CLI::App& app) {
   struct Options {
     std::string in_dir, out_dir, keep = "1/10";
     std::vector<std::string> tracks, kinds;
+    bool overwrite = false;
   };
   auto options = std::make_shared<Options>();
   cmd->add_option("IN_DIR", options->in_dir, "Data folder to read (one folder per track)")->required();
-  cmd->add_option("OUT_DIR", options->out_dir, "Folder to write the sample into (not inside IN_DIR)")
+  cmd->add_option("OUT_DIR", options->out_dir,
+                  "Folder to write the sample into: new or empty (see --overwrite), not inside IN_DIR")
       ->required();
   cmd->add_option("--keep", options->keep, "Keep 1/N of the samples of each vehicle and channel: 1/10, or 10")
       ->capture_default_str();
@@ -361,6 +380,9 @@ Action add_sample_command(CLI::App& app) {
                   "Only these kinds: telemetry, lap_start, lap_end, lap_time, sections, results, "
                   "results_by_class, best_laps, weather (default: all)")
       ->delimiter(',');
+  cmd->add_flag("--overwrite", options->overwrite,
+                "Write into an OUT_DIR that is not empty, replacing the files the sample writes (refused "
+                "without it)");
   return [options]() {
     const auto every = parse_keep(options->keep);
     if (!every) {
@@ -443,6 +465,17 @@ Action add_sample_command(CLI::App& app) {
       return kExitFailure;
     }
 
+    // A user's edited file in OUT_DIR was once replaced without a word: an OUT_DIR with
+    // anything in it is refused unless --overwrite says replacing is meant.
+    if (!options->overwrite)
+      if (auto existing = first_existing(out_dir, plan)) {
+        std::fprintf(stderr,
+                     "apex: OUT_DIR '%s' is not empty ('%s' is there%s): sample into a new or empty folder, "
+                     "or pass --overwrite to replace the files the sample writes; nothing was written\n",
+                     out_dir.c_str(), existing->name.c_str(),
+                     existing->would_replace ? " and would be replaced" : "");
+        return kExitConfiguration;
+      }
     // A folder that cannot be made (a file above it, no permission) stops the run before
     // the first file, with the system's reason.
     if (fs::create_directories(out_dir, ec); ec) {

@@ -302,8 +302,9 @@ TEST(SampleCli, DemoTreeKeepsEveryNthSamplePerChannel) {
   // The sample is still telemetry the parser reads, and inspect agrees with the count.
   for (const auto& file : files_named(out, "telemetry")) expect_inspect_matches(file);
 
-  // Sampling again into the same OUT_DIR replaces the files (temp + rename), same result.
-  ASSERT_EQ((apex("sample " + quoted(in) + " " + quoted(out) + " --keep 10", &code), code), 0);
+  // Sampling again into the same OUT_DIR with --overwrite replaces the files (temp +
+  // rename), same result.
+  ASSERT_EQ((apex("sample " + quoted(in) + " " + quoted(out) + " --keep 10 --overwrite", &code), code), 0);
   expect_sampled(in, out, 10);
   for (const auto& e : fs::recursive_directory_iterator(out))
     EXPECT_EQ(e.path().string().find("apex-sample-tmp"), std::string::npos) << e.path();
@@ -437,6 +438,56 @@ TEST(SampleCli, RefusesOutDirInsideInDir) {
       EXPECT_EQ(read_file(e.path()), before[e.path()]);
     }
   EXPECT_EQ(files, before.size());
+  fs::remove_all(root);
+}
+
+TEST(SampleCli, NonEmptyOutDirIsRefusedUnlessOverwrite) {
+  const fs::path root = fresh_dir("sample-overwrite");
+  const fs::path in = root / "in";
+  const fs::path out = root / "out";
+  int code = -1;
+  ASSERT_EQ((apex("demo-data " + quoted(in), &code), code), 0);
+  ASSERT_EQ((apex("sample " + quoted(in) + " " + quoted(out) + " --kinds lap_start", &code), code), 0);
+  const auto lap_files = files_named(out, "lap_start");
+  ASSERT_FALSE(lap_files.empty());
+  // The user's edit of a file the sample writes (the first by key, the one named), and a
+  // file of their own beside it.
+  const fs::path edited =
+      *std::min_element(lap_files.begin(), lap_files.end(), [&](const auto& a, const auto& b) {
+        return fs::relative(a, out).generic_string() < fs::relative(b, out).generic_string();
+      });
+  std::ofstream(edited, std::ios::binary | std::ios::trunc) << "edited by hand\n";
+  std::ofstream(out / "notes.txt") << "mine";
+  std::map<fs::path, std::string> before;
+  for (const auto& e : fs::recursive_directory_iterator(out))
+    if (e.is_regular_file()) before[e.path()] = read_file(e.path());
+
+  std::string report = apex("sample " + quoted(in) + " " + quoted(out), &code);
+  EXPECT_EQ(code, 2) << report;
+  const std::string key = fs::relative(edited, out).generic_string();
+  EXPECT_NE(report.find("is not empty ('" + key + "' is there and would be replaced)"), std::string::npos)
+      << report;
+  EXPECT_NE(report.find("--overwrite"), std::string::npos) << report;
+  std::size_t files = 0;
+  for (const auto& e : fs::recursive_directory_iterator(out))
+    if (e.is_regular_file()) {
+      ++files;
+      EXPECT_EQ(read_file(e.path()), before[e.path()]) << e.path();
+    }
+  EXPECT_EQ(files, before.size()) << "nothing written";
+
+  // Only a file the sample would not write: still refused, and that file is named.
+  fs::remove_all(out);
+  fs::create_directories(out);
+  std::ofstream(out / "notes.txt") << "mine";
+  report = apex("sample " + quoted(in) + " " + quoted(out), &code);
+  EXPECT_EQ(code, 2) << report;
+  EXPECT_NE(report.find("('notes.txt' is there)"), std::string::npos) << report;
+
+  report = apex("sample " + quoted(in) + " " + quoted(out) + " --overwrite", &code);
+  ASSERT_EQ(code, 0) << report;
+  expect_sampled(in, out, 10);
+  EXPECT_EQ(read_file(out / "notes.txt"), "mine") << "--overwrite replaces what it writes, nothing else";
   fs::remove_all(root);
 }
 
