@@ -22,4 +22,11 @@ inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailure = 1;        // the work itself failed (data, network, disk)
 inline constexpr int kExitConfiguration = 2;  // a bad setting or command line: nothing was done
 
+// Errors that a setting must fix (credentials, bucket, region): exit 2, as the access check
+// of upload and download does; the rest (network, data) are kExitFailure.
+inline bool is_setting_error(const Error& error) {
+  return error.kind == ErrorKind::AuthFailed || error.kind == ErrorKind::BucketMissing ||
+         error.kind == ErrorKind::InvalidInput;
+}
+
 }  // namespace apex::cli

@@ -265,10 +265,18 @@ Action add_inspect_command(CLI::App& app) {
       if (!config) return kExitConfiguration;
       auto store = open_store_or_report(*config);
       if (!store) return kExitConfiguration;
+      // A path that cannot be a key (absolute, '..') is a local file that is not there.
       if (auto stat = store->stat(options->file); !stat) {
-        std::fprintf(stderr, "apex: '%s' is neither a local file nor a key in %s\n", options->file.c_str(),
-                     store->describe().c_str());
-        return kExitFailure;
+        if (stat.error().kind == ErrorKind::NotFound || !validate_key(options->file)) {
+          std::fprintf(stderr, "apex: '%s' is neither a local file nor a key in %s\n", options->file.c_str(),
+                       store->describe().c_str());
+          return kExitFailure;
+        }
+        // Refused credentials, a missing bucket, an unreachable endpoint: said as the other
+        // commands say it, not hidden behind "no such key".
+        std::fprintf(stderr, "apex: '%s' is not a local file, and %s cannot be read: %s\n",
+                     options->file.c_str(), store->describe().c_str(), stat.error().describe().c_str());
+        return is_setting_error(stat.error()) ? kExitConfiguration : kExitFailure;
       }
       telemetry = load_telemetry(*store, options->file);
     }

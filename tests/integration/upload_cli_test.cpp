@@ -530,5 +530,28 @@ TEST_F(UploadCli, DownloadOfAPrefixThatMatchesNothingSaysSoAndExitsOne) {
   EXPECT_FALSE(fs::exists(mirror));
 }
 
+// inspect looks a key up with a HEAD request; refused credentials must be reported as
+// every other command reports them, not as a key that does not exist.
+TEST_F(UploadCli, InspectInS3ModeReportsRefusedCredentialsNotAMissingKey) {
+  apex::test::upload::write_file(tree_ / "good" / "x.csv", "vehicle_id\n");
+  ASSERT_EQ(upload().code, 0);
+  const std::map<std::string, std::string> s3_mode = {{"USE_S3_DATA", "true"}, {"S3_PREFIX", prefix()}};
+  auto refused_env = s3_mode;
+  refused_env["AWS_ACCESS_KEY_ID"] = "APEXUNKNOWNKEY01";
+  auto refused = apex("inspect good/x.csv", refused_env);
+  EXPECT_EQ(refused.code, 2) << refused.output;
+  EXPECT_EQ(refused.output.find("is neither a local file nor a key"), std::string::npos) << refused.output;
+  EXPECT_NE(refused.output.find("HTTP 403"), std::string::npos) << refused.output;
+  EXPECT_NE(refused.output.find("Check AWS_ACCESS_KEY_ID (key ending in 'EY01')"), std::string::npos)
+      << refused.output;
+
+  // With working credentials a key that is not there is still said to be missing.
+  auto missing = apex("inspect good/nope.csv", s3_mode);
+  EXPECT_EQ(missing.code, 1) << missing.output;
+  EXPECT_NE(missing.output.find("'good/nope.csv' is neither a local file nor a key in s3://"),
+            std::string::npos)
+      << missing.output;
+}
+
 }  // namespace
 }  // namespace apex
