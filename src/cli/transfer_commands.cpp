@@ -75,8 +75,9 @@ std::optional<Config> transfer_config(const TransferFlags& flags, bool need_cred
   auto config = load_config_or_report(std::nullopt);
   if (!config) return std::nullopt;
   auto env = Environment::load(".env");
+  // Blank counts as unset, as load_config reads it (it trims, then falls back).
   const bool bucket_configured =
-      env && env->get("S3_BUCKET_NAME").has_value() && !env->get("S3_BUCKET_NAME")->empty();
+      env && env->get("S3_BUCKET_NAME").has_value() && !trim(*env->get("S3_BUCKET_NAME")).empty();
   if (flags.bucket) {
     config->s3.bucket = *flags.bucket;
   } else if (!bucket_configured) {
@@ -99,6 +100,13 @@ std::optional<Config> transfer_config(const TransferFlags& flags, bool need_cred
       return std::nullopt;
     }
     config->s3.bucket = trim(answer);
+  }
+  // S3_BUCKET_NAME was checked with the configuration; the option and the typed answer get
+  // the same rule here, before a request names the bad bucket ("does not exist").
+  if (auto problem = bucket_name_problem(config->s3.bucket)) {
+    std::fprintf(stderr, "apex: %s %s\n", flags.bucket ? "--bucket" : "the bucket name given",
+                 problem->c_str());
+    return std::nullopt;
   }
   if (flags.prefix) {
     std::string prefix = *flags.prefix;

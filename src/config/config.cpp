@@ -143,6 +143,11 @@ std::optional<std::string> Environment::get(const std::string& name) const {
   return it->second;
 }
 
+std::optional<std::string> bucket_name_problem(const std::string& name) {
+  if (valid_bucket_name(name)) return std::nullopt;
+  return "is not a valid bucket name (3-63 lower-case letters, digits, '.', '-'): '" + name + "'";
+}
+
 Result<Config> load_config(const Environment& env) {
   Config config;
   if (auto v = env.get("DATA_DIR"); v && !trim(*v).empty()) config.data_dir = trim(*v);
@@ -181,10 +186,7 @@ Result<Config> load_config(const Environment& env) {
     s3.enabled = *enabled;
   }
   if (auto v = env.get("S3_BUCKET_NAME"); v && !trim(*v).empty()) s3.bucket = trim(*v);
-  if (!valid_bucket_name(s3.bucket))
-    return bad_variable(
-        "S3_BUCKET_NAME",
-        "is not a valid bucket name (3-63 lower-case letters, digits, '.', '-'): '" + s3.bucket + "'");
+  if (auto problem = bucket_name_problem(s3.bucket)) return bad_variable("S3_BUCKET_NAME", *problem);
   if (auto v = env.get("AWS_REGION"); v && !trim(*v).empty())
     s3.region = trim(*v);
   else if (auto d = env.get("AWS_DEFAULT_REGION"); d && !trim(*d).empty())

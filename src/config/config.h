@@ -59,4 +59,9 @@ Result<std::map<std::string, std::string>> parse_dotenv(std::string_view text, s
 
 Result<Config> load_config(const Environment& env);
 
+// nullopt when name follows S3's bucket naming rules, else what is wrong with it ("is not a
+// valid bucket name (...): 'name'"), for a message that first names where it came from
+// (S3_BUCKET_NAME, --bucket): one rule and one wording for every way a bucket is given.
+std::optional<std::string> bucket_name_problem(const std::string& name);
+
 }  // namespace apex

@@ -362,6 +362,38 @@ TEST_F(UploadCli, NoBucketWithoutATerminalIsAClearError) {
   EXPECT_TRUE(proxy_->seen().empty());
 }
 
+TEST_F(UploadCli, BadBucketOptionIsRefusedLikeTheVariable) {
+  apex::test::upload::write_file(tree_ / "a.csv", "1");
+  const std::string rule = "is not a valid bucket name (3-63 lower-case letters, digits, '.', '-'): ";
+  for (const std::string& command :
+       std::vector<std::string>{"upload " + apex::test::upload::quote_arg(tree_.string()),
+                                "download " + apex::test::upload::quote_arg((work_ / "mirror").string())}) {
+    auto run = apex(command + " --bucket Bad_Name");
+    EXPECT_EQ(run.code, 2) << command << "\n" << run.output;
+    EXPECT_NE(run.output.find("--bucket " + rule + "'Bad_Name'"), std::string::npos) << run.output;
+    auto variable = apex(command, {{"S3_BUCKET_NAME", "Bad_Bucket!"}});
+    EXPECT_EQ(variable.code, 2) << command << "\n" << variable.output;
+    EXPECT_NE(variable.output.find("S3_BUCKET_NAME " + rule + "'Bad_Bucket!'"), std::string::npos)
+        << variable.output;
+  }
+  EXPECT_TRUE(proxy_->seen().empty()) << "refused before any request";
+  EXPECT_FALSE(fs::exists(work_ / "mirror"));
+}
+
+// Empty or blank is unset, as for the other variables with a default (DATA_DIR, HOST,
+// AWS_REGION, S3_ENDPOINT_URL): upload and download then have no bucket, and say so.
+TEST_F(UploadCli, BlankBucketVariableIsNoBucket) {
+  apex::test::upload::write_file(tree_ / "a.csv", "1");
+  for (const std::string value : {"", "  "}) {
+    auto run = apex("upload " + apex::test::upload::quote_arg(tree_.string()), {{"S3_BUCKET_NAME", value}});
+    EXPECT_EQ(run.code, 2) << "'" << value << "'\n" << run.output;
+    EXPECT_NE(run.output.find("no bucket configured: pass --bucket NAME or set S3_BUCKET_NAME"),
+              std::string::npos)
+        << run.output;
+  }
+  EXPECT_TRUE(proxy_->seen().empty());
+}
+
 TEST_F(UploadCli, MissingCredentialsNameTheVariables) {
   apex::test::upload::write_file(tree_ / "a.csv", "1");
   auto run = apex("upload " + apex::test::upload::quote_arg(tree_.string()),

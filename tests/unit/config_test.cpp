@@ -59,6 +59,19 @@ TEST(Config, BadValuesNameTheVariable) {
   }
 }
 
+TEST(Config, BucketNameRuleIsSharedWithTheCommandLine) {
+  EXPECT_EQ(bucket_name_problem("apex-racing-data"), std::nullopt);
+  EXPECT_EQ(bucket_name_problem("my.bucket-2"), std::nullopt);
+  for (const char* bad : {"Bad_Name", "ab", "-abc", "abc-", "has space", "UPPER"}) {
+    auto problem = bucket_name_problem(bad);
+    ASSERT_TRUE(problem) << bad;
+    EXPECT_NE(problem->find(std::string("'") + bad + "'"), std::string::npos) << *problem;
+    auto config = config_from({{"S3_BUCKET_NAME", bad}});
+    ASSERT_FALSE(config) << bad;
+    EXPECT_EQ(config.error().message, "configuration variable S3_BUCKET_NAME " + *problem);
+  }
+}
+
 TEST(Config, SecretsNeverAppearInMessages) {
   auto config = config_from({{"AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"}});
   ASSERT_FALSE(config);
