@@ -252,6 +252,12 @@ Action add_inspect_command(CLI::App& app) {
     Result<Telemetry> telemetry = make_error(ErrorKind::NotFound, "");
     std::error_code ec;
     const std::filesystem::path path(options->file);
+    if (std::filesystem::is_directory(path, ec)) {
+      // Named like a file but a folder: "neither a local file nor a key" would send the
+      // user looking for a missing file.
+      std::fprintf(stderr, "apex: '%s' is a folder, not a telemetry file\n", options->file.c_str());
+      return kExitFailure;
+    }
     if (std::filesystem::is_regular_file(path, ec)) {
       // The parent folder as a store: the file streams through the same reader as the
       // server's, and messages name the path as given.

@@ -13,6 +13,7 @@
 #include "cli/commands.h"
 #include "server/api_server.h"
 #include "server/static_assets.h"
+#include "storage/local_store.h"
 
 namespace apex::cli {
 namespace {
@@ -170,8 +171,7 @@ Action add_serve_command(CLI::App& app) {
       log_s3_source(config->s3);
     } else if (std::error_code ec; !std::filesystem::is_directory(config->data_dir, ec)) {
       // A local folder does not come back by itself: a wrong path is a configuration error.
-      std::fprintf(stderr, "apex: data folder '%s' does not exist; set DATA_DIR or pass --data-dir\n",
-                   config->data_dir.c_str());
+      std::fprintf(stderr, "apex: %s\n", missing_data_folder_message(config->data_dir).c_str());
       return kExitConfiguration;
     }
     auto store = open_store_or_report(*config);

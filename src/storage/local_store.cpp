@@ -37,6 +37,13 @@ struct FileDescriptor {
 
 }  // namespace
 
+std::string missing_data_folder_message(const fs::path& root) {
+  // A file given as the folder exists: "does not exist" sent users looking for a typo.
+  std::error_code ec;
+  const char* what = fs::exists(root, ec) ? "is not a folder" : "does not exist";
+  return "data folder '" + root.string() + "' " + what + "; set DATA_DIR or pass --data-dir";
+}
+
 LocalStore::LocalStore(fs::path root) : root_(std::move(root)) {}
 
 std::string LocalStore::describe() const {
@@ -51,8 +58,7 @@ Result<fs::path> LocalStore::path_for(std::string_view key) const {
 Result<Listing> LocalStore::list(std::string_view prefix, std::optional<char> delimiter) {
   std::error_code ec;
   if (!fs::is_directory(root_, ec))
-    return make_error(ErrorKind::NotFound,
-                      "data folder '" + root_.string() + "' does not exist; set DATA_DIR or pass --data-dir");
+    return make_error(ErrorKind::NotFound, missing_data_folder_message(root_));
   // Walk only the deepest folder the prefix names; S3 semantics are then applied by key.
   std::string_view folder_part =
       prefix.substr(0, prefix.rfind('/') == std::string_view::npos ? 0 : prefix.rfind('/'));

@@ -7,6 +7,10 @@
 
 namespace apex {
 
+// "data folder 'X' does not exist (or: is not a folder); set DATA_DIR or pass --data-dir",
+// for the store's listing and for `apex serve`'s check at start-up alike.
+std::string missing_data_folder_message(const std::filesystem::path& root);
+
 class LocalStore final : public ObjectStore {
  public:
   explicit LocalStore(std::filesystem::path root);

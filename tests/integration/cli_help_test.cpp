@@ -93,6 +93,36 @@ TEST(CliLaps, SkippedRowsAreNamedOnStderr) {
   fs::remove_all(root);
 }
 
+// A file given as the data folder exists: the message says what it is, not that it is missing.
+TEST(CliHelp, ADataDirThatIsAFileIsSaidToBeNoFolder) {
+  std::string file = std::filesystem::temp_directory_path().string();
+  file += "/apex-data-dir-is-a-file-";
+  file += std::to_string(::getpid());
+  std::FILE* f = std::fopen(file.c_str(), "w");
+  ASSERT_NE(f, nullptr);
+  std::fclose(f);
+  for (const char* command : {" tracks", " serve --port 0"}) {
+    std::string line = apex::test::apex_binary().string();
+    line += command;
+    line += " --data-dir '";
+    line += file;
+    line += "' 2>&1";
+    int code = -1;
+    auto out = run_command(line, &code);
+    EXPECT_EQ(code, 2) << command << ": " << out;
+    std::string says = "data folder '";
+    says += file;
+    says += "' is not a folder; set DATA_DIR or pass --data-dir";
+    EXPECT_NE(out.find(says), std::string::npos) << command << ": " << out;
+  }
+  std::remove(file.c_str());
+  int code = -1;
+  auto out = run_command(apex::test::apex_binary().string() + " tracks --data-dir /nonexistent-apex-dir 2>&1",
+                         &code);
+  EXPECT_EQ(code, 2) << out;
+  EXPECT_NE(out.find("data folder '/nonexistent-apex-dir' does not exist"), std::string::npos) << out;
+}
+
 TEST(CliHelp, EveryCommandsHelpSucceeds) {
   for (const char* command : {"serve", "tracks", "sessions", "laps", "ls", "demo-data", "upload", "download",
                               "inspect", "sample"}) {

@@ -286,6 +286,13 @@ TEST(InspectCli, NotTelemetryNamesTheFile) {
       apex("inspect " + quoted(dir / "nope.csv") + " --data-dir " + quoted(dir), &code);
   EXPECT_EQ(code, 1);
   EXPECT_NE(missing.find("nope.csv"), std::string::npos) << missing;
+
+  // A folder named like a telemetry file is said to be a folder, not to be missing.
+  fs::create_directories(dir / "folder_telemetry.csv");
+  const std::string folder = apex("inspect " + quoted(dir / "folder_telemetry.csv"), &code);
+  EXPECT_EQ(code, 1);
+  EXPECT_NE(folder.find("folder_telemetry.csv' is a folder, not a telemetry file"), std::string::npos)
+      << folder;
   fs::remove_all(dir);
 }
 
