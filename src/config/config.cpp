@@ -94,6 +94,8 @@ Result<std::map<std::string, std::string>> parse_dotenv(std::string_view text, s
   int line_number = 0;
   while (std::getline(in, line)) {
     ++line_number;
+    // Editors on Windows save a UTF-8 byte order mark at the start of the file.
+    if (line_number == 1 && line.starts_with("\xEF\xBB\xBF")) line.erase(0, 3);
     std::string t = trim(line);
     if (t.empty() || t.front() == '#') continue;
     if (t.starts_with("export ")) t = trim(t.substr(7));
@@ -196,6 +198,18 @@ Result<Config> load_config(const Environment& env) {
   if (auto v = env.get("AWS_ACCESS_KEY_ID")) s3.access_key_id = trim(*v);
   if (auto v = env.get("AWS_SECRET_ACCESS_KEY")) s3.secret_access_key = trim(*v);
   if (auto v = env.get("AWS_SESSION_TOKEN")) s3.session_token = trim(*v);
+  // A credential pasted with a line break inside is sent as a broken header, which S3
+  // answers with a bare HTTP 400 naming nothing; say which variable, never its value.
+  for (auto [name, value] :
+       {std::pair<const char*, const std::string*>{"AWS_ACCESS_KEY_ID", &s3.access_key_id},
+        {"AWS_SECRET_ACCESS_KEY", &s3.secret_access_key},
+        {"AWS_SESSION_TOKEN", &s3.session_token}}) {
+    const auto bad =
+        std::find_if(value->begin(), value->end(), [](unsigned char c) { return c < 0x20 || c == 0x7f; });
+    if (bad != value->end())
+      return bad_variable(name, "holds a control character (a line break?) at character " +
+                                    std::to_string(bad - value->begin() + 1) + ": paste the value again");
+  }
   if (s3.access_key_id.empty() != s3.secret_access_key.empty())
     return bad_variable(s3.access_key_id.empty() ? "AWS_ACCESS_KEY_ID" : "AWS_SECRET_ACCESS_KEY",
                         "is missing: set both AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or neither for "

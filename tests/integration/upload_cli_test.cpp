@@ -564,7 +564,7 @@ TEST_F(UploadCli, DownloadOfAPrefixThatMatchesNothingSaysSoAndExitsOne) {
 
 // inspect looks a key up with a HEAD request; refused credentials must be reported as
 // every other command reports them, not as a key that does not exist.
-TEST_F(UploadCli, InspectInS3ModeReportsRefusedCredentialsNotAMissingKey) {
+TEST_F(UploadCli, InspectAndLsInS3ModeReportRefusedCredentialsNotAMissingKey) {
   apex::test::upload::write_file(tree_ / "good" / "x.csv", "vehicle_id\n");
   ASSERT_EQ(upload().code, 0);
   const std::map<std::string, std::string> s3_mode = {{"USE_S3_DATA", "true"}, {"S3_PREFIX", prefix()}};
@@ -576,6 +576,11 @@ TEST_F(UploadCli, InspectInS3ModeReportsRefusedCredentialsNotAMissingKey) {
   EXPECT_NE(refused.output.find("HTTP 403"), std::string::npos) << refused.output;
   EXPECT_NE(refused.output.find("Check AWS_ACCESS_KEY_ID (key ending in 'EY01')"), std::string::npos)
       << refused.output;
+
+  // ls says it as tracks does: a setting to fix, exit 2 (it exited 1).
+  auto listed = apex("ls", refused_env);
+  EXPECT_EQ(listed.code, 2) << listed.output;
+  EXPECT_NE(listed.output.find("HTTP 403"), std::string::npos) << listed.output;
 
   // With working credentials a key that is not there is still said to be missing.
   auto missing = apex("inspect good/nope.csv", s3_mode);

@@ -100,6 +100,30 @@ TEST(Config, EndpointUrlWithCredentialsIsRefusedWithoutShowingThem) {
       << config.error().message;
 }
 
+TEST(Config, ACredentialWithALineBreakNamesTheVariableNotTheValue) {
+  auto config = config_from({{"AWS_ACCESS_KEY_ID", "AKIDEXAMPLE\nAKIDMORE"},
+                             {"AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"}});
+  ASSERT_FALSE(config);
+  EXPECT_EQ(config.error().kind, ErrorKind::InvalidInput);
+  EXPECT_NE(config.error().message.find(
+                "AWS_ACCESS_KEY_ID holds a control character (a line break?) at character 12"),
+            std::string::npos)
+      << config.error().message;
+  EXPECT_EQ(config.error().message.find("AKIDEXAMPLE"), std::string::npos) << config.error().message;
+  auto token = config_from({{"AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"},
+                            {"AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"},
+                            {"AWS_SESSION_TOKEN", "FQoG\rZXIvYXdz"}});
+  ASSERT_FALSE(token);
+  EXPECT_NE(token.error().message.find("AWS_SESSION_TOKEN"), std::string::npos) << token.error().message;
+  EXPECT_EQ(token.error().message.find("FQoG"), std::string::npos) << token.error().message;
+}
+
+TEST(DotEnv, ALeadingByteOrderMarkIsNotPartOfTheFirstName) {
+  auto parsed = parse_dotenv("\xEF\xBB\xBFPORT=9000\nHOST=0.0.0.0\n", ".env");
+  ASSERT_TRUE(parsed) << parsed.error().message;
+  EXPECT_EQ(parsed->at("PORT"), "9000");
+}
+
 TEST(DotEnv, ParsesCommentsQuotesAndExport) {
   auto parsed = parse_dotenv(
       "# comment\n\nexport PORT=9000\nDATA_DIR=\"/my data\"\nHOST='0.0.0.0' \nX=1 # note\n", ".env");
