@@ -301,6 +301,13 @@ TEST(TelemetryParser, BadRowsAreCountedWithFileAndLine) {
   EXPECT_EQ(t.report.parse.bad_row_reasons[2], "test.csv line 6: 4 fields, the header has 13");
   EXPECT_EQ(t.report.parse.bad_row_reasons[3], "test.csv line 7: empty vehicle_id");
   EXPECT_EQ(t.report.parse.bad_row_reasons[4], "test.csv line 8: empty telemetry_name");
+  // Control bytes in a quoted field are written out, not passed on.
+  const std::string nul_time = std::string("2025-09-05T00:28:20") + '\0' + ".100Z";
+  Telemetry with_nul = parse_ok(kHeader + row("GR86-002-000", 2, "speed", "98", "2025-09-05T00:28:20.000Z") +
+                                row("GR86-002-000", 2, "speed", "99", nul_time));
+  ASSERT_EQ(with_nul.report.parse.bad_row_reasons.size(), 1u);
+  EXPECT_EQ(with_nul.report.parse.bad_row_reasons[0],
+            "test.csv line 3: timestamp is not an ISO-8601 time: '2025-09-05T00:28:20\\x00.100Z'");
   ASSERT_EQ(t.vehicles.size(), 1u);
   EXPECT_EQ(t.samples(), 2u);
   // The same lines whatever the blocks.

@@ -165,10 +165,21 @@ inline bool lag_sampled(std::int64_t ts) {
 
 constexpr std::size_t kShownFieldChars = 40;
 
-// A field as quoted in an error message: at most kShownFieldChars of it.
+// A field as quoted in an error message: at most kShownFieldChars of it, control bytes as
+// \xNN (a NUL cut the message short where it was printed as a C string, and a CR or ESC
+// could garble a terminal).
 inline std::string shown(std::string_view field) {
-  if (field.size() <= kShownFieldChars) return std::string(field);
-  return std::string(field.substr(0, kShownFieldChars)) + "...";
+  std::string out;
+  for (unsigned char c : field.substr(0, kShownFieldChars)) {
+    if (c >= 0x20 && c != 0x7f) {
+      out += static_cast<char>(c);
+      continue;
+    }
+    constexpr char kHex[] = "0123456789abcdef";
+    out += {'\\', 'x', kHex[c >> 4], kHex[c & 15]};
+  }
+  if (field.size() > kShownFieldChars) out += "...";
+  return out;
 }
 
 // Equality of short names without a call to memcmp (names are 3-30 bytes).
