@@ -62,21 +62,11 @@ bool valid_bucket_name(const std::string& b) {
 }
 
 // The part of an endpoint URL before the host may hold "user:password@". The password can
-// itself contain '/', '?' or '@', so everything from the scheme to the last '@' counts as
-// userinfo and is never put in a message.
-std::size_t authority_start(std::string_view url) {
-  auto scheme_end = url.find("://");
-  return scheme_end == std::string_view::npos ? 0 : scheme_end + 3;
-}
-
+// itself contain '/', '?' or '@', so any '@' after the scheme counts as userinfo, and no
+// part of such a URL is put in a message.
 bool has_userinfo(std::string_view url) {
-  return url.find('@', authority_start(url)) != std::string_view::npos;
-}
-
-std::string without_userinfo(std::string_view url) {
-  if (!has_userinfo(url)) return std::string(url);
-  const std::size_t start = authority_start(url);
-  return std::string(url.substr(0, start)) + "***" + std::string(url.substr(url.rfind('@')));
+  const auto scheme_end = url.find("://");
+  return url.find('@', scheme_end == std::string_view::npos ? 0 : scheme_end + 3) != std::string_view::npos;
 }
 
 bool valid_region(const std::string& r) {
@@ -228,8 +218,8 @@ Result<Config> load_config(const Environment& env) {
     if (has_userinfo(url))
       return bad_variable("S3_ENDPOINT_URL",
                           "must not hold a user name or password ('user:password@' before the host): put "
-                          "the credentials in AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY; got '" +
-                              without_userinfo(url) + "'");
+                          "the credentials in AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (the value is not "
+                          "shown: it may hold a password)");
     if (!url.starts_with("http://") && !url.starts_with("https://"))
       return bad_variable("S3_ENDPOINT_URL", "must start with http:// or https://, got '" + url + "'");
     while (url.back() == '/') url.pop_back();

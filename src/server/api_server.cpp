@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <sstream>
 
 #include "core/json_text.h"
@@ -80,6 +81,27 @@ std::vector<std::string> query_names(std::string_view target) {
     rest.remove_prefix(amp + 1);
   }
   return names;
+}
+
+// httplib reads `points=50;points=60` or `points=abc=60` as one parameter whose value is
+// what follows the last '=', so a repeat or a bad value would pass unseen: a raw '=' in a
+// value is refused (percent-encoded, %3D, it is an ordinary character).
+std::optional<std::string> query_syntax_problem(std::string_view target) {
+  auto question = target.find('?');
+  if (question == std::string_view::npos) return std::nullopt;
+  std::string_view rest = target.substr(question + 1);
+  while (!rest.empty()) {
+    const auto amp = rest.find('&');
+    const std::string_view pair = rest.substr(0, amp);
+    if (const auto eq = pair.find('=');
+        eq != std::string_view::npos && pair.find('=', eq + 1) != std::string_view::npos)
+      return "query parameter '" + std::string(pair.substr(0, std::min<std::size_t>(eq, 64))) +
+             "' has a second '=' in its value ('" + std::string(pair.substr(0, 80)) +
+             "'): separate parameters with '&', and percent-encode an '=' in a value as %3D";
+    if (amp == std::string_view::npos) break;
+    rest.remove_prefix(amp + 1);
+  }
+  return std::nullopt;
 }
 
 void send_error(httplib::Response& res, const ApiError& error) {
@@ -225,6 +247,7 @@ void ApiServer::configure_http() {
       }
       return send_error(res, api_error(404, "no route for " + req.method + " " + req.path + " (see /docs)"));
     }
+    if (auto problem = query_syntax_problem(req.target)) return send_error(res, api_error(400, *problem));
     for (const auto& name : query_names(req.target)) {
       bool known = std::any_of(match.route->query.begin(), match.route->query.end(),
                                [&](const QueryParam& q) { return q.name == name; });

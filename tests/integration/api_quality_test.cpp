@@ -243,6 +243,9 @@ TEST_F(ApiQuality, ErrorsAreJsonWithTheRightStatus) {
            {kSonomaCar13 + "/lap/3/trace?channels=speed&channels=ath", 400,
             "'channels' given more than once"},
            {kSonomaCar13 + "/compare?driver_b=13&driver_b=nobody", 400, "'driver_b' given more than once"},
+           // httplib would take what follows the last '=': 60, and car 7.
+           {kSonomaCar13 + "/lap/3/trace?points=50;points=60", 400, "'points' has a second '='"},
+           {kR1 + "/laps?driver=13;driver=7", 400, "'driver' has a second '='"},
            {kSonomaCar13 + "/compare?lap_a=-3", 400, "lap_a"},
            {kSonomaCar13 + "/track-map?lap=77", 404, "has no lap 77"},
            {kStrategy13 + "/pit-strategy", 405, "POST"},
