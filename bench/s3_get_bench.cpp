@@ -254,9 +254,9 @@ int main() {
     });
     if (!ok) fail("upload telemetry", ok.error());
   }
-  // Rounds of four loads, alternated so that the server's drift (s3rver's heap grows with
-  // its requests) falls on every case alike, and curl's raw download of the same object in
-  // each round when BENCH_RAW_GET holds its command (the shell script sets it):
+  // Rounds of four loads, alternated and rotated so that the server's drift (s3rver's heap
+  // grows with its requests) falls on every case alike, and curl's raw download of the same
+  // object in each round when BENCH_RAW_GET holds its command (the shell script sets it):
   //   - load_telemetry as the service runs it: ranged GETs sized by default_chunk_bytes,
   //     the head range parsed while it arrives, two parsing threads 10 nice steps down;
   //   - the same with the parsing threads at this thread's priority (worker_nice_steps 0);
@@ -296,7 +296,11 @@ int main() {
       std::printf("round %d: curl GET of telemetry.csv: %.2f s, %.0f MB/s; s3rver CPU %.2f s\n", round,
                   elapsed, telemetry_size / elapsed / 1e6, process_cpu_seconds(server_pid) - server_before);
     }
-    for (LoadCase& c : cases) {
+    // Each round starts at the next case, so that no case always follows curl's GET (after
+    // which s3rver has just streamed 1 GiB) or always precedes it.
+    constexpr std::size_t kCases = std::size(cases);
+    for (std::size_t i = 0; i < kCases; ++i) {
+      LoadCase& c = cases[(static_cast<std::size_t>(round - 1) + i) % kCases];
       apex::TelemetryParseOptions parse;
       parse.threads = c.threads;
       parse.worker_nice_steps = c.worker_nice_steps;
