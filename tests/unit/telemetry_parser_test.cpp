@@ -596,6 +596,20 @@ TEST(TelemetryParser, JsonInCsvVariantFillsTheSameModel) {
   EXPECT_EQ(v.find(channel::kThrottlePedal)->value, std::vector<float>{1});
   EXPECT_EQ(v.find(channel::kBrakeFront), nullptr);  // null: no reading
   EXPECT_EQ(v.find(channel::kSpeed)->lap_at(0), 4);
+  // A JSON field whose closing quote is lost costs its own row: the next line is read.
+  std::string cut = json_row(4, "2025-03-15T18:00:00.350Z", R"([{"name":"speed","value":153}])");
+  cut.erase(cut.find("]\"") + 1, 1);  // line 8: the quote after the array is gone
+  const std::string damaged =
+      text + cut + json_row(4, "2025-03-15T18:00:00.400Z", R"([{"name":"speed","value":154}])");
+  Telemetry d = parse_ok(damaged);
+  EXPECT_EQ(d.report.parse.rows, 8u);
+  EXPECT_EQ(d.report.parse.bad_rows, 3u);
+  ASSERT_EQ(d.report.parse.bad_row_reasons.size(), 3u);
+  EXPECT_EQ(d.report.parse.bad_row_reasons[2],
+            "test.csv line 8: unterminated quote (a quoted field cannot hold a line break)");
+  ASSERT_EQ(d.vehicles.size(), 1u);
+  EXPECT_EQ(d.vehicles[0].find(channel::kSpeed)->value, (std::vector<float>{149, 150.5f, 151, 152, 154}));
+  EXPECT_TRUE(parse_ok(damaged, TelemetryParseOptions{2, 16}) == d);
   // Chunked anywhere, the same.
   TelemetryStreamParser parser("test.csv", TelemetryParseOptions{2, 32});
   for (std::size_t i = 0; i < text.size(); i += 5)
