@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <expected>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -51,8 +52,11 @@ bool etag_matches(const std::string& header, const std::string& etag) {
 }
 
 // The parameter names of the query string only: httplib also puts the fields of a
-// form-encoded body into req.params, and those are not query parameters.
-std::vector<std::string> query_names(std::string_view target) {
+// form-encoded body into req.params, and those are not query parameters. A pair with a
+// second raw '=' is an error: httplib reads `points=50;points=60` or `points=abc=60` as one
+// parameter whose value is what follows the last '=', so a repeat or a bad value would pass
+// unseen (percent-encoded, %3D, an '=' is an ordinary character).
+std::expected<std::vector<std::string>, std::string> query_names(std::string_view target) {
   std::vector<std::string> names;
   auto question = target.find('?');
   if (question == std::string_view::npos) return names;
@@ -60,7 +64,13 @@ std::vector<std::string> query_names(std::string_view target) {
   while (!rest.empty()) {
     auto amp = rest.find('&');
     std::string_view pair = rest.substr(0, amp);
-    std::string_view raw = pair.substr(0, pair.find('='));
+    const auto eq = pair.find('=');
+    if (eq != std::string_view::npos && pair.find('=', eq + 1) != std::string_view::npos)
+      return std::unexpected("query parameter '" +
+                             std::string(pair.substr(0, std::min<std::size_t>(eq, 64))) +
+                             "' has a second '=' in its value ('" + std::string(pair.substr(0, 80)) +
+                             "'): separate parameters with '&', and percent-encode an '=' in a value as %3D");
+    std::string_view raw = pair.substr(0, eq);
     auto hex = [](char c) -> int {
       if (c >= '0' && c <= '9') return c - '0';
       if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -81,27 +91,6 @@ std::vector<std::string> query_names(std::string_view target) {
     rest.remove_prefix(amp + 1);
   }
   return names;
-}
-
-// httplib reads `points=50;points=60` or `points=abc=60` as one parameter whose value is
-// what follows the last '=', so a repeat or a bad value would pass unseen: a raw '=' in a
-// value is refused (percent-encoded, %3D, it is an ordinary character).
-std::optional<std::string> query_syntax_problem(std::string_view target) {
-  auto question = target.find('?');
-  if (question == std::string_view::npos) return std::nullopt;
-  std::string_view rest = target.substr(question + 1);
-  while (!rest.empty()) {
-    const auto amp = rest.find('&');
-    const std::string_view pair = rest.substr(0, amp);
-    if (const auto eq = pair.find('=');
-        eq != std::string_view::npos && pair.find('=', eq + 1) != std::string_view::npos)
-      return "query parameter '" + std::string(pair.substr(0, std::min<std::size_t>(eq, 64))) +
-             "' has a second '=' in its value ('" + std::string(pair.substr(0, 80)) +
-             "'): separate parameters with '&', and percent-encode an '=' in a value as %3D";
-    if (amp == std::string_view::npos) break;
-    rest.remove_prefix(amp + 1);
-  }
-  return std::nullopt;
 }
 
 void send_error(httplib::Response& res, const ApiError& error) {
@@ -247,8 +236,9 @@ void ApiServer::configure_http() {
       }
       return send_error(res, api_error(404, "no route for " + req.method + " " + req.path + " (see /docs)"));
     }
-    if (auto problem = query_syntax_problem(req.target)) return send_error(res, api_error(400, *problem));
-    for (const auto& name : query_names(req.target)) {
+    const auto names = query_names(req.target);
+    if (!names) return send_error(res, api_error(400, names.error()));
+    for (const auto& name : *names) {
       bool known = std::any_of(match.route->query.begin(), match.route->query.end(),
                                [&](const QueryParam& q) { return q.name == name; });
       // No route takes a list by repetition: `points=50&points=abc` would answer with the
