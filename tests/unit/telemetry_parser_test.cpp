@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <random>
 #include <set>
 #include <sstream>
@@ -40,6 +41,18 @@ Telemetry parse_ok(std::string_view bytes, TelemetryParseOptions options = {}) {
   auto t = parse_telemetry(bytes, "test.csv", options);
   EXPECT_TRUE(t.has_value()) << (t ? "" : t.error().describe());
   return t ? std::move(*t) : Telemetry{};
+}
+
+// The same bytes fed to a stream parser `piece` bytes at a time (split anywhere, mid-row
+// and mid-quote); nullopt when a feed or the finish failed.
+std::optional<Telemetry> parse_streamed(std::string_view bytes, std::size_t piece,
+                                        TelemetryParseOptions options) {
+  TelemetryStreamParser parser("test.csv", options);
+  for (std::size_t i = 0; i < bytes.size(); i += piece)
+    if (!parser.feed(bytes.substr(i, piece))) return std::nullopt;
+  auto t = parser.finish();
+  if (!t) return std::nullopt;
+  return std::move(*t);
 }
 
 // An independent count of a long-format file: plain getline and split on ',' (the files
@@ -433,11 +446,8 @@ TEST(TelemetryParser, ColumnsByNameQuotesCrlfAndNoFinalNewline) {
   EXPECT_EQ(v.find(*odd)->value, std::vector<float>{12.5f});
   // Split anywhere, including inside the quoted name.
   for (std::size_t chunk : {1u, 2u, 7u, 64u}) {
-    TelemetryStreamParser parser("test.csv", TelemetryParseOptions{2, 8});
-    for (std::size_t i = 0; i < text.size(); i += chunk)
-      ASSERT_TRUE(parser.feed(std::string_view(text).substr(i, chunk)));
-    auto streamed = parser.finish();
-    ASSERT_TRUE(streamed.has_value());
+    auto streamed = parse_streamed(text, chunk, TelemetryParseOptions{2, 8});
+    ASSERT_TRUE(streamed.has_value()) << "chunk " << chunk;
     EXPECT_TRUE(*streamed == t) << "chunk " << chunk;
   }
 }
@@ -611,10 +621,7 @@ TEST(TelemetryParser, JsonInCsvVariantFillsTheSameModel) {
   EXPECT_EQ(d.vehicles[0].find(channel::kSpeed)->value, (std::vector<float>{149, 150.5f, 151, 152, 154}));
   EXPECT_TRUE(parse_ok(damaged, TelemetryParseOptions{2, 16}) == d);
   // Chunked anywhere, the same.
-  TelemetryStreamParser parser("test.csv", TelemetryParseOptions{2, 32});
-  for (std::size_t i = 0; i < text.size(); i += 5)
-    ASSERT_TRUE(parser.feed(std::string_view(text).substr(i, 5)));
-  auto streamed = parser.finish();
+  auto streamed = parse_streamed(text, 5, TelemetryParseOptions{2, 32});
   ASSERT_TRUE(streamed.has_value());
   EXPECT_TRUE(*streamed == t);
 }
@@ -654,10 +661,7 @@ TEST(TelemetryParser, AnUnterminatedQuoteCostsOnlyItsOwnRow) {
   EXPECT_EQ(t.samples(), 41u);
   // The same whatever the blocks and chunks.
   EXPECT_TRUE(parse_ok(text, TelemetryParseOptions{2, 16}) == t);
-  TelemetryStreamParser parser("test.csv", TelemetryParseOptions{2, 64});
-  for (std::size_t i = 0; i < text.size(); i += 7)
-    ASSERT_TRUE(parser.feed(std::string_view(text).substr(i, 7)));
-  auto streamed = parser.finish();
+  auto streamed = parse_streamed(text, 7, TelemetryParseOptions{2, 64});
   ASSERT_TRUE(streamed.has_value());
   EXPECT_TRUE(*streamed == t);
 }
