@@ -19,7 +19,8 @@ std::vector<LeaderboardRow> build_leaderboard(const SessionAnalysis& analysis, c
       for (const auto& entry : results->entries)
         if (entry.car_number == *driver.car_number) row.race_position = entry.position;
     if (driver.source != ranked_source) {
-      row.unranked_reason = "ECU timing only: no official car matched this vehicle's lap times";
+      row.unranked_reason =
+          "ECU timing only: no official car matched this vehicle's lap times or line crossings";
       unranked.push_back(row);
     } else if (!driver.best_lap_ms) {
       row.unranked_reason = "no valid lap";

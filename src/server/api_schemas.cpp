@@ -182,14 +182,22 @@ json build_components() {
                      {"lap_number_inferred", boolean()}},
                     "official laps carry s1..s3, flag and pit; ECU laps start_time, end_time (ECU clock), "
                     "lap_number_inferred and flag");
-  c["CarLink"] = object({{"car_number", string()},
-                         {"vehicle_id", nullable(string())},
-                         {"compared_laps", integer()},
-                         {"agreeing_laps", integer()},
-                         {"agreement", nullable(number())},
-                         {"median_lap_difference", nullable(number())},
-                         {"lap_offset", integer()},
-                         {"id_number_matches", boolean()}});
+  c["CarLink"] =
+      object({{"car_number", string()},
+              {"vehicle_id", nullable(string())},
+              {"compared_laps", integer()},
+              {"agreeing_laps", integer()},
+              {"agreement", nullable(number())},
+              {"median_lap_difference", nullable(number())},
+              {"lap_offset", integer()},
+              {"id_number_matches", boolean()},
+              {"linked_by", with_description(nullable(string_enum({"lap_times", "line_crossings"})),
+                                             "lap_times: its lap times agree; line_crossings: no "
+                                             "vehicle's lap times agree, but this one crosses the "
+                                             "line when the car does")},
+              {"compared_crossings", integer()},
+              {"matching_crossings", integer()},
+              {"median_crossing_difference", nullable(number())}});
   c["Consistency"] = object(with_identity({
       {"consistency_score", with_description(nullable(number()), "% of valid laps within 0.5 s of the best")},
       {"rating", nullable(string_enum({"Elite", "Professional", "Advanced", "Developing"}))},

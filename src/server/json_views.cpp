@@ -73,7 +73,13 @@ json car_link_json(const CarLink& link) {
                                 : json(nullptr)},
               {"median_lap_difference", rounded(link.median_abs_diff_s, 1e4)},
               {"lap_offset", link.lap_offset},
-              {"id_number_matches", link.id_number_matches}};
+              {"id_number_matches", link.id_number_matches},
+              {"linked_by", link.linked_by == LinkEvidence::LapTimes        ? json("lap_times")
+                            : link.linked_by == LinkEvidence::LineCrossings ? json("line_crossings")
+                                                                            : json(nullptr)},
+              {"compared_crossings", link.crossings.compared},
+              {"matching_crossings", link.crossings.matching},
+              {"median_crossing_difference", rounded(link.crossings.median_abs_diff_s, 1e4)}};
 }
 
 json best_lap_json(const SessionAnalysis& analysis, std::string_view track, std::string_view session) {

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 
 #include "analysis/session_analysis.h"
 #include "catalog/catalog.h"
@@ -99,7 +100,7 @@ TEST(BarberRealData, ImpossibleEcuLapsAreNotCounted) {
   }
 }
 
-TEST(BarberRealData, TelemetryCarsAreLinkedByLapTimes) {
+TEST(BarberRealData, TelemetryCarsAreLinkedByLapTimesOrLineCrossings) {
   APEX_REQUIRE_SHARED_DATA(root);
   const std::map<std::string, std::string> expected = {
       {"22", "GR86-010-16"}, {"111", "GR86-060-2"}, {"2", "GR86-002-000"}, {"58", "GR86-004-78"}};
@@ -116,12 +117,25 @@ TEST(BarberRealData, TelemetryCarsAreLinkedByLapTimes) {
       EXPECT_FALSE(by_car[car]->vehicle_id) << session << " car " << car << " has no telemetry";
     }
     std::set<std::string> used;
+    int by_crossings = 0;
     for (const auto& link : barber.analysis.links) {
       if (!link.vehicle_id) continue;
       EXPECT_TRUE(used.insert(*link.vehicle_id).second) << "vehicle linked twice: " << *link.vehicle_id;
       ASSERT_TRUE(link.median_abs_diff_s);
       EXPECT_LT(*link.median_abs_diff_s, 0.1) << session << " car " << link.car_number;
+      ASSERT_TRUE(link.crossings.median_abs_diff_s) << session << " car " << link.car_number;
+      EXPECT_LT(*link.crossings.median_abs_diff_s, 0.11) << session << " car " << link.car_number;
+      if (link.linked_by != LinkEvidence::LineCrossings) continue;
+      ++by_crossings;
+      // Independent evidence: the number in these ids is not stale, and linking did not use it.
+      EXPECT_TRUE(link.id_number_matches) << session << " car " << link.car_number << " " << *link.vehicle_id;
     }
+    EXPECT_GT(by_crossings, 0) << session << ": some ECU lap times jitter too much to agree within 60 ms";
+    // Every ECU vehicle races as some official car: none is left as "ECU timing only" (a
+    // car that was listed twice, as car-7 and as GR86-006-7).
+    for (const auto& vehicle : barber.analysis.ecu)
+      EXPECT_TRUE(used.contains(vehicle.vehicle_id))
+          << session << " " << vehicle.vehicle_id << " is linked to no car";
   }
 }
 
