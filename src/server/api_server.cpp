@@ -218,8 +218,8 @@ void ApiServer::configure_http() {
   auto dashboard = std::make_shared<const StaticAssets>(locate_dashboard(dashboard_dir_option()).dir);
 
   // Routing happens here, from the route table, so httplib's regex router is never used.
-  // GET and HEAD are answered before httplib reads a body; POST falls through to the
-  // catch-all handlers below once its body is read.
+  // GET and HEAD, and requests without a body, are answered before httplib reads a body;
+  // a POST with one falls through to the catch-all handlers below once its body is read.
   auto dispatch = [this, dashboard](const httplib::Request& req, httplib::Response& res) {
     // Before anything looks at the decoded path: decoding turns %2F into a separator and
     // %00 into a terminator, so such a target is refused as sent.
@@ -321,7 +321,12 @@ void ApiServer::configure_http() {
                                          : "this API needs a token: send 'Authorization: Bearer <token>'"));
       return httplib::Server::HandlerResponse::Handled;
     }
-    if (req.method == "GET" || req.method == "HEAD") {
+    // A request with neither Content-Length nor Transfer-Encoding has no body (RFC 9112,
+    // 6.3), but httplib 0.11.4 reads a POST's body until the connection closes: `curl -X
+    // POST` without -d waited out the read timeout and got a bare 400 instead of the route's
+    // answer (405, or pit-strategy's 422). Such a request is routed here with its empty body.
+    const bool no_body = !req.has_header("Content-Length") && !req.has_header("Transfer-Encoding");
+    if (req.method == "GET" || req.method == "HEAD" || no_body) {
       dispatch(req, res);
       return httplib::Server::HandlerResponse::Handled;
     }

@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "apex_server_process.h"
+#include "captured_process.h"
 #include "test_io.h"
 
 namespace apex {
@@ -261,6 +262,21 @@ TEST_F(ApiQuality, ErrorsAreJsonWithTheRightStatus) {
   ASSERT_TRUE(post_get_route);
   EXPECT_EQ(post_get_route->status, 405);
   EXPECT_EQ(post_get_route->get_header_value("Allow"), "GET");
+}
+
+// `curl -X POST` without -d sends neither Content-Length nor Transfer-Encoding: the request
+// has no body (RFC 9112, 6.3) and is answered at once by its route, not with a bare 400
+// after the read timeout.
+TEST_F(ApiQuality, PostWithoutContentLengthIsRoutedWithAnEmptyBody) {
+  const auto started = std::chrono::steady_clock::now();
+  const std::string get_only = test::raw_request(server_->port(), "POST", kR1 + "/best-lap");
+  EXPECT_EQ(test::status_of(get_only), 405) << get_only;
+  EXPECT_NE(get_only.find("Allow: GET\r\n"), std::string::npos) << get_only;
+  const std::string pit = test::raw_request(server_->port(), "POST", kStrategy13 + "/pit-strategy",
+                                            "Content-Type: application/json\r\n");
+  EXPECT_EQ(test::status_of(pit), 422) << pit;
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(3))
+      << "answered at once, not after the server's read timeout";
 }
 
 TEST_F(ApiQuality, PitStrategyBodyIsValidatedFieldByField) {
