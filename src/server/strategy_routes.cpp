@@ -19,6 +19,11 @@ constexpr std::int64_t kMaxLapCount = 10000;
 // Validates the pit-strategy body like FastAPI/pydantic did for the original: every
 // problem, each naming its field, in one 422.
 std::expected<PitPlanRequest, ApiError> parse_pit_body(const std::string& text) {
+  if (text.find_first_not_of(" \t\r\n") == std::string::npos)
+    return std::unexpected(body_error("",
+                                      "request body is empty: send a JSON object with current_lap, "
+                                      "total_laps, tire_age and fuel_level",
+                                      "value_error.missing"));
   json body = json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (body.is_discarded())
     return std::unexpected(body_error("", "request body is not valid JSON", "value_error.jsondecode"));

@@ -275,6 +275,10 @@ TEST_F(ApiQuality, PostWithoutContentLengthIsRoutedWithAnEmptyBody) {
   const std::string pit = test::raw_request(server_->port(), "POST", kStrategy13 + "/pit-strategy",
                                             "Content-Type: application/json\r\n");
   EXPECT_EQ(test::status_of(pit), 422) << pit;
+  const json detail = json::parse(test::body_of(pit), nullptr, false);
+  ASSERT_TRUE(detail.is_object() && detail["detail"].is_array()) << pit;
+  EXPECT_NE(detail["detail"][0]["msg"].get<std::string>().find("request body is empty"), std::string::npos)
+      << pit;
   EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(3))
       << "answered at once, not after the server's read timeout";
 }
