@@ -35,9 +35,11 @@ std::expected<PitPlanRequest, ApiError> parse_pit_body(const std::string& text) 
   json errors = json::array();
   auto fail = [&](const char* field, std::string msg, const char* type) {
     errors.push_back(json{{"loc", json::array({"body", field})}, {"msg", std::move(msg)}, {"type", type}});
+    return false;  // the field is not valid
   };
   PitPlanRequest out;
-  auto integer_field = [&](const char* field, std::int64_t minimum, int& target) {
+  // True when the field is present and valid (then stored in `target`).
+  auto integer_field = [&](const char* field, std::int64_t minimum, int& target) -> bool {
     auto it = body.find(field);
     if (it == body.end() || it->is_null()) return fail(field, "field required", "value_error.missing");
     if (!it->is_number_integer()) return fail(field, "value is not a valid integer", "type_error.integer");
@@ -53,9 +55,10 @@ std::expected<PitPlanRequest, ApiError> parse_pit_body(const std::string& text) 
       return fail(field, "ensure this value is less than or equal to " + std::to_string(kMaxLapCount),
                   "value_error.number.not_le");
     target = static_cast<int>(v);
+    return true;
   };
-  integer_field("current_lap", 0, out.current_lap);
-  integer_field("total_laps", 1, out.total_laps);
+  const bool current_lap_ok = integer_field("current_lap", 0, out.current_lap);
+  const bool total_laps_ok = integer_field("total_laps", 1, out.total_laps);
   integer_field("tire_age", 0, out.tire_age);
   if (auto it = body.find("fuel_level"); it == body.end() || it->is_null()) {
     fail("fuel_level", "field required", "value_error.missing");
@@ -66,7 +69,9 @@ std::expected<PitPlanRequest, ApiError> parse_pit_body(const std::string& text) 
   } else {
     out.fuel_level = it->get<double>();
   }
-  if (errors.empty() && out.current_lap > out.total_laps)
+  // The cross-field rule needs only its two fields: checked whenever both are valid, so it
+  // is reported with the other fields' problems rather than after they are fixed.
+  if (current_lap_ok && total_laps_ok && out.current_lap > out.total_laps)
     fail("current_lap",
          "current_lap (" + std::to_string(out.current_lap) + ") must not exceed total_laps (" +
              std::to_string(out.total_laps) + ")",

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <set>
@@ -308,6 +309,18 @@ TEST_F(ApiQuality, PitStrategyBodyIsValidatedFieldByField) {
     EXPECT_EQ(status, 422) << bad;
     EXPECT_TRUE(detail["detail"].is_array()) << bad;
   }
+  // The cross-field rule is reported with the other fields' problems when its two fields
+  // are themselves valid, not only once every other field is fixed.
+  auto [both, both_body] =
+      post_json(kStrategy13 + "/pit-strategy",
+                R"({"current_lap": 30, "total_laps": 27, "tire_age": 3, "fuel_level": -1})");
+  EXPECT_EQ(both, 422);
+  std::map<std::string, std::string> type_of;
+  for (const auto& e : both_body["detail"])
+    type_of[e["loc"][1].get<std::string>()] = e["type"].get<std::string>();
+  EXPECT_EQ(type_of, (std::map<std::string, std::string>{{"current_lap", "value_error.number.not_le"},
+                                                         {"fuel_level", "value_error.number.not_ge"}}))
+      << both_body.dump();
   auto [unknown_driver, d404] =
       post_json("/api/strategy/track/barber-motorsports-park/session/R1/driver/nobody/pit-strategy",
                 R"({"current_lap": 3, "total_laps": 27, "tire_age": 3, "fuel_level": 5})");
