@@ -234,6 +234,7 @@ json build_components() {
                                     {"total_laps", json{{"type", "integer"}, {"minimum", 1}}},
                                     {"tire_age", json{{"type", "integer"}, {"minimum", 0}}},
                                     {"fuel_level", json{{"type", "number"}, {"minimum", 0}}}});
+  c["PitStrategyRequest"]["additionalProperties"] = false;  // an unknown field is a 422
   c["PitStrategy"] = object(with_identity({
       {"current_lap", integer()},
       {"total_laps", integer()},

@@ -1,5 +1,6 @@
 // /api/strategy/...: consistency, tyre degradation and the pit-stop plan of one driver.
 #include <cmath>
+#include <string_view>
 
 #include "analysis/lap_statistics.h"
 #include "server/api_routes.h"
@@ -15,6 +16,8 @@ namespace s = schema;
 
 // Laps and ages beyond this are not a race: refuse them rather than compute nonsense.
 constexpr std::int64_t kMaxLapCount = 10000;
+// Unknown body fields named one by one in a 422; the rest are counted.
+constexpr std::size_t kMaxUnknownFieldsNamed = 10;
 
 // Validates the pit-strategy body like FastAPI/pydantic did for the original: every
 // problem, each naming its field, in one 422.
@@ -33,8 +36,9 @@ std::expected<PitPlanRequest, ApiError> parse_pit_body(const std::string& text) 
                                       "tire_age and fuel_level",
                                       "type_error.dict"));
   json errors = json::array();
-  auto fail = [&](const char* field, std::string msg, const char* type) {
-    errors.push_back(json{{"loc", json::array({"body", field})}, {"msg", std::move(msg)}, {"type", type}});
+  auto fail = [&](std::string_view field, std::string msg, const char* type) {
+    errors.push_back(
+        json{{"loc", json::array({"body", std::string(field)})}, {"msg", std::move(msg)}, {"type", type}});
     return false;  // the field is not valid
   };
   PitPlanRequest out;
@@ -76,6 +80,22 @@ std::expected<PitPlanRequest, ApiError> parse_pit_body(const std::string& text) 
          "current_lap (" + std::to_string(out.current_lap) + ") must not exceed total_laps (" +
              std::to_string(out.total_laps) + ")",
          "value_error.number.not_le");
+  // A field the body does not take is refused, as an unknown query parameter is: a
+  // misspelt or misplaced field must not pass unseen. (The original frontend never posts
+  // this body.) Named up to a point: a 64 KiB body of tiny fields must not make a 1 MB answer.
+  std::size_t unknown = 0;
+  for (const auto& item : body.items()) {
+    const std::string& name = item.key();
+    if (name == "current_lap" || name == "total_laps" || name == "tire_age" || name == "fuel_level") continue;
+    if (++unknown <= kMaxUnknownFieldsNamed)
+      fail(std::string_view(name).substr(0, 80),
+           "extra fields not permitted (the body takes current_lap, total_laps, tire_age and fuel_level)",
+           "value_error.extra");
+  }
+  if (unknown > kMaxUnknownFieldsNamed)
+    errors.push_back(json{{"loc", json::array({"body"})},
+                          {"msg", std::to_string(unknown - kMaxUnknownFieldsNamed) + " more unknown fields"},
+                          {"type", "value_error.extra"}});
   if (!errors.empty()) return std::unexpected(ApiError{422, std::move(errors)});
   return out;
 }

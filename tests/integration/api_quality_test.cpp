@@ -321,6 +321,14 @@ TEST_F(ApiQuality, PitStrategyBodyIsValidatedFieldByField) {
   EXPECT_EQ(type_of, (std::map<std::string, std::string>{{"current_lap", "value_error.number.not_le"},
                                                          {"fuel_level", "value_error.number.not_ge"}}))
       << both_body.dump();
+  // A field the body does not take is a 422 naming it, as an unknown query parameter is a 400.
+  auto [extra, extra_body] =
+      post_json(kStrategy13 + "/pit-strategy",
+                R"({"current_lap": 3, "total_laps": 27, "tire_age": 3, "fuel_level": 5, "extra": 1})");
+  EXPECT_EQ(extra, 422) << extra_body.dump();
+  ASSERT_TRUE(extra_body["detail"].is_array() && extra_body["detail"].size() == 1) << extra_body.dump();
+  EXPECT_EQ(extra_body["detail"][0]["loc"], json::array({"body", "extra"}));
+  EXPECT_EQ(extra_body["detail"][0]["type"], "value_error.extra");
   auto [unknown_driver, d404] =
       post_json("/api/strategy/track/barber-motorsports-park/session/R1/driver/nobody/pit-strategy",
                 R"({"current_lap": 3, "total_laps": 27, "tire_age": 3, "fuel_level": 5})");
