@@ -54,8 +54,7 @@ std::expected<LapFilter, ApiError> lap_filter(const RouteRequest& req, const Loa
   if (auto driver = req.query("driver")) {
     filter.driver = session.analysis.find_driver(*driver);
     if (!filter.driver)
-      return std::unexpected(api_error(404, "driver '" + *driver + "' not found in " +
-                                                session.session.track_id + " " + session.session.session_id));
+      return std::unexpected(unknown_driver("driver", *driver, session, DriverList::Drivers));
   }
   auto min_lap = lap_number_query(req, "min_lap");
   if (!min_lap) return std::unexpected(min_lap.error());

@@ -4,6 +4,17 @@
 
 namespace apex {
 
+ApiError unknown_driver(std::string_view parameter, std::string_view id, const LoadedSession& s,
+                        DriverList list) {
+  const std::string where = s.session.track_id + "/session/" + s.session.session_id;
+  const std::string hint = list == DriverList::Vehicles
+                               ? "use a vehicle_id from /api/telemetry/track/" + where + "/vehicles"
+                               : "use a driver_id from /api/analytics/track/" + where + "/drivers";
+  return api_error(404, std::string(parameter) + " '" + std::string(id.substr(0, 80)) +
+                            "' not found in track " + s.session.track_id + ", session " +
+                            s.session.session_id + " (" + hint + ", a car number or car-<number>)");
+}
+
 std::expected<std::shared_ptr<const LoadedSession>, ApiError> ApiContext::session(
     const RouteRequest& req) const {
   auto loaded = cache.session(req.path("track"), req.path("session"));
@@ -12,13 +23,10 @@ std::expected<std::shared_ptr<const LoadedSession>, ApiError> ApiContext::sessio
 }
 
 std::expected<const DriverSummary*, ApiError> ApiContext::driver(const RouteRequest& req,
-                                                                 const LoadedSession& s) {
+                                                                 const LoadedSession& s, DriverList list) {
   const std::string& id = req.path("driver");
   const DriverSummary* driver = s.analysis.find_driver(id);
-  if (!driver)
-    return std::unexpected(
-        api_error(404, "driver '" + id + "' not found in " + s.session.track_id + " " + s.session.session_id +
-                           " (use a driver_id from /drivers, a car number or car-<number>)"));
+  if (!driver) return std::unexpected(unknown_driver("driver", id, s, list));
   return driver;
 }
 
@@ -45,10 +53,10 @@ RouteHandler ApiContext::from_session(SessionHandler handler) const {
   };
 }
 
-RouteHandler ApiContext::from_driver(DriverHandler handler) const {
+RouteHandler ApiContext::from_driver(DriverHandler handler, DriverList list) const {
   return from_session(
-      [handler = std::move(handler)](const RouteRequest& req, const LoadedSession& s) -> RouteResult {
-        auto d = driver(req, s);
+      [handler = std::move(handler), list](const RouteRequest& req, const LoadedSession& s) -> RouteResult {
+        auto d = driver(req, s, list);
         if (!d) return std::unexpected(d.error());
         return handler(req, s, **d);
       });

@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "analysis/track_facts.h"
 #include "server/route_table.h"
@@ -12,6 +13,15 @@
 namespace apex {
 
 class TelemetryCache;
+
+// Where a route family lists the ids its {driver} takes: the analytics and strategy routes
+// take any driver of /drivers, the telemetry routes are about the cars of /vehicles.
+enum class DriverList { Drivers, Vehicles };
+
+// The 404 of an unknown driver, one shape on every route: which parameter's value was not
+// found, in which track and session, and where that route family lists the ids it takes.
+ApiError unknown_driver(std::string_view parameter, std::string_view id, const LoadedSession& s,
+                        DriverList list);
 
 struct ApiContext {
   SessionCache& cache;
@@ -22,9 +32,10 @@ struct ApiContext {
 
   // The session named by the {track} and {session} path parameters (404 when unknown).
   std::expected<std::shared_ptr<const LoadedSession>, ApiError> session(const RouteRequest& req) const;
-  // The driver named by {driver}: a vehicle_id, a car number or car-<number> (404 when unknown).
-  static std::expected<const DriverSummary*, ApiError> driver(const RouteRequest& req,
-                                                              const LoadedSession& s);
+  // The driver named by {driver}: a vehicle_id, a car number or car-<number> (404 when
+  // unknown, pointing to `list`).
+  static std::expected<const DriverSummary*, ApiError> driver(const RouteRequest& req, const LoadedSession& s,
+                                                              DriverList list = DriverList::Drivers);
 
   using SessionHandler = std::function<RouteResult(const RouteRequest&, const LoadedSession&)>;
   using DriverHandler =
@@ -32,7 +43,7 @@ struct ApiContext {
   // Handlers computed from one session. A GET answered 200 is kept in the session's memo,
   // keyed by its target, and served from there until the session is reloaded.
   RouteHandler from_session(SessionHandler handler) const;
-  RouteHandler from_driver(DriverHandler handler) const;
+  RouteHandler from_driver(DriverHandler handler, DriverList list = DriverList::Drivers) const;
 };
 
 void add_meta_routes(RouteTable& table, ApiContext& context);       // /, /health, /openapi.json, /docs

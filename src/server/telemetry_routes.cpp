@@ -168,18 +168,22 @@ void add_telemetry_routes(RouteTable& table, ApiContext& context) {
   // A driver route that needs the car's telemetry.
   using CarHandler = std::function<RouteResult(const RouteRequest&, const LoadedSession&,
                                                const DriverSummary&, const CarTelemetry&)>;
+  // An unknown driver's 404 points to /vehicles: these routes are about the cars it lists.
   auto with_car = [ctx, cache](CarHandler h) -> RouteHandler {
-    return ctx->from_driver([cache, h = std::move(h)](const RouteRequest& req, const LoadedSession& ls,
-                                                      const DriverSummary& d) -> RouteResult {
-      // A malformed lap number is the client's mistake whatever the data: 400 before any load.
-      if (!req.path("lap_number").empty())
-        if (auto n = lap_path(req); !n) return std::unexpected(n.error());
-      auto car = car_telemetry(*cache, ls, d);
-      if (!car) return std::unexpected(car.error());
-      return h(req, ls, d, *car);
-    });
+    return ctx->from_driver(
+        [cache, h = std::move(h)](const RouteRequest& req, const LoadedSession& ls,
+                                  const DriverSummary& d) -> RouteResult {
+          // A malformed lap number is the client's mistake whatever the data: 400 before any load.
+          if (!req.path("lap_number").empty())
+            if (auto n = lap_path(req); !n) return std::unexpected(n.error());
+          auto car = car_telemetry(*cache, ls, d);
+          if (!car) return std::unexpected(car.error());
+          return h(req, ls, d, *car);
+        },
+        DriverList::Vehicles);
   };
-  // The original frontend's routes: 200 {"error", "detail"} when the car has no telemetry.
+  // The original frontend's routes: 200 {"error", "detail"} when the car has no telemetry. They
+  // are analytics routes, fed from /drivers: an unknown driver's 404 points there.
   auto with_car_or_error_body = [ctx, cache](CarHandler h) -> RouteHandler {
     return ctx->from_driver([cache, h = std::move(h)](const RouteRequest& req, const LoadedSession& ls,
                                                       const DriverSummary& d) -> RouteResult {
@@ -431,9 +435,7 @@ void add_telemetry_routes(RouteTable& table, ApiContext& context) {
                           "query parameter 'driver_b' is empty: give a driver_id, vehicle_id or car number, "
                           "or leave it out to compare the driver with themselves"));
           db = ls.analysis.find_driver(*other);
-          if (!db)
-            return std::unexpected(api_error(
-                404, "driver_b '" + other->substr(0, 80) + "' not found in session " + ls.files.id));
+          if (!db) return std::unexpected(unknown_driver("driver_b", *other, ls, DriverList::Vehicles));
         }
         auto car_b_holder =
             db == &da ? std::expected<CarTelemetry, ApiError>(car_a) : car_telemetry(*cache, ls, *db);

@@ -286,6 +286,42 @@ TEST_F(ApiQuality, PostWithoutContentLengthIsRoutedWithAnEmptyBody) {
       << "answered at once, not after the server's read timeout";
 }
 
+// Every unknown driver gets one message: what was not found, in which track and session,
+// and where its route family lists the ids it takes (telemetry: the cars of /vehicles).
+TEST_F(ApiQuality, UnknownDriverMessagesNameTheSessionAndTheirFamilysList) {
+  const std::string barber_drivers =
+      " not found in track barber-motorsports-park, session R1 (use a driver_id from "
+      "/api/analytics/track/barber-motorsports-park/session/R1/drivers, a car number or car-<number>)";
+  const std::string sonoma_drivers =
+      " not found in track sonoma-raceway, session R1 (use a driver_id from "
+      "/api/analytics/track/sonoma-raceway/session/R1/drivers, a car number or car-<number>)";
+  const std::string sonoma_vehicles =
+      " not found in track sonoma-raceway, session R1 (use a vehicle_id from "
+      "/api/telemetry/track/sonoma-raceway/session/R1/vehicles, a car number or car-<number>)";
+  const std::string sonoma_analytics = "/api/analytics/track/sonoma-raceway/session/R1/driver/999";
+  const std::string sonoma_telemetry = "/api/telemetry/track/sonoma-raceway/session/R1/driver/999";
+  for (const auto& [path, detail] : std::vector<std::pair<std::string, std::string>>{
+           {kR1 + "/driver/999/performance", "driver '999'" + barber_drivers},
+           {kR1 + "/laps?driver=999", "driver '999'" + barber_drivers},
+           {"/api/strategy/track/barber-motorsports-park/session/R1/driver/999/consistency",
+            "driver '999'" + barber_drivers},
+           // The original frontend's telemetry sections are analytics routes, fed from /drivers.
+           {sonoma_analytics + "/speed-analysis", "driver '999'" + sonoma_drivers},
+           {sonoma_telemetry + "/laps", "driver '999'" + sonoma_vehicles},
+           {sonoma_telemetry + "/lap/3/trace", "driver '999'" + sonoma_vehicles},
+           {kSonomaCar13 + "/compare?driver_b=99", "driver_b '99'" + sonoma_vehicles},
+       }) {
+    auto [status, body] = get_json(path);
+    EXPECT_EQ(status, 404) << path;
+    EXPECT_EQ(body["detail"], detail) << path;
+  }
+  auto [status, body] =
+      post_json("/api/strategy/track/barber-motorsports-park/session/R1/driver/999/pit-strategy",
+                R"({"current_lap": 3, "total_laps": 27, "tire_age": 3, "fuel_level": 5})");
+  EXPECT_EQ(status, 404);
+  EXPECT_EQ(body["detail"], "driver '999'" + barber_drivers);
+}
+
 TEST_F(ApiQuality, PitStrategyBodyIsValidatedFieldByField) {
   auto [missing, body] =
       post_json(kStrategy13 + "/pit-strategy", R"({"current_lap": 3, "total_laps": "27"})");
