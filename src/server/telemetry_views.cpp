@@ -338,11 +338,15 @@ json amicos_json(const std::string& driver_id, std::optional<int> lap, const Lap
                      {"theoretical_limit_g", kTyreGrip}};
   }
 
-  // Advice names corners: the three furthest below their grip-limited speed first.
+  // Advice names corners: the three furthest below their grip-limited speed first. A corner
+  // at or above it (its peak lateral g reached the model's grip) has no apex speed to gain by
+  // this measure: naming it would ask for more speed where the car is already at the limit.
   json advice = json::array();
   std::sort(ranked.begin(), ranked.end(),
             [](const Ranked& a, const Ranked& b) { return a.efficiency < b.efficiency; });
-  for (std::size_t i = 0; i < ranked.size() && i < 3; ++i) {
+  // Compared as printed (whole percent), so no advice reads "100% of the grip-limited speed".
+  auto below_limit = [](const Ranked& r) { return std::lround(r.efficiency) < 100; };
+  for (std::size_t i = 0; i < ranked.size() && i < 3 && below_limit(ranked[i]); ++i) {
     const Corner& c = *ranked[i].corner;
     advice.push_back("Corner " + std::to_string(c.number) + " (apex at " +
                      std::to_string(static_cast<int>(std::lround(c.apex_distance_m))) + " m): apex speed " +
@@ -350,6 +354,11 @@ json amicos_json(const std::string& driver_id, std::optional<int> lap, const Lap
                      std::to_string(static_cast<int>(std::lround(ranked[i].efficiency))) +
                      "% of the grip-limited speed for its radius");
   }
+  if (!ranked.empty() && !below_limit(ranked.front()))
+    advice.push_back("No corner is below its grip-limited speed (the lowest, corner " +
+                     std::to_string(ranked.front().corner->number) + ", is at " +
+                     std::to_string(static_cast<int>(std::lround(ranked.front().efficiency))) +
+                     "%): by this measure there is no apex speed to gain");
   if (stats.trail_braking_pct && *stats.trail_braking_pct < 15 && !corners.corners.empty())
     advice.push_back(
         "Little trail braking (" + std::to_string(static_cast<int>(*stats.trail_braking_pct)) +

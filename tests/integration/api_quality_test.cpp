@@ -470,6 +470,24 @@ TEST_F(ApiQuality, NewEndpointsAnswerWithTheirShapes) {
   EXPECT_EQ(cons["best_lap"], 97.428);
 }
 
+// On the demo race every corner of car 13's best lap is above its grip-limited speed: no
+// corner is recommended as a place to gain apex speed, and the advice says why.
+TEST_F(ApiQuality, AmicosRecommendsNoCornerAlreadyAboveItsGripLimitedSpeed) {
+  auto [status, amicos] =
+      get_json("/api/analytics/track/sonoma-raceway/session/R1/driver/GR86-022-13/amicos-analysis");
+  ASSERT_EQ(status, 200) << amicos.dump();
+  ASSERT_FALSE(amicos["corner_analysis"].empty());
+  for (const auto& c : amicos["corner_analysis"])
+    ASSERT_GE(c["speed_efficiency_pct"].get<double>(), 100.0) << "the demo data changed: " << c.dump();
+  bool said_so = false;
+  for (const auto& r : amicos["recommendations"]) {
+    const std::string text = r.get<std::string>();
+    EXPECT_FALSE(text.starts_with("Corner ")) << text;
+    said_so = said_so || text.starts_with("No corner is below its grip-limited speed");
+  }
+  EXPECT_TRUE(said_so) << amicos["recommendations"].dump();
+}
+
 TEST_F(ApiQuality, HeadAnswersLikeGetWithoutABody) {
   auto head = client().Head(kR1 + "/best-lap");
   ASSERT_TRUE(head);
