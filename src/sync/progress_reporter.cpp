@@ -80,6 +80,8 @@ std::string format_file_line(std::string_view verb, FileResult result, std::stri
       return "skipped " + std::string(location) + " (unchanged)";
     case FileResult::Deleted:
       return "deleted " + std::string(location);
+    case FileResult::WouldDelete:
+      return "would delete " + std::string(location);
     case FileResult::Failed:
       break;
   }
@@ -93,7 +95,8 @@ std::string format_summary(const TransferSummary& s, std::string_view verb) {
   text += (s.dry_run ? "dry run, " : "") + std::string(verb) + ": " +
           printf_string("%zu %s, %zu skipped (unchanged), %zu failed", s.transferred,
                         s.transferred == 1 ? "file" : "files", s.skipped, s.failed);
-  if (s.deleted > 0) text += printf_string(", %zu deleted", s.deleted);
+  // Worded as the dry run words uploads ("would upload: ..."): nothing was deleted.
+  if (s.deleted > 0) text += printf_string(s.dry_run ? ", would delete %zu" : ", %zu deleted", s.deleted);
   if (s.not_started > 0) text += printf_string(", %zu not sent", s.not_started);
   text += "; " + format_bytes(s.bytes_sent) + " in " + format_duration(s.seconds) + " (" +
           format_bytes(static_cast<std::uint64_t>(rate)) + "/s)\n";
@@ -177,10 +180,11 @@ void ProgressReporter::file_finished(FileResult result, const std::string& locat
         summary_.first_errors.push_back(location + ": " + error);
       break;
     case FileResult::Deleted:
+    case FileResult::WouldDelete:
       ++summary_.deleted;
       break;
   }
-  if (result != FileResult::Deleted) ++files_done_;
+  if (result != FileResult::Deleted && result != FileResult::WouldDelete) ++files_done_;
   // On a terminal only failures interrupt the live line; a log gets every file.
   if (!live_ || result == FileResult::Failed)
     print_line(format_file_line(verb_, result, location, bytes, error));

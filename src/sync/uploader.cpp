@@ -379,7 +379,7 @@ TransferSummary upload_tree(S3Store& store, const std::vector<LocalFile>& files,
     for (const auto& key : keys_to_delete(local_keys, remote)) {
       const std::string location = options.location_prefix + key;
       if (options.dry_run) {
-        progress.file_finished(FileResult::Deleted, location, 0);
+        progress.file_finished(FileResult::WouldDelete, location, 0);
         continue;
       }
       if (auto removed = store.remove(key); removed || removed.error().kind == ErrorKind::NotFound)

@@ -182,10 +182,28 @@ TEST_F(UploadCli, DryRunSendsNothingAndDeleteRemovesOnlyWhenAsked) {
   EXPECT_EQ(proxy_->count("DELETE"), 0u);
   EXPECT_TRUE(store().stat("sub/b.csv")) << "nothing is deleted without --delete";
 
+  // A dry run with --delete says what it would delete, claims no deletion, and deletes nothing
+  // (it printed "deleted s3://..." and "1 deleted").
+  proxy_->clear();
+  auto dry_delete = upload("--delete --dry-run");
+  ASSERT_EQ(dry_delete.code, 0) << dry_delete.output;
+  EXPECT_NE(dry_delete.output.find("would delete s3://apex-test/" + prefix() + "sub/b.csv"),
+            std::string::npos)
+      << dry_delete.output;
+  EXPECT_EQ(dry_delete.output.find("\ndeleted s3://"), std::string::npos) << dry_delete.output;
+  EXPECT_NE(dry_delete.output.find("dry run, would upload: 0 files, 1 skipped (unchanged), 0 failed, would "
+                                   "delete 1;"),
+            std::string::npos)
+      << dry_delete.output;
+  EXPECT_EQ(dry_delete.output.find("1 deleted"), std::string::npos) << dry_delete.output;
+  EXPECT_EQ(proxy_->count("DELETE"), 0u);
+  EXPECT_TRUE(store().stat("sub/b.csv")) << "a dry run deletes nothing";
+
   auto deleted = upload("--delete");
   ASSERT_EQ(deleted.code, 0) << deleted.output;
   EXPECT_NE(deleted.output.find("deleted s3://apex-test/" + prefix() + "sub/b.csv"), std::string::npos)
       << deleted.output;
+  EXPECT_NE(deleted.output.find(", 1 deleted;"), std::string::npos) << deleted.output;
   EXPECT_FALSE(store().stat("sub/b.csv"));
   EXPECT_TRUE(store().stat("a.csv"));
 }

@@ -127,6 +127,20 @@ TEST(ProgressFormat, FileLinesAndSummary) {
   EXPECT_EQ(format_summary(summary, "uploaded"),
             "uploaded: 3 files, 2 skipped (unchanged), 1 failed; 3.0 MiB in 2.0s (1.5 MiB/s)\n"
             "errors:\n  s3://b/data/x: unavailable: 503\n");
+  // A dry run's deletions are what it would delete: worded as its uploads are.
+  EXPECT_EQ(format_file_line("would upload", FileResult::Deleted, "s3://b/data/x", 0, ""),
+            "deleted s3://b/data/x");
+  EXPECT_EQ(format_file_line("would upload", FileResult::WouldDelete, "s3://b/data/x", 0, ""),
+            "would delete s3://b/data/x");
+  TransferSummary dry;
+  dry.skipped = 1;
+  dry.deleted = 1;
+  dry.dry_run = true;
+  EXPECT_EQ(format_summary(dry, "would upload"),
+            "dry run, would upload: 0 files, 1 skipped (unchanged), 0 failed, would delete 1; 0 B in 0.0s (0 "
+            "B/s)\n");
+  dry.dry_run = false;
+  EXPECT_NE(format_summary(dry, "uploaded").find(", 1 deleted;"), std::string::npos);
   summary.interrupted = true;
   summary.not_started = 4;
   EXPECT_NE(format_summary(summary, "uploaded").find("interrupted"), std::string::npos);
