@@ -8,15 +8,16 @@
 namespace apex::cli {
 namespace {
 
-std::optional<Catalog> open_catalog(const std::optional<std::string>& data_dir) {
+// The catalog, or the exit code after the reason was printed.
+std::expected<Catalog, int> open_catalog(const std::optional<std::string>& data_dir) {
   auto config = load_config_or_report(data_dir);
-  if (!config) return std::nullopt;
+  if (!config) return std::unexpected(kExitConfiguration);
   auto store = open_store_or_report(*config);
-  if (!store) return std::nullopt;
+  if (!store) return std::unexpected(kExitConfiguration);
   auto catalog = Catalog::build(*store);
   if (!catalog) {
     std::fprintf(stderr, "apex: %s\n", catalog.error().message.c_str());
-    return std::nullopt;
+    return std::unexpected(exit_code_for_source_error(catalog.error()));
   }
   return std::move(*catalog);
 }
@@ -29,7 +30,7 @@ Action add_tracks_command(CLI::App& app) {
   cmd->add_option("--data-dir", *data_dir, "Data folder (overrides DATA_DIR)");
   return [data_dir]() {
     auto catalog = open_catalog(*data_dir);
-    if (!catalog) return kExitConfiguration;
+    if (!catalog) return catalog.error();
     for (const auto& track : catalog->tracks()) {
       std::string sessions;
       for (const auto& s : track.sessions) sessions += (sessions.empty() ? "" : " ") + s.id;
@@ -50,7 +51,7 @@ Action add_sessions_command(CLI::App& app) {
   cmd->add_option("--data-dir", options->data_dir, "Data folder (overrides DATA_DIR)");
   return [options]() {
     auto catalog = open_catalog(options->data_dir);
-    if (!catalog) return kExitConfiguration;
+    if (!catalog) return catalog.error();
     const TrackCatalog* track = catalog->find_track(options->track);
     if (!track) {
       std::fprintf(stderr, "apex: track '%s' not found (tracks: %s)\n", options->track.c_str(),

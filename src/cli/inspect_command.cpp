@@ -282,7 +282,7 @@ Action add_inspect_command(CLI::App& app) {
         // commands say it, not hidden behind "no such key".
         std::fprintf(stderr, "apex: '%s' is not a local file, and %s cannot be read: %s\n",
                      options->file.c_str(), store->describe().c_str(), stat.error().describe().c_str());
-        return is_setting_error(stat.error()) ? kExitConfiguration : kExitFailure;
+        return exit_code_for_source_error(stat.error());
       }
       telemetry = load_telemetry(*store, options->file);
     }

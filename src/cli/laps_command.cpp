@@ -39,7 +39,7 @@ Action add_laps_command(CLI::App& app) {
     auto catalog = Catalog::build(*store);
     if (!catalog) {
       std::fprintf(stderr, "apex: %s\n", catalog.error().message.c_str());
-      return kExitConfiguration;
+      return exit_code_for_source_error(catalog.error());
     }
     const TrackCatalog* track = catalog->find_track(options->track);
     if (!track) {

@@ -30,7 +30,7 @@ Action add_ls_command(CLI::App& app) {
     if (!listing) {
       std::fprintf(stderr, "apex: cannot list %s: %s\n", store->describe().c_str(),
                    listing.error().describe().c_str());
-      return is_setting_error(listing.error()) ? kExitConfiguration : kExitFailure;
+      return exit_code_for_source_error(listing.error());
     }
     std::uint64_t total = 0;
     for (const auto& object : listing->objects) total += object.size;

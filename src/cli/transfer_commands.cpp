@@ -1,6 +1,7 @@
 // apex upload [DIR] and apex download [PREFIX] DIR: mirror a local race-data tree to and
-// from the bucket (engine in sync/). Exit codes: 0 all done, 1 some files failed or the
-// run was interrupted, 2 configuration or access problems (nothing was sent).
+// from the bucket (engine in sync/). Exit codes: 0 all done, 1 some files failed, the run
+// was interrupted or the endpoint could not be reached, 2 configuration or access problems
+// (nothing was sent).
 #include <unistd.h>
 
 #include <atomic>
@@ -138,12 +139,14 @@ std::string location_prefix(const Config& config) {
   return "s3://" + config.s3.bucket + "/" + config.s3.prefix;
 }
 
-// The one listing of the destination, which doubles as the access check.
-std::optional<Listing> list_or_report(S3Store& store, const std::string& prefix, const std::string& where) {
+// The one listing of the destination, which doubles as the access check. Refused
+// credentials or a missing bucket: exit 2; an unreachable endpoint: exit 1, as for ls.
+std::expected<Listing, int> list_or_report(S3Store& store, const std::string& prefix,
+                                           const std::string& where) {
   auto listing = store.list(prefix, std::nullopt);
   if (!listing) {
     std::fprintf(stderr, "apex: cannot access %s: %s\n", where.c_str(), listing.error().describe().c_str());
-    return std::nullopt;
+    return std::unexpected(exit_code_for_source_error(listing.error()));
   }
   return std::move(*listing);
 }
@@ -242,7 +245,7 @@ Action add_upload_command(CLI::App& app) {
     S3Store store(config->s3, store_options(options->flags));
     const std::string where = location_prefix(*config);
     auto remote = list_or_report(store, "", where);
-    if (!remote) return kExitConfiguration;
+    if (!remote) return remote.error();
 
     sync::UploadOptions upload;
     upload.jobs = options->flags.jobs;
@@ -294,7 +297,7 @@ Action add_download_command(CLI::App& app) {
     S3Store store(config->s3, store_options(options->flags));
     const std::string where = location_prefix(*config);
     auto remote = list_or_report(store, key_prefix, where + key_prefix);
-    if (!remote) return kExitConfiguration;
+    if (!remote) return remote.error();
     if (remote->objects.empty()) {
       // "downloading 0 objects" and exit 0 read as success when the PREFIX was a typo. Exit
       // 1 as for a track the data does not have: the settings work, the data is not there.

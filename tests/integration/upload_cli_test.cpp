@@ -580,6 +580,28 @@ TEST_F(UploadCli, DownloadOfAPrefixThatMatchesNothingSaysSoAndExitsOne) {
   EXPECT_FALSE(fs::exists(mirror));
 }
 
+// An endpoint nobody listens on is a failure at run time, not a setting: every command that
+// reads the bucket exits 1 for it (upload, download, tracks, sessions and laps exited 2, ls
+// and inspect 1). The loopback port 1 needs root to listen on: nothing answers there.
+TEST_F(UploadCli, AnUnreachableEndpointExitsOneFromEveryCommand) {
+  apex::test::upload::write_file(tree_ / "a.csv", "1");
+  const std::map<std::string, std::string> unreachable = {{"USE_S3_DATA", "true"},
+                                                          {"S3_ENDPOINT_URL", "http://127.0.0.1:1"}};
+  for (const std::string& command : std::vector<std::string>{
+           "ls", "tracks", "sessions sonoma-raceway", "laps sonoma-raceway R1", "inspect x_telemetry.csv",
+           "upload " + apex::test::upload::quote_arg(tree_.string()) + " --max-attempts 1",
+           "download " + apex::test::upload::quote_arg((work_ / "mirror").string()) + " --max-attempts 1",
+           "download sonoma-raceway/ " + apex::test::upload::quote_arg((work_ / "mirror").string()) +
+               " --max-attempts 1"}) {
+    auto run = apex(command, unreachable);
+    EXPECT_EQ(run.code, 1) << command << "\n" << run.output;
+    EXPECT_NE(run.output.find("cannot reach S3 endpoint http://127.0.0.1:1"), std::string::npos)
+        << command << "\n"
+        << run.output;
+  }
+  EXPECT_FALSE(fs::exists(work_ / "mirror"));
+}
+
 // inspect looks a key up with a HEAD request; refused credentials must be reported as
 // every other command reports them, not as a key that does not exist.
 TEST_F(UploadCli, InspectAndLsInS3ModeReportRefusedCredentialsNotAMissingKey) {
