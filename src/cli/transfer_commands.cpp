@@ -71,8 +71,16 @@ std::string trim(std::string text) {
   return text.substr(start);
 }
 
-// Fills config.s3 from flags; asks for the bucket on a terminal. nullopt: reported, exit 2.
-std::optional<Config> transfer_config(const TransferFlags& flags, bool need_credentials, const char* verb) {
+// Which bucket upload writes to, and download reads.
+enum class Direction { Upload, Download };
+
+// Fills config.s3 from flags. Download, which only reads the bucket, takes S3_BUCKET_NAME's
+// default as ls and serve do. Upload writes, and with --delete deletes, so it never falls
+// back to a default the user did not choose (on AWS a bucket name is global: the default
+// may be someone else's bucket the credentials happen to reach): it asks for the bucket on
+// a terminal, else stops. nullopt: reported, exit 2.
+std::optional<Config> transfer_config(const TransferFlags& flags, Direction direction) {
+  const bool upload = direction == Direction::Upload;
   auto config = load_config_or_report(std::nullopt);
   if (!config) return std::nullopt;
   auto env = Environment::load(".env");
@@ -81,19 +89,21 @@ std::optional<Config> transfer_config(const TransferFlags& flags, bool need_cred
       env && env->get("S3_BUCKET_NAME").has_value() && !trim(*env->get("S3_BUCKET_NAME")).empty();
   if (flags.bucket) {
     config->s3.bucket = *flags.bucket;
-  } else if (!bucket_configured) {
+  } else if (!bucket_configured && upload) {
     if (!is_terminal(STDIN_FILENO)) {
       std::fprintf(
           stderr,
-          "apex: no bucket configured: pass --bucket NAME or set S3_BUCKET_NAME (environment or .env)\n");
+          "apex: no bucket configured: pass --bucket NAME or set S3_BUCKET_NAME (environment or .env); "
+          "upload does not write to the default bucket (%s) unless it is named\n",
+          config->s3.bucket.c_str());
       return std::nullopt;
     }
     std::printf(
-        "apex %s needs an S3 bucket, and none is configured (--bucket or S3_BUCKET_NAME in the\n"
+        "apex upload needs an S3 bucket, and none is configured (--bucket or S3_BUCKET_NAME in the\n"
         "environment or .env). Credentials come from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY,\n"
         "the region from AWS_REGION (%s), an S3-compatible server from S3_ENDPOINT_URL.\n"
         "Bucket name: ",
-        verb, config->s3.region.c_str());
+        config->s3.region.c_str());
     std::fflush(stdout);
     std::string answer;
     if (!std::getline(std::cin, answer) || trim(answer).empty()) {
@@ -114,12 +124,11 @@ std::optional<Config> transfer_config(const TransferFlags& flags, bool need_cred
     if (!prefix.empty() && !prefix.ends_with('/')) prefix += '/';
     config->s3.prefix = prefix;
   }
-  if (need_credentials && (config->s3.access_key_id.empty() || config->s3.secret_access_key.empty())) {
+  if (upload && (config->s3.access_key_id.empty() || config->s3.secret_access_key.empty())) {
     std::fprintf(
         stderr,
         "apex: no credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for "
-        "temporary ones) in the environment or .env; nothing was %s\n",
-        verb[0] == 'u' ? "uploaded" : "downloaded");
+        "temporary ones) in the environment or .env; nothing was uploaded\n");
     return std::nullopt;
   }
   return config;
@@ -232,7 +241,7 @@ Action add_upload_command(CLI::App& app) {
       ->check(CLI::Range(5, 5 * 1024))
       ->capture_default_str();
   return [options]() {
-    auto config = transfer_config(options->flags, true, "upload");
+    auto config = transfer_config(options->flags, Direction::Upload);
     if (!config) return kExitConfiguration;
     const std::filesystem::path dir = options->dir ? std::filesystem::path(*options->dir) : config->data_dir;
     auto scan = sync::scan_tree(dir);
@@ -288,7 +297,7 @@ Action add_download_command(CLI::App& app) {
     const std::string dir = options->positional.back();
     const std::string key_prefix =
         options->positional.size() == 2 ? options->positional.front() : std::string();
-    auto config = transfer_config(options->flags, false, "download");
+    auto config = transfer_config(options->flags, Direction::Download);
     if (!config) return kExitConfiguration;
     if (auto problem = destination_problem(dir)) {
       std::fprintf(stderr, "apex: %s: nothing was downloaded\n", problem->c_str());

@@ -370,6 +370,8 @@ TEST_F(UploadCli, MissingBucketIsExitTwoAndSendsNothing) {
   EXPECT_EQ(proxy_->count("POST"), 0u);
 }
 
+// Upload writes (and deletes with --delete): it never falls back to S3_BUCKET_NAME's default,
+// and says so, where ls, serve and download read the default bucket.
 TEST_F(UploadCli, NoBucketWithoutATerminalIsAClearError) {
   apex::test::upload::write_file(tree_ / "a.csv", "1");
   auto run = apex("upload " + apex::test::upload::quote_arg(tree_.string()), {{"S3_BUCKET_NAME", kUnset}});
@@ -377,7 +379,41 @@ TEST_F(UploadCli, NoBucketWithoutATerminalIsAClearError) {
   EXPECT_NE(run.output.find("no bucket configured: pass --bucket NAME or set S3_BUCKET_NAME"),
             std::string::npos)
       << run.output;
+  EXPECT_NE(
+      run.output.find("upload does not write to the default bucket (apex-racing-data) unless it is named"),
+      std::string::npos)
+      << run.output;
   EXPECT_TRUE(proxy_->seen().empty());
+}
+
+// Download only reads, so without --bucket or S3_BUCKET_NAME it reads the README's default
+// bucket, apex-racing-data, as `apex ls` does (it stopped: "no bucket configured", exit 2).
+TEST_F(UploadCli, DownloadWithoutABucketReadsTheDefaultBucketAsLsDoes) {
+  const std::string script =
+      "import boto3, sys\n"
+      "s3 = boto3.client('s3', endpoint_url=sys.argv[1], region_name='us-east-1', aws_access_key_id='S3RVER',"
+      " aws_secret_access_key='S3RVER')\n"
+      "try:\n"
+      "    s3.create_bucket(Bucket='apex-racing-data')\n"
+      "except s3.exceptions.BucketAlreadyOwnedByYou:\n"
+      "    pass\n"
+      "s3.put_object(Bucket='apex-racing-data', Key=sys.argv[2] + 'track/a.csv', Body=b'default bucket')\n";
+  apex::test::upload::write_file(work_ / "default_bucket.py", script);
+  int code = -1;
+  auto out = apex::test::run_command("python3 " + (work_ / "default_bucket.py").string() + " " +
+                                         s3rver_->endpoint() + " " + apex::test::upload::quote_arg(prefix()) +
+                                         " 2>&1",
+                                     &code);
+  ASSERT_EQ(code, 0) << out;
+  const std::map<std::string, std::string> no_bucket = {{"S3_BUCKET_NAME", kUnset}, {"S3_PREFIX", prefix()}};
+  auto listed = apex("ls", {{"S3_BUCKET_NAME", kUnset}, {"S3_PREFIX", prefix()}, {"USE_S3_DATA", "true"}});
+  EXPECT_EQ(listed.code, 0) << listed.output;
+  EXPECT_NE(listed.output.find("track/a.csv"), std::string::npos) << listed.output;
+  const fs::path mirror = work_ / "mirror";
+  auto run = apex("download " + apex::test::upload::quote_arg(mirror.string()), no_bucket);
+  EXPECT_EQ(run.code, 0) << run.output;
+  EXPECT_NE(run.output.find("from s3://apex-racing-data/" + prefix()), std::string::npos) << run.output;
+  EXPECT_EQ(apex::test::upload::read_file(mirror / "track" / "a.csv"), "default bucket");
 }
 
 TEST_F(UploadCli, BadBucketOptionIsRefusedLikeTheVariable) {
@@ -399,7 +435,7 @@ TEST_F(UploadCli, BadBucketOptionIsRefusedLikeTheVariable) {
 }
 
 // Empty or blank is unset, as for the other variables with a default (DATA_DIR, HOST,
-// AWS_REGION, S3_ENDPOINT_URL): upload and download then have no bucket, and say so.
+// AWS_REGION, S3_ENDPOINT_URL): upload then has no bucket, and says so.
 TEST_F(UploadCli, BlankBucketVariableIsNoBucket) {
   apex::test::upload::write_file(tree_ / "a.csv", "1");
   for (const std::string value : {"", "  "}) {
