@@ -88,7 +88,7 @@ Status generate_demo_data(ObjectStore& out, const DemoDataOptions& options) {
     const Race race = simulate_race(ctx, number);
     Rng rng(stream_seed(options.seed, 200 + static_cast<std::uint64_t>(number)));
     const std::string n = std::to_string(number);
-    const std::string dir = "sonoma-raceway/Sonoma/Race " + n + "/";
+    const std::string dir = std::string(kDemoTrackId) + "/Sonoma/Race " + n + "/";
     EcuLaps ecu;
     const auto events = ecu_events(race, rng, ecu);
     std::vector<std::pair<std::string, std::string>> files;

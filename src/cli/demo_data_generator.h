@@ -14,6 +14,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string_view>
 
 #include "core/error.h"
 #include "storage/object_store.h"
@@ -27,7 +28,10 @@ struct DemoDataOptions {
   bool telemetry = true;
 };
 
-// Writes track folder "sonoma-raceway" in the Sonoma layout: "sonoma-raceway/Sonoma/Race 1/...",
+// The track folder the demo data goes into.
+inline constexpr std::string_view kDemoTrackId = "sonoma-raceway";
+
+// Writes track folder kDemoTrackId in the Sonoma layout: "sonoma-raceway/Sonoma/Race 1/...",
 // "Race 2/...". InvalidInput for options out of range; store errors are passed back.
 Status generate_demo_data(ObjectStore& out, const DemoDataOptions& options = {});
 

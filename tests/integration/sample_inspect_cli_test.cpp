@@ -296,6 +296,41 @@ TEST(InspectCli, NotTelemetryNamesTheFile) {
   fs::remove_all(dir);
 }
 
+// demo-data refuses a DIR that is not empty, as sample refuses its OUT_DIR: it replaced the
+// files there without a word, even with another --seed. --overwrite says replacing is meant.
+TEST(DemoDataCli, NonEmptyDirIsRefusedUnlessOverwrite) {
+  const fs::path dir = fresh_dir("demo-overwrite");
+  int code = -1;
+  std::string out = apex("demo-data " + quoted(dir), &code);
+  ASSERT_EQ(code, 0) << out << " (an empty folder is fine)";
+  const auto telemetry = files_named(dir, "telemetry");
+  ASSERT_FALSE(telemetry.empty());
+  const std::string before = read_file(telemetry[0]);
+
+  out = apex("demo-data " + quoted(dir) + " --seed 7", &code);
+  EXPECT_EQ(code, 2) << out;
+  EXPECT_NE(out.find("DIR '" + dir.string() +
+                     "' is not empty ('sonoma-raceway' is there and would be replaced): write the demo track "
+                     "into a new or empty folder, or pass --overwrite"),
+            std::string::npos)
+      << out;
+  EXPECT_EQ(read_file(telemetry[0]), before) << "nothing was written";
+
+  out = apex("demo-data " + quoted(dir) + " --seed 7 --overwrite", &code);
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_NE(read_file(telemetry[0]), before) << "replaced with the other seed's files";
+
+  // Anything in DIR counts, not only an earlier demo track.
+  const fs::path other = fresh_dir("demo-other");
+  std::ofstream(other / "notes.txt") << "mine";
+  out = apex("demo-data " + quoted(other), &code);
+  EXPECT_EQ(code, 2) << out;
+  EXPECT_NE(out.find("('notes.txt' is there)"), std::string::npos) << out;
+  EXPECT_FALSE(fs::exists(other / "sonoma-raceway"));
+  fs::remove_all(dir);
+  fs::remove_all(other);
+}
+
 TEST(SampleCli, DemoTreeKeepsEveryNthSamplePerChannel) {
   const fs::path root = fresh_dir("sample-demo");
   const fs::path in = root / "in";
