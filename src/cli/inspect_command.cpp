@@ -19,6 +19,7 @@
 #include "formats/lap_events_parser.h"
 #include "formats/telemetry_parser.h"
 #include "formats/time_text.h"
+#include "server/telemetry_session.h"
 #include "storage/local_store.h"
 
 namespace apex::cli {
@@ -37,7 +38,17 @@ struct InspectedVehicle {
   std::vector<InspectedChannel> channels;
   std::vector<int> laps;  // valid lap numbers of the lap column
   std::vector<LapWindow> windows;
+  // The laps the API lists for this car (/vehicles, /laps): the windows its telemetry
+  // covers, with whether they count. A crossing of the lap files outside the telemetry
+  // (a lap the logger did not record) is a window here but not a lap there.
+  std::vector<TelemetryLap> api_laps;
   std::optional<ClockOffset> offset;
+
+  const TelemetryLap* api_lap(const LapWindow& w) const {
+    for (const TelemetryLap& l : api_laps)
+      if (l.window == w) return &l;
+    return nullptr;
+  }
 };
 
 // The rate a channel is logged at: the median step between samples is robust to the gaps
@@ -70,6 +81,7 @@ InspectedVehicle vehicle_facts(const Telemetry& telemetry, const VehicleTelemetr
   }
   facts.laps.assign(laps.begin(), laps.end());
   facts.windows = lap_windows(vehicle, crossings);
+  facts.api_laps = telemetry_laps(vehicle, crossings);
   facts.offset = estimate_clock_offset(vehicle);
   return facts;
 }
@@ -137,11 +149,17 @@ nlohmann::json to_json(const Telemetry& telemetry, const std::vector<InspectedVe
                                                                       : nlohmann::json(nullptr)},
                           {"rate_hz", c.rate_hz ? nlohmann::json(*c.rate_hz) : nlohmann::json(nullptr)}});
     auto windows = nlohmann::json::array();
-    for (const LapWindow& w : v.windows)
+    for (const LapWindow& w : v.windows) {
+      const TelemetryLap* lap = v.api_lap(w);
       windows.push_back({{"lap", w.lap},
                          {"start_ms", w.start_ms},
                          {"end_ms", w.end_ms},
-                         {"source", source_name(w.source)}});
+                         {"source", source_name(w.source)},
+                         {"in_telemetry", lap != nullptr},
+                         {"valid", lap && lap->valid},
+                         {"invalid_reason", lap && !lap->valid ? nlohmann::json(lap->invalid_reason)
+                                                               : nlohmann::json(nullptr)}});
+    }
     nlohmann::json offset = nullptr;
     if (v.offset)
       offset = {{"offset_ms", v.offset->offset_ms},
@@ -186,9 +204,23 @@ void print_text(const Telemetry& telemetry, const std::vector<InspectedVehicle>&
       std::printf("  %-26s %10zu %10s %9s\n", c.name.c_str(), c.samples, step.c_str(), rate);
     }
     std::printf("  laps (lap column): %s\n", format_laps(v.laps).c_str());
-    for (const LapWindow& w : v.windows)
-      std::printf("    lap %4d  %s  %10s  %s\n", w.lap, format_iso8601_ms(w.start_ms).c_str(),
-                  format_lap_time(w.end_ms - w.start_ms).c_str(), std::string(source_name(w.source)).c_str());
+    // The laps the API lists, so the two agree; a crossing of the lap files whose window
+    // holds no telemetry is named once below instead of listed as a lap.
+    std::vector<int> left_out;
+    for (const LapWindow& w : v.windows) {
+      const TelemetryLap* lap = v.api_lap(w);
+      if (!lap) {
+        left_out.push_back(w.lap);
+        continue;
+      }
+      std::printf("    lap %4d  %s  %10s  %s%s%s\n", w.lap, format_iso8601_ms(w.start_ms).c_str(),
+                  format_lap_time(w.end_ms - w.start_ms).c_str(), std::string(source_name(w.source)).c_str(),
+                  lap->valid ? "" : "  not counted: ", lap->valid ? "" : lap->invalid_reason.c_str());
+    }
+    std::sort(left_out.begin(), left_out.end());
+    if (!left_out.empty())
+      std::printf("  lap file crossings without telemetry (not laps of this file, as in the API): %s\n",
+                  format_laps(left_out).c_str());
   }
 }
 

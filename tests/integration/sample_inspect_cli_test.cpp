@@ -271,6 +271,78 @@ TEST(InspectCli, DemoTelemetryMatchesIndependentCountAndPrintsText) {
   fs::remove_all(dir);
 }
 
+// With lap files, inspect lists the laps the telemetry covers, as the API does: a crossing
+// of the lap files whose window holds no sample (the demo's lap files start at lap 2, its
+// telemetry at lap 3) is named as such, not listed as a lap of the file under a header of
+// the lap column's laps (it was listed: "laps (lap column): 3-..." then "lap 2 ... crossings").
+TEST(InspectCli, WithLapFilesListsOnlyTheLapsTheTelemetryCovers) {
+  const fs::path dir = fresh_dir("inspect-crossings");
+  int code = -1;
+  ASSERT_EQ((apex("demo-data " + quoted(dir), &code), code), 0);
+  const fs::path race = dir / "sonoma-raceway" / "Sonoma" / "Race 1";
+  const fs::path file = race / "sonoma_telemetry_R1.csv";
+  const std::string laps = " --lap-start " + quoted(race / "sonoma_lap_start_time_R1.csv") + " --lap-end " +
+                           quoted(race / "sonoma_lap_end_time_R1.csv");
+  const std::string json_text = apex("inspect --json " + quoted(file) + laps, &code);
+  ASSERT_EQ(code, 0) << json_text;
+  const auto report = nlohmann::json::parse(json_text);
+
+  // Which windows hold telemetry, counted here: at least two samples of the car's densest
+  // channel (its most distinct timestamps) inside [start_ms, end_ms).
+  const Counted counted = count_long_file(read_file(file));
+  auto to_ms = [](const std::string& t) {
+    std::tm tm{};
+    ::strptime(t.substr(0, 19).c_str(), "%Y-%m-%dT%H:%M:%S", &tm);
+    return static_cast<long long>(::timegm(&tm)) * 1000 + std::atoi(t.substr(20, 3).c_str());
+  };
+  std::map<std::string, std::multiset<int>> covered, uncovered;
+  for (const auto& vehicle : report["vehicles"]) {
+    const std::string id = vehicle["vehicle_id"];
+    const std::set<std::string>* densest = nullptr;
+    for (const auto& [channel, times] : counted.times.at(id))
+      if (!densest || times.size() > densest->size()) densest = &times;
+    ASSERT_NE(densest, nullptr);
+    std::vector<long long> ms;
+    for (const auto& t : *densest) ms.push_back(to_ms(t));
+    for (const auto& w : vehicle["lap_windows"]) {
+      const auto start = w["start_ms"].get<long long>(), end = w["end_ms"].get<long long>();
+      const auto inside =
+          std::count_if(ms.begin(), ms.end(), [&](long long t) { return t >= start && t < end; });
+      (inside >= 2 ? covered : uncovered)[id].insert(w["lap"].get<int>());
+      EXPECT_TRUE(w.contains("in_telemetry") && w["in_telemetry"] == (inside >= 2))
+          << id << " lap " << w["lap"];
+    }
+  }
+  ASSERT_FALSE(uncovered.empty()) << "the demo's lap files know a lap its telemetry does not";
+
+  const std::string text = apex("inspect " + quoted(file) + laps, &code);
+  ASSERT_EQ(code, 0) << text;
+  const std::regex lap_line(R"(^    lap +(\d+)  )");
+  for (const auto& vehicle : report["vehicles"]) {
+    const std::string id = vehicle["vehicle_id"];
+    const auto from = text.find("\n" + id + ": ");
+    ASSERT_NE(from, std::string::npos) << id << "\n" << text;
+    const auto to = text.find("\n\n", from + 1);
+    std::istringstream block(
+        text.substr(from + 1, to == std::string::npos ? std::string::npos : to - from - 1));
+    std::multiset<int> listed;
+    std::string line;
+    std::smatch m;
+    while (std::getline(block, line))
+      if (std::regex_search(line, m, lap_line)) listed.insert(std::stoi(m[1]));
+    EXPECT_EQ(listed, covered[id]) << id << "\n" << text;
+    if (!uncovered[id].empty()) {
+      EXPECT_NE(text.find("lap file crossings without telemetry (not laps of this file, as in the API): " +
+                              std::to_string(*uncovered[id].begin()),
+                          from),
+                std::string::npos)
+          << id << "\n"
+          << text;
+    }
+  }
+  fs::remove_all(dir);
+}
+
 TEST(InspectCli, NotTelemetryNamesTheFile) {
   const fs::path dir = fresh_dir("inspect-bad");
   int code = -1;
