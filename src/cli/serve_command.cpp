@@ -149,7 +149,8 @@ Action add_serve_command(CLI::App& app) {
   auto options = std::make_shared<Options>();
   cmd->add_option("--data-dir", options->data_dir,
                   "Folder with one subfolder per track (overrides DATA_DIR)");
-  cmd->add_option("--port", options->port, "TCP port (overrides PORT; default 8000)")
+  cmd->add_option("--port", options->port,
+                  "TCP port (overrides PORT; default 8000; 0: any free port, logged)")
       ->check(CLI::Range(0, 65535));
   cmd->add_option("--host", options->host, "Address to listen on (overrides HOST; default 127.0.0.1)");
   cmd->add_option("--web-dir", options->web_dir,

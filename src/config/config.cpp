@@ -145,7 +145,8 @@ Result<Config> load_config(const Environment& env) {
   if (auto v = env.get("DATA_DIR"); v && !trim(*v).empty()) config.data_dir = trim(*v);
   if (auto v = env.get("HOST"); v && !trim(*v).empty()) config.host = trim(*v);
   if (auto v = env.get("PORT")) {
-    auto port = parse_unsigned("PORT", *v, 1, 65535);
+    // 0 asks for any free port, as --port 0 does; `apex serve` logs the one it got.
+    auto port = parse_unsigned("PORT", *v, 0, 65535);
     if (!port) return std::unexpected(port.error());
     config.port = static_cast<std::uint16_t>(*port);
   }

@@ -27,7 +27,7 @@ struct S3Settings {
 struct Config {
   std::filesystem::path data_dir = "data";
   std::string host = "127.0.0.1";
-  std::uint16_t port = 8000;
+  std::uint16_t port = 8000;  // 0: any free port (the server logs the one it listens on)
   std::size_t cache_max_mb = 1024;
   std::string cors_origins = "*";
   // API_TOKEN: when set, every /api/... request needs "Authorization: Bearer <token>".

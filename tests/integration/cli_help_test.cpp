@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <string>
 
 #include "test_io.h"
@@ -122,6 +123,44 @@ TEST(CliHelp, ADataDirThatIsAFileIsSaidToBeNoFolder) {
                          &code);
   EXPECT_EQ(code, 2) << out;
   EXPECT_NE(out.find("data folder '/nonexistent-apex-dir' does not exist"), std::string::npos) << out;
+}
+
+namespace fs = std::filesystem;
+
+fs::path one_track_folder(const std::string& name) {
+  const fs::path root = fs::temp_directory_path() / (name + "-" + std::to_string(::getpid()));
+  fs::remove_all(root);
+  fs::create_directories(root);
+  fs::copy(apex::test::source_dir() / "data" / "sonoma-raceway", root / "sonoma-raceway",
+           fs::copy_options::recursive);
+  return root;
+}
+
+// `env ENV apex serve --data-dir ROOT ARGS`, waited for until it says where it listens (at
+// most 20 s), then stopped with SIGTERM: its log, and its exit code in *code.
+std::string serve_log(const fs::path& root, const std::string& env, const std::string& args, int* code) {
+  const fs::path log = root / "serve.log";
+  run_command("cd '" + root.string() + "' && (env -u USE_S3_DATA -u PORT " + env + " '" +
+                  apex::test::apex_binary().string() + "' serve --data-dir '" + root.string() + "' " + args +
+                  " >'" + log.string() + "' 2>&1 & pid=$!; for i in $(seq 200); do grep -q ' on http://' '" +
+                  log.string() +
+                  "' && break; kill -0 $pid 2>/dev/null || break; sleep 0.1; done; kill $pid; wait $pid)",
+              code);
+  return apex::test::read_file(log);
+}
+
+// PORT=0 asks for any free port, as --port 0 does (it was refused, exit 2), and the log
+// names the port it got.
+TEST(CliServe, PortZeroFromTheEnvironmentListensOnAFreePortAndSaysWhich) {
+  const fs::path root = one_track_folder("apex-port-zero");
+  int code = -1;
+  const std::string text = serve_log(root, "PORT=0", "", &code);
+  EXPECT_EQ(code, 0) << text;
+  const std::regex listening(R"(serving local folder .* on http://127\.0\.0\.1:(\d+)\n)");
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(text, m, listening)) << text;
+  EXPECT_GT(std::stoi(m[1]), 0) << text;
+  fs::remove_all(root);
 }
 
 TEST(CliHelp, EveryCommandsHelpSucceeds) {

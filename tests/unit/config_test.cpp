@@ -59,6 +59,17 @@ TEST(Config, BadValuesNameTheVariable) {
   }
 }
 
+// PORT=0 means any free port, as --port 0 does (it was refused: "from 1 to 65535").
+TEST(Config, PortZeroAsksForAnyFreePortAsTheOptionDoes) {
+  auto config = config_from({{"PORT", "0"}});
+  ASSERT_TRUE(config) << config.error().message;
+  EXPECT_EQ(config->port, 0);
+  auto refused = config_from({{"PORT", "65536"}});
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().message.find("PORT must be a whole number from 0 to 65535"), std::string::npos)
+      << refused.error().message;
+}
+
 TEST(Config, BucketNameRuleIsSharedWithTheCommandLine) {
   EXPECT_EQ(bucket_name_problem("apex-racing-data"), std::nullopt);
   EXPECT_EQ(bucket_name_problem("my.bucket-2"), std::nullopt);
