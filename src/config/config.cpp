@@ -75,6 +75,23 @@ bool valid_region(const std::string& r) {
   });
 }
 
+// The value of a .env line, after '=' and trimmed. A quoted value is what is inside the
+// quotes, also when a comment follows (`DATA_DIR="/x" # where` is /x, as docker compose and
+// python-dotenv read it; the quotes were kept). Otherwise " #" starts a comment.
+std::string dotenv_value(const std::string& value) {
+  if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'')) {
+    const auto close = value.find(value.front(), 1);
+    if (close != std::string::npos) {
+      const std::string rest = trim(std::string_view(value).substr(close + 1));
+      if (rest.empty() || rest.front() == '#') return value.substr(1, close - 1);
+    }
+    // A quote inside (`"a\"b"`): the outer pair, as before.
+    if (value.back() == value.front()) return value.substr(1, value.size() - 2);
+  }
+  if (auto hash = value.find(" #"); hash != std::string::npos) return trim(value.substr(0, hash));
+  return value;
+}
+
 }  // namespace
 
 Result<std::map<std::string, std::string>> parse_dotenv(std::string_view text, std::string_view file_name) {
@@ -97,14 +114,7 @@ Result<std::map<std::string, std::string>> parse_dotenv(std::string_view text, s
     if (!key_ok)
       return make_error(ErrorKind::InvalidInput, std::string(file_name) + " line " +
                                                      std::to_string(line_number) + ": expected KEY=VALUE");
-    std::string value = trim(t.substr(eq + 1));
-    if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'') &&
-        value.back() == value.front()) {
-      value = value.substr(1, value.size() - 2);
-    } else if (auto hash = value.find(" #"); hash != std::string::npos) {
-      value = trim(value.substr(0, hash));
-    }
-    out[key] = value;
+    out[key] = dotenv_value(trim(t.substr(eq + 1)));
   }
   return out;
 }

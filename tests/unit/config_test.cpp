@@ -147,6 +147,22 @@ TEST(DotEnv, ParsesCommentsQuotesAndExport) {
   EXPECT_EQ(parsed->at("X"), "1");
 }
 
+// A quoted value followed by a comment is what is inside the quotes, as docker compose and
+// python-dotenv read it (the quotes were kept: DATA_DIR was "/x" with its quotes).
+TEST(DotEnv, AQuotedValueBeforeACommentLosesItsQuotes) {
+  auto parsed = parse_dotenv(
+      "DATA_DIR=\"/x\" # comment\nHOST='0.0.0.0'   #where\nA=\"b # not a comment\" # one\n"
+      "B=\"with \\\"inner\\\" quotes\"\nC=\"open # rest\nD=\"x\"y\n",
+      ".env");
+  ASSERT_TRUE(parsed) << parsed.error().message;
+  EXPECT_EQ(parsed->at("DATA_DIR"), "/x");
+  EXPECT_EQ(parsed->at("HOST"), "0.0.0.0");
+  EXPECT_EQ(parsed->at("A"), "b # not a comment");
+  EXPECT_EQ(parsed->at("B"), "with \\\"inner\\\" quotes") << "the outer quotes, as before";
+  EXPECT_EQ(parsed->at("C"), "\"open") << "no closing quote: kept, comment cut, as before";
+  EXPECT_EQ(parsed->at("D"), "\"x\"y") << "text after the closing quote: kept as written, as before";
+}
+
 TEST(DotEnv, BadLineNamesFileAndLine) {
   auto parsed = parse_dotenv("PORT=1\nnot a setting\n", "/app/.env");
   ASSERT_FALSE(parsed);
