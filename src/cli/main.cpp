@@ -10,6 +10,8 @@
 int main(int argc, char** argv) {
   CLI::App app{"APEX: Toyota GR Cup race data to lap analytics"};
   app.require_subcommand(1);
+  // APEX_VERSION: the CMake project version (CMakeLists.txt).
+  app.set_version_flag("--version", std::string("apex ") + APEX_VERSION, "Print the version and exit");
   const std::pair<const char*, apex::cli::Action (*)(CLI::App&)> registry[] = {
       {"serve", apex::cli::add_serve_command},
       {"tracks", apex::cli::add_tracks_command},

@@ -23,6 +23,14 @@ TEST(CliHelp, PrintsUsage) {
   EXPECT_NE(out.find("APEX"), std::string::npos);
 }
 
+// --version prints the CMake project version and exits 0 (there was no such option).
+TEST(CliHelp, VersionPrintsTheProjectVersion) {
+  int code = -1;
+  auto out = run_command(apex::test::apex_binary().string() + " --version 2>&1", &code);
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_TRUE(std::regex_match(out, std::regex(R"(apex \d+\.\d+\.\d+\n)"))) << out;
+}
+
 // Every usage mistake exits 2, the code of a bad setting, and says what was wrong; CLI11's
 // own codes (105, 106, ...) are not what scripts expect.
 struct UsageMistake {
