@@ -4,6 +4,7 @@
 // (nothing was sent).
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <csignal>
@@ -208,6 +209,21 @@ void report_nothing_to_download(S3Store& store, const std::string& where, const 
                where.c_str(), key_prefix.c_str(), holds.c_str());
 }
 
+// The usage line and the list of positionals in the order the arguments are typed: CLI11
+// prints them in the order they are declared (DIR, then PREFIX).
+class DownloadUsage : public CLI::Formatter {
+ public:
+  std::string make_usage(const CLI::App*, std::string name) const override {
+    return get_label("Usage") + ": " + name + " [" + get_label("OPTIONS") + "] [PREFIX] DIR\n";
+  }
+  std::string make_positionals(const CLI::App* app) const override {
+    auto positionals =
+        app->get_options([](const CLI::Option* o) { return !o->get_group().empty() && o->get_positional(); });
+    std::reverse(positionals.begin(), positionals.end());
+    return make_group(get_label("Positionals"), true, positionals);
+  }
+};
+
 int exit_code_for(const sync::TransferSummary& summary) {
   return summary.failed > 0 || summary.interrupted ? kExitFailure : kExitOk;
 }
@@ -285,18 +301,24 @@ Action add_download_command(CLI::App& app) {
       app.add_subcommand("download", "Mirror the bucket's data (or a part of it) into a local folder");
   struct Options {
     TransferFlags flags;
-    std::vector<std::string> positional;
+    std::string first;                  // DIR, or PREFIX when a second argument follows
+    std::optional<std::string> second;  // DIR after PREFIX
   };
   auto options = std::make_shared<Options>();
-  cmd->add_option("ARGS", options->positional,
-                  "[PREFIX] DIR: keys under the data prefix starting with PREFIX (default: all) go into DIR")
-      ->required()
-      ->expected(1, 2);
+  // CLI11 fills positionals in the order they are declared and has no optional one before a
+  // required one: the required DIR comes first, so that one argument is the folder, and a
+  // second argument makes the first the PREFIX. The two named positionals give CLI11's
+  // messages their names ("DIR is required", "The following argument was not expected"),
+  // where one list of one or two (ARGS) printed "ARGS(1x)" and "ARGS: At Most 2 required".
+  cmd->add_option("DIR", options->first, "Folder to download into")->required();
+  cmd->add_option("PREFIX", options->second,
+                  "Only the keys under the data prefix that start with PREFIX (default: all); given "
+                  "before DIR");
+  cmd->formatter(std::make_shared<DownloadUsage>());
   add_common_flags(cmd, options->flags);
   return [options]() {
-    const std::string dir = options->positional.back();
-    const std::string key_prefix =
-        options->positional.size() == 2 ? options->positional.front() : std::string();
+    const std::string dir = options->second ? *options->second : options->first;
+    const std::string key_prefix = options->second ? options->first : std::string();
     auto config = transfer_config(options->flags, Direction::Download);
     if (!config) return kExitConfiguration;
     if (auto problem = destination_problem(dir)) {

@@ -55,6 +55,25 @@ TEST(CliHelp, UsageMistakesExitTwoAndNameTheMistake) {
   }
 }
 
+// download takes [PREFIX] DIR: help and errors name them (they said "ARGS(1x)" and "ARGS: At
+// Most 2 required but received 3").
+TEST(CliHelp, DownloadNamesItsArguments) {
+  int code = -1;
+  const std::string apex = apex::test::apex_binary().string();
+  auto help = run_command(apex + " download --help 2>&1", &code);
+  EXPECT_EQ(code, 0) << help;
+  EXPECT_NE(help.find("download [OPTIONS] [PREFIX] DIR\n"), std::string::npos) << help;
+  EXPECT_LT(help.find("  PREFIX "), help.find("  DIR ")) << "listed in the order they are typed\n" << help;
+  EXPECT_EQ(help.find("ARGS"), std::string::npos) << help;
+  auto three = run_command(apex + " download a b c 2>&1", &code);
+  EXPECT_EQ(code, 2) << three;
+  EXPECT_NE(three.find("The following argument was not expected: c"), std::string::npos) << three;
+  EXPECT_EQ(three.find("ARGS"), std::string::npos) << three;
+  auto none = run_command(apex + " download 2>&1", &code);
+  EXPECT_EQ(code, 2) << none;
+  EXPECT_NE(none.find("DIR is required"), std::string::npos) << none;
+}
+
 // Asking for what the data does not have is not a usage mistake: exit 1, naming what exists.
 TEST(CliHelp, AnUnknownTrackOrSessionExitsOneListingWhatExists) {
   const std::string data = " --data-dir '" + (apex::test::source_dir() / "data").string() + "' 2>&1";
