@@ -15,6 +15,7 @@
 #include "analysis/telemetry_laps.h"
 #include "cli/cli_setup.h"
 #include "cli/commands.h"
+#include "core/counted_noun.h"
 #include "core/json_text.h"
 #include "formats/lap_events_parser.h"
 #include "formats/telemetry_parser.h"
@@ -184,16 +185,19 @@ void print_text(const Telemetry& telemetry, const std::vector<InspectedVehicle>&
   std::printf("rows        %zu (%zu bad)\n", r.parse.rows, r.parse.bad_rows);
   std::printf("layout      %s\n",
               r.json_layout ? "JSON-in-CSV (one row per timestamp)" : "long (one row per sample)");
-  std::printf("samples     %zu read, %zu kept, %zu duplicates removed, %zu conflicting keys\n",
-              r.samples_read, telemetry.samples(), r.duplicate_samples, r.conflicting_keys);
+  std::printf("samples     %zu read, %zu kept, %s removed, %s\n", r.samples_read, telemetry.samples(),
+              counted(r.duplicate_samples, "duplicate").c_str(),
+              counted(r.conflicting_keys, "conflicting key").c_str());
   std::printf("vehicles    %zu\n", vehicles.size());
   for (const auto& reason : r.parse.bad_row_reasons) std::printf("bad row     %s\n", reason.c_str());
   for (const InspectedVehicle& v : vehicles) {
-    std::printf("\n%s: %zu samples, %zu channels\n", v.vehicle_id.c_str(), v.samples, v.channels.size());
+    std::printf("\n%s: %s, %s\n", v.vehicle_id.c_str(), counted(v.samples, "sample").c_str(),
+                counted(v.channels.size(), "channel").c_str());
     if (v.offset)
-      std::printf("  clock offset %s (ECU + offset = ingestion clock; typical lag %.3f s, %zu rows)\n",
+      std::printf("  clock offset %s (ECU + offset = ingestion clock; typical lag %.3f s, %s)\n",
                   format_offset(v.offset->offset_ms).c_str(),
-                  static_cast<double>(v.offset->typical_lag_ms) / 1000.0, v.offset->evidence);
+                  static_cast<double>(v.offset->typical_lag_ms) / 1000.0,
+                  counted(v.offset->evidence, "row").c_str());
     else
       std::printf("  clock offset unknown (no meta_time evidence)\n");
     std::printf("  %-26s %10s %10s %9s\n", "channel", "samples", "step ms", "rate Hz");
@@ -327,8 +331,9 @@ Action add_inspect_command(CLI::App& app) {
     // whose rows holds a sample is reported as what it is, not as empty telemetry.
     const ParseReport& parse = telemetry->report.parse;
     if (parse.rows > 0 && parse.bad_rows == parse.rows && telemetry->samples() == 0) {
-      std::fprintf(stderr, "apex: '%s' is not a telemetry file: none of its %zu rows holds a sample%s%s\n",
-                   options->file.c_str(), parse.rows, parse.bad_row_reasons.empty() ? "" : "; first: ",
+      std::fprintf(stderr, "apex: '%s' is not a telemetry file: none of its %s holds a sample%s%s\n",
+                   options->file.c_str(), counted(parse.rows, "row").c_str(),
+                   parse.bad_row_reasons.empty() ? "" : "; first: ",
                    parse.bad_row_reasons.empty() ? "" : parse.bad_row_reasons.front().c_str());
       return kExitFailure;
     }

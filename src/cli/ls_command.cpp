@@ -5,6 +5,7 @@
 
 #include "cli/cli_setup.h"
 #include "cli/commands.h"
+#include "core/counted_noun.h"
 #include "core/json_text.h"
 
 namespace apex::cli {
@@ -45,8 +46,9 @@ Action add_ls_command(CLI::App& app) {
         std::printf("%12llu  %-34s  %s\n", static_cast<unsigned long long>(o.size), o.version.c_str(),
                     o.key.c_str());
     }
-    std::fprintf(stderr, "apex: %zu objects, %llu bytes under '%s' in %s\n", listing->objects.size(),
-                 static_cast<unsigned long long>(total), options->prefix.c_str(), store->describe().c_str());
+    std::fprintf(stderr, "apex: %s, %s under '%s' in %s\n",
+                 counted(listing->objects.size(), "object").c_str(), counted(total, "byte").c_str(),
+                 options->prefix.c_str(), store->describe().c_str());
     return kExitOk;
   };
 }

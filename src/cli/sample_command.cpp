@@ -23,6 +23,7 @@
 #include "catalog/catalog.h"
 #include "cli/cli_setup.h"
 #include "cli/commands.h"
+#include "core/counted_noun.h"
 #include "storage/local_store.h"
 
 namespace apex::cli {
@@ -482,8 +483,8 @@ Action add_sample_command(CLI::App& app) {
       std::fprintf(stderr, "apex: cannot create OUT_DIR '%s': %s\n", out_dir.c_str(), ec.message().c_str());
       return kExitConfiguration;
     }
-    std::printf("apex: sampling %zu files from %s into %s, keeping 1/%" PRIu64 " of the telemetry samples\n",
-                plan.size(), in_dir.c_str(), out_dir.c_str(), *every);
+    std::printf("apex: sampling %s from %s into %s, keeping 1/%" PRIu64 " of the telemetry samples\n",
+                counted(plan.size(), "file").c_str(), in_dir.c_str(), out_dir.c_str(), *every);
     std::printf("%-16s %14s %14s %7s  %s\n", "kind", "bytes before", "bytes after", "kept", "file");
     std::fflush(stdout);
     std::uint64_t total_before = 0;
@@ -526,17 +527,19 @@ Action add_sample_command(CLI::App& app) {
       std::printf("%-16s %14" PRIu64 " %14" PRIu64 " %7s  %s\n", std::string(to_string(file.kind)).c_str(),
                   before, after, percent(after, before).c_str(), key.c_str());
       if (file.kind == FileKind::Telemetry)
-        std::printf(
-            "%-16s rows %" PRIu64 " -> %" PRIu64 "%s%s\n", "", figures.rows_in, figures.rows_out,
-            figures.json_layout ? " (JSON-in-CSV: every Nth row per vehicle)" : "",
-            figures.unreadable_rows > 0
-                ? (", " + std::to_string(figures.unreadable_rows) + " unreadable rows dropped").c_str()
-                : "");
+        std::printf("%-16s rows %" PRIu64 " -> %" PRIu64 "%s%s\n", "", figures.rows_in, figures.rows_out,
+                    figures.json_layout ? " (JSON-in-CSV: every Nth row per vehicle)" : "",
+                    figures.unreadable_rows > 0
+                        ? (", " + counted(figures.unreadable_rows, "unreadable row") + " dropped").c_str()
+                        : "");
       std::fflush(stdout);
     }
-    std::printf("%-16s %14" PRIu64 " %14" PRIu64 " %7s  %zu files\n", "total", total_before, total_after,
-                percent(total_after, total_before).c_str(), plan.size() - static_cast<std::size_t>(failures));
-    if (skipped > 0) std::printf("apex: %zu files of no known kind (maps, notes) were not copied\n", skipped);
+    std::printf("%-16s %14" PRIu64 " %14" PRIu64 " %7s  %s\n", "total", total_before, total_after,
+                percent(total_after, total_before).c_str(),
+                counted(plan.size() - static_cast<std::size_t>(failures), "file").c_str());
+    if (skipped > 0)
+      std::printf("apex: %s of no known kind (maps, notes) %s not copied\n", counted(skipped, "file").c_str(),
+                  skipped == 1 ? "was" : "were");
     return failures > 0 ? kExitFailure : kExitOk;
   };
 }

@@ -11,6 +11,7 @@
 
 #include "cli/cli_setup.h"
 #include "cli/commands.h"
+#include "core/counted_noun.h"
 #include "server/api_server.h"
 #include "server/static_assets.h"
 #include "storage/local_store.h"
@@ -121,8 +122,9 @@ class SourceRetry {
       auto catalog = cache_.catalog();
       lock.lock();
       if (catalog) {
-        std::fprintf(stderr, "apex: data source readable now: %zu tracks in %s\n",
-                     (*catalog)->tracks().size(), cache_.store().describe().c_str());
+        std::fprintf(stderr, "apex: data source readable now: %s in %s\n",
+                     counted((*catalog)->tracks().size(), "track").c_str(),
+                     cache_.store().describe().c_str());
         return;
       }
       std::fprintf(stderr, "apex: data source still unreadable, retrying in %llds: %s\n",
@@ -194,7 +196,7 @@ Action add_serve_command(CLI::App& app) {
           static_cast<long long>(kSourceRetryInterval.count()));
       retry.emplace(cache);
     } else {
-      std::fprintf(stderr, "apex: %zu tracks in %s\n", (*catalog)->tracks().size(),
+      std::fprintf(stderr, "apex: %s in %s\n", counted((*catalog)->tracks().size(), "track").c_str(),
                    store->describe().c_str());
     }
     // The dashboard is optional: without it the API runs as before and `/` answers JSON.

@@ -15,6 +15,7 @@
 
 #include "cli/cli_setup.h"
 #include "cli/commands.h"
+#include "core/counted_noun.h"
 #include "storage/s3_store.h"
 #include "sync/progress_reporter.h"
 #include "sync/tree_scanner.h"
@@ -285,8 +286,8 @@ Action add_upload_command(CLI::App& app) {
 
     std::signal(SIGINT, on_interrupt);
     const bool live = is_terminal(STDOUT_FILENO) && !upload.dry_run;
-    std::printf("apex: %s %zu files from %s to %s\n", upload.dry_run ? "checking" : "uploading",
-                scan->files.size(), dir.string().c_str(), where.c_str());
+    std::printf("apex: %s %s from %s to %s\n", upload.dry_run ? "checking" : "uploading",
+                counted(scan->files.size(), "file").c_str(), dir.string().c_str(), where.c_str());
     std::fflush(stdout);
     sync::ProgressReporter progress(stdout, live, upload.dry_run ? "would upload" : "uploaded");
     auto summary = sync::upload_tree(store, scan->files, *remote, upload, progress, g_cancel);
@@ -349,8 +350,9 @@ Action add_download_command(CLI::App& app) {
 
     std::signal(SIGINT, on_interrupt);
     const bool live = is_terminal(STDOUT_FILENO) && !download.dry_run;
-    std::printf("apex: %s %zu objects from %s%s to %s\n", download.dry_run ? "checking" : "downloading",
-                remote->objects.size(), where.c_str(), key_prefix.c_str(), dir.c_str());
+    std::printf("apex: %s %s from %s%s to %s\n", download.dry_run ? "checking" : "downloading",
+                counted(remote->objects.size(), "object").c_str(), where.c_str(), key_prefix.c_str(),
+                dir.c_str());
     std::fflush(stdout);
     sync::ProgressReporter progress(stdout, live, download.dry_run ? "would download" : "downloaded");
     auto summary = sync::download_tree(store, *remote, dir, download, progress, g_cancel);

@@ -12,6 +12,7 @@
 #include <optional>
 #include <sstream>
 
+#include "core/counted_noun.h"
 #include "core/json_text.h"
 #include "server/api_routes.h"
 #include "server/deadline_http_server.h"
@@ -164,8 +165,8 @@ ApiServer::ApiServer(SessionCache& cache, ServerOptions options)
       context_->facts = std::make_shared<const TrackFactsBook>(std::move(*book));
       context_->facts_origin = path->string();
       if (options_.access_log)
-        std::fprintf(stderr, "apex: track facts from %s (%zu tracks)\n", path->c_str(),
-                     context_->facts->tracks().size());
+        std::fprintf(stderr, "apex: track facts from %s (%s)\n", path->c_str(),
+                     counted(context_->facts->tracks().size(), "track").c_str());
     } else {
       std::fprintf(stderr, "apex: track facts not used: %s\n", book.error().message.c_str());
     }

@@ -200,4 +200,22 @@ TEST(CliHelp, EveryCommandsHelpSucceeds) {
   }
 }
 
+// Counts in messages and logs are in good English: the serve log said "1 tracks", ls
+// "1 objects".
+TEST(CliServe, CountsAreInGoodEnglish) {
+  const fs::path root = one_track_folder("apex-counts");
+  int code = -1;
+  const std::string log = serve_log(root, "", "--port 0", &code);
+  EXPECT_EQ(code, 0) << log;
+  EXPECT_NE(log.find("apex: 1 track in local folder "), std::string::npos) << log;
+  EXPECT_EQ(log.find("1 tracks"), std::string::npos) << log;
+  const auto out = run_command(apex::test::apex_binary().string() +
+                                   " ls 'sonoma-raceway/Sonoma/Race 1/sonoma_lap_time' --data-dir '" +
+                                   root.string() + "' 2>&1 >/dev/null",
+                               &code);
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_NE(out.find("apex: 1 object, "), std::string::npos) << out;
+  fs::remove_all(root);
+}
+
 }  // namespace
