@@ -1,5 +1,5 @@
 // apex sample IN_DIR OUT_DIR --keep 1/N: a smaller copy of a race-data tree for a
-// deployment that cannot carry 20 GB. Telemetry keeps every Nth sample of each
+// deployment that cannot carry 20-25 GB. Telemetry keeps every Nth sample of each
 // (vehicle, channel), so every channel of every car survives at 1/N of its rate (keeping
 // every Nth row would drop whole channels, since a timestamp's channels come in a fixed
 // order); lap and official timing files are copied unchanged.
