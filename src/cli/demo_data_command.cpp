@@ -54,7 +54,9 @@ Action add_demo_data_command(CLI::App& app) {
     DemoDataOptions demo;
     demo.seed = options->seed;
     if (auto ok = generate_demo_data(store, demo); !ok) {
-      std::fprintf(stderr, "apex: %s\n", ok.error().message.c_str());
+      // The store's messages name files relative to DIR: say which DIR.
+      std::fprintf(stderr, "apex: cannot write the demo track into %s: %s\n", options->dir.c_str(),
+                   ok.error().message.c_str());
       return kExitFailure;
     }
     std::printf("apex: wrote the demo track into %s\n", options->dir.c_str());

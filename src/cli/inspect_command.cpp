@@ -296,11 +296,14 @@ Action add_inspect_command(CLI::App& app) {
     }
     if (std::filesystem::is_regular_file(path, ec)) {
       // The parent folder as a store: the file streams through the same reader as the
-      // server's, and messages name the path as given.
+      // server's, and messages name the path as given (the store's own messages name the
+      // key, here the bare file name: the path is said before them).
       LocalStore store(path.parent_path().empty() ? std::filesystem::path(".") : path.parent_path());
       TelemetryStreamParser parser(options->file);
       auto read = store.read(path.filename().string(), ByteRange{},
                              [&](std::string_view chunk) { return parser.feed(chunk); });
+      if (!read && read.error().message.find(options->file) == std::string::npos)
+        read.error().message = "'" + options->file + "': " + read.error().message;
       telemetry = read ? parser.finish() : Result<Telemetry>(std::unexpected(read.error()));
     } else {
       auto config = load_config_or_report(options->data_dir);

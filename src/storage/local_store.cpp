@@ -35,6 +35,14 @@ struct FileDescriptor {
   }
 };
 
+// A failure on a folder of the store, named by its key ("the data folder" for the root
+// itself), never by its path: an API answer must not show where the data lives on the server.
+Error folder_error(std::string_view folder, std::string_view action, const std::error_code& ec) {
+  Error error = file_error(folder, action, ec.value());
+  if (folder.empty()) error.message = std::string(action) + " the data folder: " + ec.message();
+  return error;
+}
+
 }  // namespace
 
 std::string missing_data_folder_message(const fs::path& root) {
@@ -75,7 +83,7 @@ Result<Listing> LocalStore::list(std::string_view prefix, std::optional<char> de
       if (::stat(it->path().c_str(), &st) != 0) continue;
       objects.push_back(ObjectInfo{key, static_cast<std::uint64_t>(st.st_size), version_of(st)});
     }
-    if (ec) return std::unexpected(file_error(start, "cannot list", ec.value()));
+    if (ec) return std::unexpected(folder_error(folder_part, "cannot list", ec));
   }
   std::sort(objects.begin(), objects.end(), [](const auto& a, const auto& b) { return a.key < b.key; });
   return rollup_listing(std::move(objects), prefix, delimiter);
@@ -85,8 +93,9 @@ Result<ObjectInfo> LocalStore::stat(std::string_view key) {
   auto path = path_for(key);
   if (!path) return std::unexpected(path.error());
   struct stat st {};
-  if (::stat(path->c_str(), &st) != 0) return std::unexpected(file_error(*path, "cannot stat", errno));
-  if (!S_ISREG(st.st_mode)) return make_error(ErrorKind::NotFound, "'" + path->string() + "' is not a file");
+  if (::stat(path->c_str(), &st) != 0) return std::unexpected(file_error(key, "cannot stat", errno));
+  if (!S_ISREG(st.st_mode))
+    return make_error(ErrorKind::NotFound, "'" + std::string(key) + "' is not a file");
   return ObjectInfo{std::string(key), static_cast<std::uint64_t>(st.st_size), version_of(st)};
 }
 
@@ -94,10 +103,11 @@ Status LocalStore::read(std::string_view key, ByteRange range, const ByteSink& s
   auto path = path_for(key);
   if (!path) return std::unexpected(path.error());
   FileDescriptor file{::open(path->c_str(), O_RDONLY | O_CLOEXEC)};
-  if (file.fd < 0) return std::unexpected(file_error(*path, "cannot open", errno));
+  if (file.fd < 0) return std::unexpected(file_error(key, "cannot open", errno));
   struct stat st {};
-  if (::fstat(file.fd, &st) != 0) return std::unexpected(file_error(*path, "cannot stat", errno));
-  if (!S_ISREG(st.st_mode)) return make_error(ErrorKind::NotFound, "'" + path->string() + "' is not a file");
+  if (::fstat(file.fd, &st) != 0) return std::unexpected(file_error(key, "cannot stat", errno));
+  if (!S_ISREG(st.st_mode))
+    return make_error(ErrorKind::NotFound, "'" + std::string(key) + "' is not a file");
   auto size = static_cast<std::uint64_t>(st.st_size);
   if (range.offset > size)
     return make_error(ErrorKind::InvalidInput, "range starts at " + std::to_string(range.offset) +
@@ -111,10 +121,10 @@ Status LocalStore::read(std::string_view key, ByteRange range, const ByteSink& s
     ssize_t got = ::pread(file.fd, buffer.data(), want, static_cast<off_t>(offset));
     if (got < 0) {
       if (errno == EINTR) continue;
-      return std::unexpected(file_error(*path, "cannot read", errno));
+      return std::unexpected(file_error(key, "cannot read", errno));
     }
     if (got == 0)
-      return make_error(ErrorKind::Unavailable, "'" + path->string() + "' shrank while being read");
+      return make_error(ErrorKind::Unavailable, "'" + std::string(key) + "' shrank while being read");
     if (auto ok = sink(std::string_view(buffer.data(), static_cast<std::size_t>(got))); !ok) return ok;
     offset += static_cast<std::uint64_t>(got);
     remaining -= static_cast<std::uint64_t>(got);
@@ -125,7 +135,7 @@ Status LocalStore::read(std::string_view key, ByteRange range, const ByteSink& s
 Result<std::unique_ptr<MappedFile>> LocalStore::map(std::string_view key) {
   auto path = path_for(key);
   if (!path) return std::unexpected(path.error());
-  return MappedFile::open(*path);
+  return MappedFile::open(*path, key);
 }
 
 Status LocalStore::write(std::string_view key, const ByteSource& source) {
@@ -133,13 +143,15 @@ Status LocalStore::write(std::string_view key, const ByteSource& source) {
   if (!path) return std::unexpected(path.error());
   std::error_code ec;
   fs::create_directories(path->parent_path(), ec);
-  if (ec) return std::unexpected(file_error(path->parent_path(), "cannot create folder", ec.value()));
+  if (ec)
+    return std::unexpected(
+        folder_error(fs::path(std::string(key)).parent_path().generic_string(), "cannot create folder", ec));
   // Write beside the target and rename, so a reader never sees half a file.
   static std::atomic<unsigned> counter{0};
   fs::path temp =
       path->string() + ".apex-tmp-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
   FileDescriptor file{::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)};
-  if (file.fd < 0) return std::unexpected(file_error(temp, "cannot create", errno));
+  if (file.fd < 0) return std::unexpected(file_error(key, "cannot create", errno));
   std::string buffer(kReadChunkBytes, '\0');
   auto fail = [&](Error error) -> Status {
     ::unlink(temp.c_str());
@@ -154,20 +166,20 @@ Status LocalStore::write(std::string_view key, const ByteSource& source) {
       ssize_t w = ::write(file.fd, buffer.data() + written, *n - written);
       if (w < 0) {
         if (errno == EINTR) continue;
-        return fail(file_error(temp, "cannot write", errno));
+        return fail(file_error(key, "cannot write", errno));
       }
       written += static_cast<std::size_t>(w);
     }
   }
-  if (::fsync(file.fd) != 0) return fail(file_error(temp, "cannot flush", errno));
-  if (::rename(temp.c_str(), path->c_str()) != 0) return fail(file_error(*path, "cannot replace", errno));
+  if (::fsync(file.fd) != 0) return fail(file_error(key, "cannot flush", errno));
+  if (::rename(temp.c_str(), path->c_str()) != 0) return fail(file_error(key, "cannot replace", errno));
   return {};
 }
 
 Status LocalStore::remove(std::string_view key) {
   auto path = path_for(key);
   if (!path) return std::unexpected(path.error());
-  if (::unlink(path->c_str()) != 0) return std::unexpected(file_error(*path, "cannot delete", errno));
+  if (::unlink(path->c_str()) != 0) return std::unexpected(file_error(key, "cannot delete", errno));
   return {};
 }
 

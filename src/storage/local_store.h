@@ -11,6 +11,10 @@ namespace apex {
 // for the store's listing and for `apex serve`'s check at start-up alike.
 std::string missing_data_folder_message(const std::filesystem::path& root);
 
+// Messages name files by their key (relative to the data root), never by their path on
+// disk: they reach API answers (error details, a session's problems), which must not show
+// where the data lives on the server. Only describe() and the message for a missing data
+// folder name the root, as the operator configured it.
 class LocalStore final : public ObjectStore {
  public:
   explicit LocalStore(std::filesystem::path root);

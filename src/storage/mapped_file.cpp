@@ -122,19 +122,21 @@ void MappedFile::drop_pages(std::string_view part) const {
   if (end > begin) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
 }
 
-Result<std::unique_ptr<MappedFile>> MappedFile::open(const std::filesystem::path& path) {
+Result<std::unique_ptr<MappedFile>> MappedFile::open(const std::filesystem::path& path,
+                                                     std::string_view name) {
   std::call_once(g_installed, install_guard);
+  const std::string shown = name.empty() ? path.string() : std::string(name);
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return std::unexpected(file_error(path, "cannot open", errno));
+  if (fd < 0) return std::unexpected(file_error(shown, "cannot open", errno));
   struct stat st {};
   if (::fstat(fd, &st) != 0) {
     const int err = errno;
     ::close(fd);
-    return std::unexpected(file_error(path, "cannot stat", err));
+    return std::unexpected(file_error(shown, "cannot stat", err));
   }
   if (!S_ISREG(st.st_mode)) {
     ::close(fd);
-    return make_error(ErrorKind::NotFound, "'" + path.string() + "' is not a file");
+    return make_error(ErrorKind::NotFound, "'" + shown + "' is not a file");
   }
   const auto size = static_cast<std::size_t>(st.st_size);
   if (size == 0) {
@@ -144,7 +146,7 @@ Result<std::unique_ptr<MappedFile>> MappedFile::open(const std::filesystem::path
   void* data = ::mmap(nullptr, size, PROT_READ, MAP_SHARED, fd, 0);
   const int map_errno = errno;
   ::close(fd);  // the mapping keeps the file
-  if (data == MAP_FAILED) return std::unexpected(file_error(path, "cannot map", map_errno));
+  if (data == MAP_FAILED) return std::unexpected(file_error(shown, "cannot map", map_errno));
   // Read ahead from disk now, while the first pages are being parsed.
   ::madvise(data, size, MADV_WILLNEED);
   const std::size_t mapped = (size + g_page_bytes - 1) & ~(g_page_bytes - 1);

@@ -24,8 +24,10 @@ namespace apex {
 
 class MappedFile {
  public:
-  // Maps the regular file at path; name is what messages call it.
-  static Result<std::unique_ptr<MappedFile>> open(const std::filesystem::path& path);
+  // Maps the regular file at path; name is what messages call it (the path when empty;
+  // LocalStore passes the key, so that messages do not show where the data lives).
+  static Result<std::unique_ptr<MappedFile>> open(const std::filesystem::path& path,
+                                                  std::string_view name = {});
   ~MappedFile();
   MappedFile(const MappedFile&) = delete;
   MappedFile& operator=(const MappedFile&) = delete;

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <filesystem>
 
 #include "storage/local_store.h"
@@ -93,6 +95,57 @@ TEST_P(StoreContract, VersionChangesWithContent) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Stores, StoreContract, ::testing::Values("memory", "local"));
+
+// The error of a call expected to fail (one that says so when it did not).
+template <typename T>
+Error failure_of(const std::expected<T, Error>& result) {
+  return result ? Error{ErrorKind::InvalidInput, "the call succeeded"} : result.error();
+}
+
+// A folder the test makes and removes, with a LocalStore over it.
+class LocalStoreFiles : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::filesystem::remove_all(root_);
+    std::filesystem::create_directories(root_ / "t");
+  }
+  void TearDown() override { std::filesystem::remove_all(root_); }
+  // The message names the key and says nothing of where the store's folder is: these
+  // messages reach API answers (a session's problems, error details).
+  void expect_named_by_key(const Error& error, std::string_view key) const {
+    EXPECT_NE(error.message.find("'" + std::string(key) + "'"), std::string::npos) << error.message;
+    EXPECT_EQ(error.message.find(root_.string()), std::string::npos) << error.message;
+  }
+  const std::filesystem::path root_ =
+      std::filesystem::temp_directory_path() / ("apex-local-files-" + std::to_string(::getpid()) + "-" +
+                                                ::testing::UnitTest::GetInstance()->current_test_info()->name());
+  LocalStore store_{root_};
+};
+
+TEST_F(LocalStoreFiles, MessagesNameTheKeyNotThePathOnDisk) {
+  auto missing = store_.read_all("t/missing.csv");
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().kind, ErrorKind::NotFound);
+  expect_named_by_key(missing.error(), "t/missing.csv");
+
+  // A folder where the file should be.
+  std::filesystem::create_directories(root_ / "t" / "folder.csv");
+  for (const Error& error : {failure_of(store_.read_all("t/folder.csv")), failure_of(store_.stat("t/folder.csv")),
+                             failure_of(store_.map("t/folder.csv"))})
+    expect_named_by_key(error, "t/folder.csv");
+
+  // A link to itself: open and stat fail (ELOOP).
+  std::filesystem::create_symlink("loop.csv", root_ / "t" / "loop.csv");
+  for (const Error& error : {failure_of(store_.read_all("t/loop.csv")), failure_of(store_.stat("t/loop.csv")),
+                             failure_of(store_.map("t/loop.csv"))})
+    expect_named_by_key(error, "t/loop.csv");
+
+  // Writing below a file: its folder cannot be made.
+  ASSERT_TRUE(store_.write_all("t/file", "x"));
+  auto below = store_.write_all("t/file/x.csv", "x");
+  ASSERT_FALSE(below);
+  expect_named_by_key(below.error(), "t/file");
+}
 
 }  // namespace
 }  // namespace apex
