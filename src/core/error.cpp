@@ -16,6 +16,8 @@ std::string_view to_string(ErrorKind kind) {
       return "unavailable";
     case ErrorKind::Corrupt:
       return "corrupt data";
+    case ErrorKind::Unreadable:
+      return "unreadable";
   }
   return "error";
 }

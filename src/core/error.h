@@ -16,6 +16,8 @@ enum class ErrorKind {
   BucketMissing,  // the configured bucket does not exist
   Unavailable,    // network, 5xx, timeouts: retryable
   Corrupt,        // bytes are not what their name says (object, line, column)
+  Unreadable,     // the object is there but cannot be used until someone fixes it (a local
+                  // file: permission denied, a loop of links, a disk error): not retryable
 };
 
 std::string_view to_string(ErrorKind kind);

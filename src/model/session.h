@@ -29,7 +29,8 @@ struct Session {
 };
 
 // Reads and parses every timing file of one session. Fails only when the store
-// itself fails (unavailable, access denied); a corrupt file becomes a problem entry.
+// itself fails (unavailable, credentials refused); a corrupt or unreadable file (one that
+// stays so until someone fixes it: permission denied on a local file) becomes a problem entry.
 Result<Session> load_session(ObjectStore& store, const TrackCatalog& track, const SessionFiles& files);
 
 }  // namespace apex

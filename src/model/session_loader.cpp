@@ -20,10 +20,12 @@ std::vector<const ParseReport*> Session::reports() const {
 
 namespace {
 
-// Store failures that mean "try again later" stop the load; NotFound (the file
-// vanished since listing) and corrupt content are recorded and the load goes on.
+// Store failures that mean "try again later" (or "fix the settings") stop the load; a file
+// that vanished since listing, corrupt content and a file that cannot be read until someone
+// fixes it (permission denied, a loop of links) are recorded and the load goes on: the
+// session answers from its other files, and /files says what is missing and why.
 bool fatal(const Error& e) {
-  return e.kind != ErrorKind::NotFound && e.kind != ErrorKind::Corrupt;
+  return e.kind != ErrorKind::NotFound && e.kind != ErrorKind::Corrupt && e.kind != ErrorKind::Unreadable;
 }
 
 template <typename T>

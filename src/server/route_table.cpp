@@ -18,7 +18,9 @@ int http_status_for(ErrorKind kind) {
     case ErrorKind::BucketMissing:
     case ErrorKind::Unavailable:
       return 503;
+    // A data file the answer needs is broken or unreadable: retrying will not help (not 503).
     case ErrorKind::Corrupt:
+    case ErrorKind::Unreadable:
       return 500;
   }
   return 500;

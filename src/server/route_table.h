@@ -28,7 +28,8 @@ struct ApiError {
   nlohmann::json detail;
 };
 
-// HTTP status for an error kind (404 NotFound, 400 InvalidInput, 503 store failures, 500 corrupt data).
+// HTTP status for an error kind (404 NotFound, 400 InvalidInput, 503 store failures worth
+// retrying, 500 corrupt or unreadable data).
 int http_status_for(ErrorKind kind);
 ApiError api_error(const Error& error);
 ApiError api_error(int status, std::string detail);

@@ -1,10 +1,13 @@
 #include "server/session_cache.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <atomic>
+#include <filesystem>
 #include <thread>
 
+#include "storage/local_store.h"
 #include "storage/memory_store.h"
 
 namespace apex {
@@ -22,6 +25,8 @@ class ObservedStore final : public ObjectStore {
   Status read(std::string_view key, ByteRange range, const ByteSink& sink) override {
     ++reads;
     std::this_thread::sleep_for(std::chrono::milliseconds(slow_ms));
+    if (reads_fail)
+      return make_error(ErrorKind::Unavailable, "cannot read '" + std::string(key) + "': timed out");
     return inner.read(key, range, sink);
   }
   Status write(std::string_view key, const ByteSource& source) override { return inner.write(key, source); }
@@ -31,6 +36,7 @@ class ObservedStore final : public ObjectStore {
   std::atomic<int> lists{0}, reads{0};
   int slow_ms = 0;
   std::atomic<bool> unreachable{false};
+  std::atomic<bool> reads_fail{false};
 };
 
 const char* kSections =
@@ -126,6 +132,47 @@ TEST(SessionCache, CorruptFileIsAProblemNotAFailure) {
   ASSERT_EQ((*s)->session.problems.size(), 1u);
   EXPECT_NE((*s)->session.problems[0].find("R1_t_lap_start.csv"), std::string::npos);
   EXPECT_TRUE((*s)->analysis.best_lap);
+}
+
+// A file that cannot be read until someone fixes it (here a loop of links, made after the
+// catalog listed the file) costs that file only: the session loads from the others and
+// names it, by key, among its problems.
+TEST(SessionCache, UnreadableLocalFileIsAProblemNotAFailure) {
+  namespace fs = std::filesystem;
+  const fs::path root = fs::temp_directory_path() / ("apex-unreadable-file-" + std::to_string(::getpid()));
+  fs::remove_all(root);
+  LocalStore store(root);
+  ASSERT_TRUE(store.write_all("t/23_AnalysisEnduranceWithSections_Race 1.CSV", kSections));
+  ASSERT_TRUE(store.write_all("t/R1_t_lap_start.csv", "vehicle_id,lap,timestamp\n"));
+  SessionCache cache(store, 64 << 20, std::chrono::hours(1));
+  ASSERT_TRUE(cache.catalog());
+  fs::remove(root / "t" / "R1_t_lap_start.csv");
+  fs::create_symlink("R1_t_lap_start.csv", root / "t" / "R1_t_lap_start.csv");
+  auto s = cache.session("t", "R1");
+  ASSERT_TRUE(s) << s.error().describe();
+  ASSERT_EQ((*s)->session.problems.size(), 1u);
+  const std::string& problem = (*s)->session.problems[0];
+  EXPECT_NE(problem.find("t/R1_t_lap_start.csv"), std::string::npos) << problem;
+  EXPECT_EQ(problem.find(root.string()), std::string::npos) << "no path on the server's disk: " << problem;
+  ASSERT_TRUE((*s)->analysis.best_lap);
+  EXPECT_EQ((*s)->analysis.best_lap->lap_time_ms, 99500);
+  fs::remove_all(root);
+}
+
+// A failure that may pass (a timeout) still fails the load, so the API answers 503, and
+// is not kept: the next request loads the session.
+TEST(SessionCache, TransientReadFailureFailsTheLoadAndIsNotKept) {
+  ObservedStore store;
+  ASSERT_TRUE(store.inner.write_all("t/23_AnalysisEnduranceWithSections_Race 1.CSV", kSections));
+  SessionCache cache(store, 64 << 20, std::chrono::hours(1));
+  store.reads_fail = true;
+  auto failed = cache.session("t", "R1");
+  ASSERT_FALSE(failed);
+  EXPECT_EQ(failed.error().kind, ErrorKind::Unavailable);
+  store.reads_fail = false;
+  auto loaded = cache.session("t", "R1");
+  ASSERT_TRUE(loaded) << loaded.error().describe();
+  EXPECT_TRUE((*loaded)->session.problems.empty());
 }
 
 }  // namespace

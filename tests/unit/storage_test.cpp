@@ -1,9 +1,12 @@
+#include <fcntl.h>
 #include <gtest/gtest.h>
-
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 
+#include "storage/file_error.h"
 #include "storage/local_store.h"
 #include "storage/memory_store.h"
 
@@ -116,9 +119,9 @@ class LocalStoreFiles : public ::testing::Test {
     EXPECT_NE(error.message.find("'" + std::string(key) + "'"), std::string::npos) << error.message;
     EXPECT_EQ(error.message.find(root_.string()), std::string::npos) << error.message;
   }
-  const std::filesystem::path root_ =
-      std::filesystem::temp_directory_path() / ("apex-local-files-" + std::to_string(::getpid()) + "-" +
-                                                ::testing::UnitTest::GetInstance()->current_test_info()->name());
+  const std::filesystem::path root_ = std::filesystem::temp_directory_path() /
+                                      ("apex-local-files-" + std::to_string(::getpid()) + "-" +
+                                       ::testing::UnitTest::GetInstance()->current_test_info()->name());
   LocalStore store_{root_};
 };
 
@@ -130,8 +133,8 @@ TEST_F(LocalStoreFiles, MessagesNameTheKeyNotThePathOnDisk) {
 
   // A folder where the file should be.
   std::filesystem::create_directories(root_ / "t" / "folder.csv");
-  for (const Error& error : {failure_of(store_.read_all("t/folder.csv")), failure_of(store_.stat("t/folder.csv")),
-                             failure_of(store_.map("t/folder.csv"))})
+  for (const Error& error : {failure_of(store_.read_all("t/folder.csv")),
+                             failure_of(store_.stat("t/folder.csv")), failure_of(store_.map("t/folder.csv"))})
     expect_named_by_key(error, "t/folder.csv");
 
   // A link to itself: open and stat fail (ELOOP).
@@ -145,6 +148,43 @@ TEST_F(LocalStoreFiles, MessagesNameTheKeyNotThePathOnDisk) {
   auto below = store_.write_all("t/file/x.csv", "x");
   ASSERT_FALSE(below);
   expect_named_by_key(below.error(), "t/file");
+}
+
+// What retrying cannot fix is Unreadable (a session skips the file and reports it); only
+// what may pass by itself is Unavailable (the API answers 503 "try again later").
+TEST_F(LocalStoreFiles, ALoopOfLinksIsUnreadableNotUnavailable) {
+  std::filesystem::create_symlink("loop.csv", root_ / "t" / "loop.csv");
+  for (const Error& error : {failure_of(store_.read_all("t/loop.csv")), failure_of(store_.stat("t/loop.csv")),
+                             failure_of(store_.map("t/loop.csv"))})
+    EXPECT_EQ(error.kind, ErrorKind::Unreadable) << error.describe();
+}
+
+TEST(FileErrorKind, OnlyWhatMayPassByItselfIsUnavailable) {
+  for (int err : {EACCES, EPERM, ELOOP, EISDIR, ENAMETOOLONG, EIO, EOVERFLOW})
+    EXPECT_EQ(file_error("t/a.csv", "cannot open", err).kind, ErrorKind::Unreadable) << std::strerror(err);
+  for (int err : {EMFILE, ENFILE, ENOMEM, EAGAIN, EBUSY, ETIMEDOUT, ESTALE})
+    EXPECT_EQ(file_error("t/a.csv", "cannot open", err).kind, ErrorKind::Unavailable) << std::strerror(err);
+  for (int err : {ENOENT, ENOTDIR})
+    EXPECT_EQ(file_error("t/a.csv", "cannot open", err).kind, ErrorKind::NotFound) << std::strerror(err);
+}
+
+// Permission denied, which a service account meets on a file another user owns. Running as
+// root (as tests here do) reads any mode, so the file is a link to one that even root
+// cannot open for reading: a write-only kernel setting. Skipped where that is not so.
+TEST_F(LocalStoreFiles, PermissionDeniedIsUnreadableAndNamesTheKey) {
+  const std::filesystem::path write_only = "/proc/sys/vm/drop_caches";
+  const int fd = ::open(write_only.c_str(), O_RDONLY | O_CLOEXEC);
+  const int err = errno;
+  if (fd >= 0) ::close(fd);
+  if (fd >= 0 || err != EACCES) GTEST_SKIP() << write_only << " is not a file this process is denied reading";
+  std::filesystem::create_symlink(write_only, root_ / "t" / "denied.csv");
+  ASSERT_TRUE(store_.stat("t/denied.csv")) << "listed like any file: stat needs no read permission";
+  for (const Error& error :
+       {failure_of(store_.read_all("t/denied.csv")), failure_of(store_.map("t/denied.csv"))}) {
+    EXPECT_EQ(error.kind, ErrorKind::Unreadable) << error.describe();
+    EXPECT_NE(error.message.find(std::strerror(EACCES)), std::string::npos) << error.message;
+    expect_named_by_key(error, "t/denied.csv");
+  }
 }
 
 }  // namespace
