@@ -77,8 +77,11 @@ Result<Listing> LocalStore::list(std::string_view prefix, std::optional<char> de
     for (auto it = fs::recursive_directory_iterator(start, options, ec);
          !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
       if (!it->is_regular_file(ec)) continue;
-      std::string key = fs::relative(it->path(), root_, ec).generic_string();
-      if (ec || key.compare(0, prefix.size(), prefix) != 0) continue;
+      // The entry's own name under the root, link or not. fs::relative resolves links: it
+      // listed a link to a file outside the tree under that file's path ("../../x.csv",
+      // a track ".." on /tracks), and one inside the tree under its target's key.
+      std::string key = it->path().lexically_relative(root_).generic_string();
+      if (key.compare(0, prefix.size(), prefix) != 0) continue;
       struct stat st {};
       if (::stat(it->path().c_str(), &st) != 0) continue;
       objects.push_back(ObjectInfo{key, static_cast<std::uint64_t>(st.st_size), version_of(st)});

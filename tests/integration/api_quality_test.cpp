@@ -2,12 +2,15 @@
 // If-None-Match on every GET, CORS (default and configured), access log lines, JSON
 // errors with the right statuses (400, 404, 405, 422, 501), the /laps filters, the
 // new endpoints' shapes, and /docs served without any external resource.
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -183,6 +186,60 @@ TEST(ApiQualityDamagedData, VehiclesReportsTheTelemetryFilesBadRows) {
   EXPECT_NE(report["bad_row_reasons"][1].get<std::string>().find("line 60: "), std::string::npos) << report;
   EXPECT_NE(report["bad_row_reasons"][1].get<std::string>().find("'fast'"), std::string::npos) << report;
   EXPECT_EQ(body["vehicles"].size(), 3u) << "every car after the stray quote is still read";
+  fs::remove_all(root);
+}
+
+// A timing file the server cannot read, for a reason retrying will not fix, costs that
+// file only: every route of the session still answers (not 503), /files lists the file
+// among the problems, named by its key, and no answer shows the data's path on disk.
+// Permission denied comes from a link to a file even root may not read (the tests run as
+// root, which reads any mode): a write-only kernel setting; skipped where there is none.
+TEST(ApiQualityDamagedData, AnUnreadableTimingFileIsAProblemNotA503) {
+  namespace fs = std::filesystem;
+  const fs::path write_only = "/proc/sys/vm/drop_caches";
+  const int fd = ::open(write_only.c_str(), O_RDONLY | O_CLOEXEC);
+  const int err = errno;
+  if (fd >= 0) ::close(fd);
+  if (fd >= 0 || err != EACCES) GTEST_SKIP() << write_only << " is not a file this process is denied reading";
+  const fs::path root = fs::temp_directory_path() / ("apex-unreadable-timing-" + std::to_string(::getpid()));
+  fs::remove_all(root);
+  fs::create_directories(root);
+  fs::copy(test::source_dir() / "data" / "sonoma-raceway", root / "sonoma-raceway",
+           fs::copy_options::recursive);
+  const std::string folder = "sonoma-raceway/Sonoma/Race 1/";
+  const std::vector<std::string> unreadable = {folder + "sonoma_lap_time_R1.csv",
+                                               folder + "03_Results GR Cup Race 1 Official_Anonymized.CSV"};
+  for (const auto& key : unreadable) {
+    ASSERT_TRUE(fs::remove(root / key)) << key;
+    fs::create_symlink(write_only, root / key);
+  }
+
+  test::ApexServerProcess server(root);
+  ASSERT_GT(server.port(), 0) << server.log();
+  httplib::Client c("127.0.0.1", server.port());
+  const std::string session = "/api/analytics/track/sonoma-raceway/session/R1";
+  auto files = c.Get(session + "/files");
+  ASSERT_TRUE(files);
+  ASSERT_EQ(files->status, 200) << files->body;
+  const json problems = json::parse(files->body)["problems"];
+  ASSERT_EQ(problems.size(), unreadable.size()) << problems;
+  for (const auto& key : unreadable) {
+    const bool listed = std::any_of(problems.begin(), problems.end(), [&](const json& p) {
+      const std::string text = p.get<std::string>();
+      return text.starts_with(key + ": ") && text.find(std::strerror(EACCES)) != std::string::npos;
+    });
+    EXPECT_TRUE(listed) << key << " is not among the problems: " << problems;
+  }
+  for (const std::string& route :
+       {session + "/files", session + "/drivers", session + "/best-lap", session + "/laps", session + "/cars",
+        session + "/sector-analysis", session + "/leaderboard",
+        std::string("/api/telemetry/track/sonoma-raceway/session/R1/vehicles"),
+        std::string("/api/analytics/track/sonoma-raceway/session/R2/files")}) {
+    auto res = c.Get(route);
+    ASSERT_TRUE(res) << route;
+    EXPECT_EQ(res->status, 200) << route << ": " << res->body;
+    EXPECT_EQ(res->body.find(root.string()), std::string::npos) << "the data's path on disk in " << route;
+  }
   fs::remove_all(root);
 }
 

@@ -150,6 +150,24 @@ TEST_F(LocalStoreFiles, MessagesNameTheKeyNotThePathOnDisk) {
   expect_named_by_key(below.error(), "t/file");
 }
 
+// A link is listed under its own name, wherever it points, and reads as its target does.
+TEST_F(LocalStoreFiles, ALinkIsListedUnderItsOwnKey) {
+  const std::filesystem::path outside = root_.string() + "-outside";
+  std::filesystem::create_directories(outside);
+  ASSERT_TRUE(LocalStore(outside).write_all("x.csv", "outside"));
+  ASSERT_TRUE(store_.write_all("t/real.csv", "inside"));
+  std::filesystem::create_symlink(outside / "x.csv", root_ / "t" / "linked.csv");
+  std::filesystem::create_symlink("real.csv", root_ / "t" / "alias.csv");
+  auto listing = store_.list("", std::nullopt);
+  ASSERT_TRUE(listing) << listing.error().describe();
+  std::vector<std::string> keys;
+  for (const auto& object : listing->objects) keys.push_back(object.key);
+  EXPECT_EQ(keys, (std::vector<std::string>{"t/alias.csv", "t/linked.csv", "t/real.csv"}));
+  EXPECT_EQ(store_.read_all("t/linked.csv").value_or(""), "outside");
+  EXPECT_EQ(store_.read_all("t/alias.csv").value_or(""), "inside");
+  std::filesystem::remove_all(outside);
+}
+
 // What retrying cannot fix is Unreadable (a session skips the file and reports it); only
 // what may pass by itself is Unavailable (the API answers 503 "try again later").
 TEST_F(LocalStoreFiles, ALoopOfLinksIsUnreadableNotUnavailable) {
