@@ -22,9 +22,15 @@ namespace {
 // Large enough that a 3 GB telemetry file takes few syscalls, small enough to stay in cache.
 constexpr std::size_t kReadChunkBytes = 1 << 20;
 
+std::string time_text(const struct timespec& t) {
+  return std::to_string(t.tv_sec) + "." + std::to_string(t.tv_nsec);
+}
+
+// Size, mtime and ctime. The ctime changes with the permissions too: a file that could not
+// be read (a problem of its session, kept with it) and is then made readable by chmod has the
+// same size and mtime, and must still be read again.
 std::string version_of(const struct stat& st) {
-  return std::to_string(st.st_size) + "-" + std::to_string(st.st_mtim.tv_sec) + "." +
-         std::to_string(st.st_mtim.tv_nsec);
+  return std::to_string(st.st_size) + "-" + time_text(st.st_mtim) + "-" + time_text(st.st_ctim);
 }
 
 // Closes the descriptor on every return path.

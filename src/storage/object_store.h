@@ -23,7 +23,8 @@ namespace apex {
 struct ObjectInfo {
   std::string key;
   std::uint64_t size = 0;
-  // Changes whenever the content changes: the ETag on S3, size+mtime on disk.
+  // Changes whenever the content changes: the ETag on S3, size+mtime+ctime on disk (ctime
+  // also when only the permissions change, so that a file made readable is read again).
   std::string version;
 };
 

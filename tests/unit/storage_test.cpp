@@ -3,8 +3,10 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <filesystem>
+#include <thread>
 
 #include "storage/file_error.h"
 #include "storage/local_store.h"
@@ -166,6 +168,25 @@ TEST_F(LocalStoreFiles, ALinkIsListedUnderItsOwnKey) {
   EXPECT_EQ(store_.read_all("t/linked.csv").value_or(""), "outside");
   EXPECT_EQ(store_.read_all("t/alias.csv").value_or(""), "inside");
   std::filesystem::remove_all(outside);
+}
+
+// A file made readable again by chmod has the content it had: the version must change all
+// the same, or its session would keep reporting it unreadable (the session cache reloads
+// what changed version, nothing else).
+TEST_F(LocalStoreFiles, VersionChangesWhenOnlyThePermissionsDo) {
+  ASSERT_TRUE(store_.write_all("t/a.csv", "x"));
+  auto before = store_.stat("t/a.csv");
+  ASSERT_TRUE(before);
+  // File times come from a clock that ticks every few milliseconds: let it tick once.
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  std::filesystem::permissions(root_ / "t" / "a.csv", std::filesystem::perms::owner_read,
+                               std::filesystem::perm_options::replace);
+  auto after = store_.stat("t/a.csv");
+  ASSERT_TRUE(after);
+  EXPECT_NE(before->version, after->version);
+  auto listed = store_.list("t/", std::nullopt);
+  ASSERT_TRUE(listed && listed->objects.size() == 1u);
+  EXPECT_EQ(listed->objects[0].version, after->version);
 }
 
 // What retrying cannot fix is Unreadable (a session skips the file and reports it); only
