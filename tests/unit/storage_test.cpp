@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -28,9 +29,12 @@ class StoreContract : public ::testing::TestWithParam<std::string> {
     if (GetParam() == "memory") {
       store_ = std::make_unique<MemoryStore>();
     } else {
+      // A parameterised test's name is "Name/N": the slash would make the folder a
+      // subfolder of one TearDown does not remove.
+      std::string test_name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+      std::replace(test_name.begin(), test_name.end(), '/', '-');
       root_ = std::filesystem::temp_directory_path() /
-              ("apex-local-store-" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) + "-" +
-               ::testing::UnitTest::GetInstance()->current_test_info()->name());
+              ("apex-local-store-" + std::to_string(::getpid()) + "-" + test_name);
       std::filesystem::remove_all(root_);
       std::filesystem::create_directories(root_);
       store_ = std::make_unique<LocalStore>(root_);
