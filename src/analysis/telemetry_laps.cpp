@@ -12,6 +12,11 @@ namespace {
 constexpr double kLapDistanceResetShare = 0.5;
 // Lap distance must span at least this share of the lap's time to be trusted.
 constexpr double kLapDistanceCoverage = 0.5;
+// Lap-column-only laps: the share of the car's median lap a lap must be within to count.
+constexpr double kShortestShare = 0.92;
+constexpr double kLongestShare = 1.5;
+// A lap whose samples span less than this share of it is not a whole lap of telemetry.
+constexpr double kMinCoverage = 0.9;
 
 std::int64_t lag_at(const std::vector<IngestLag>& lags, std::size_t rank) {
   std::size_t seen = 0;
@@ -296,6 +301,54 @@ Result<LapSlice> slice_lap(const Telemetry& telemetry, const VehicleTelemetry& v
     slice.channels.push_back(std::move(trace));
   }
   return slice;
+}
+
+std::vector<TelemetryLap> telemetry_laps(const VehicleTelemetry& vehicle, const EcuVehicleLaps* crossings) {
+  std::vector<TelemetryLap> out;
+  std::vector<std::int64_t> durations;
+  // The car's densest channel tells which laps the telemetry covers: the lap files know
+  // every lap of the race, the logger may have recorded only some of them.
+  const ChannelSeries* densest = nullptr;
+  for (const ChannelSeries& s : vehicle.channels)
+    if (!densest || s.size() > densest->size()) densest = &s;
+  for (const LapWindow& w : lap_windows(vehicle, crossings)) {
+    if (!densest) break;
+    auto [first, last] = densest->range(w.start_ms, w.end_ms);
+    if (last - first < 2) continue;
+    TelemetryLap lap{w, true, {}};
+    const double covered = static_cast<double>(densest->time_ms[last - 1] - densest->time_ms[first]);
+    const double span = static_cast<double>(w.end_ms - w.start_ms);
+    if (covered < kMinCoverage * span) {
+      lap.valid = false;
+      lap.invalid_reason = "the telemetry covers only part of this lap";
+    }
+    out.push_back(lap);
+    durations.push_back(w.end_ms - w.start_ms);
+  }
+  if (durations.empty()) return out;
+  std::nth_element(durations.begin(), durations.begin() + static_cast<std::ptrdiff_t>(durations.size() / 2),
+                   durations.end());
+  const double median = static_cast<double>(durations[durations.size() / 2]);
+  for (TelemetryLap& l : out) {
+    if (!l.valid) continue;
+    if (l.window.source == LapWindowSource::Crossings && crossings) {
+      for (const EcuLap& lap : crossings->laps)
+        if (lap.lap == l.window.lap && lap.start_ms == l.window.start_ms) {
+          l.valid = lap.valid;
+          l.invalid_reason = lap.invalid_reason;
+        }
+      continue;
+    }
+    const double d = static_cast<double>(l.window.end_ms - l.window.start_ms);
+    if (d < kShortestShare * median) {
+      l.valid = false;
+      l.invalid_reason = "shorter than 92% of the car's median lap (lap column only, no crossings)";
+    } else if (d > kLongestShare * median) {
+      l.valid = false;
+      l.invalid_reason = "longer than 150% of the car's median lap: out-lap, in-lap or a stop";
+    }
+  }
+  return out;
 }
 
 }  // namespace apex

@@ -119,4 +119,19 @@ Result<LapSlice> slice_lap(const Telemetry& telemetry, const VehicleTelemetry& v
                            const EcuVehicleLaps* crossings, int lap,
                            std::span<const std::string_view> channels = {});
 
+// ---------------------------------------------------------------------------------------
+// Laps the telemetry covers, and which count.
+
+struct TelemetryLap {
+  LapWindow window;
+  bool valid = true;
+  std::string invalid_reason;
+};
+
+// The laps of a car that its telemetry covers (laps without samples are left out; a lap
+// the samples span less than 90% of is invalid). A lap with crossings is valid when
+// the timing analysis says so; a lap known only from the lap column is valid when its
+// duration is within 92%..150% of the car's median lap (out-laps, in-laps and stops are not).
+std::vector<TelemetryLap> telemetry_laps(const VehicleTelemetry& vehicle, const EcuVehicleLaps* crossings);
+
 }  // namespace apex

@@ -20,7 +20,6 @@
 #include "formats/lap_events_parser.h"
 #include "formats/telemetry_parser.h"
 #include "formats/time_text.h"
-#include "server/telemetry_session.h"
 #include "storage/local_store.h"
 
 namespace apex::cli {

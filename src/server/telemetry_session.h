@@ -15,12 +15,6 @@
 
 namespace apex {
 
-struct TelemetryLap {
-  LapWindow window;
-  bool valid = true;
-  std::string invalid_reason;
-};
-
 struct CarTelemetry {
   std::shared_ptr<const Telemetry> telemetry;
   const VehicleTelemetry* vehicle = nullptr;
@@ -42,11 +36,5 @@ std::string telemetry_vehicle_id(const DriverSummary& driver);
 // One car's telemetry: 404 naming the car and the cars that have telemetry when it has none.
 std::expected<CarTelemetry, ApiError> car_telemetry(TelemetryCache& cache, const LoadedSession& session,
                                                     const DriverSummary& driver);
-
-// The laps of a car that its telemetry covers (laps without samples are left out; a lap
-// the samples span less than 90% of is invalid). A lap with crossings is valid when
-// the timing analysis says so; a lap known only from the lap column is valid when its
-// duration is within 92%..150% of the car's median lap (out-laps, in-laps and stops are not).
-std::vector<TelemetryLap> telemetry_laps(const VehicleTelemetry& vehicle, const EcuVehicleLaps* crossings);
 
 }  // namespace apex
