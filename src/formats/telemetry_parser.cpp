@@ -10,11 +10,13 @@
 #include <cstring>
 #include <deque>
 #include <functional>
+#include <iterator>
 #include <map>
 #include <mutex>
 #include <optional>
 #include <set>
 #include <thread>
+#include <utility>
 
 #if defined(__SSE2__)
 #include <immintrin.h>
@@ -66,9 +68,8 @@ struct Buffer {
 struct Block {
   std::uint64_t index = 0;
   std::string_view bytes;
-  bool quotes = true;                // false only when bytes surely hold no '"'
-  Buffer owned;                      // empty when bytes belong to the caller or to `keep`
-  std::shared_ptr<const void> keep;  // holds the caller's buffer of bytes until parsed
+  bool quotes = true;  // false only when bytes surely hold no '"'
+  Buffer owned;        // empty when the bytes belong to the caller (parse_whole)
 };
 
 // memcpy that also tells whether a '"' went past: one pass over the bytes instead of a
@@ -114,6 +115,20 @@ std::size_t telemetry_row_prefix(std::string_view bytes) {
   return row_prefix(bytes);
 }
 
+namespace {
+
+// What parse_ranges keeps of one range. Its rows are parsed where they arrive; the rows cut
+// by its edges are kept (head, tail) and joined with its neighbours' once all are in.
+struct RangeRows {
+  std::string head;  // the bytes through the range's first newline (all of them while none)
+  bool head_complete = false;
+  std::string early;                    // rows that arrived before the header was known
+  std::string tail;                     // the row after the last newline so far
+  std::vector<BlockSummary> summaries;  // of the rows parsed, in order
+};
+
+}  // namespace
+
 class TelemetryStreamParser::Impl {
  public:
   Impl(std::string key, TelemetryParseOptions options) : key_(std::move(key)), options_(options) {
@@ -123,26 +138,27 @@ class TelemetryStreamParser::Impl {
   ~Impl() { stop_workers(); }
 
   Status feed(std::string_view chunk);
-  Status feed(const SharedBytes& piece);
   Result<Telemetry> finish();
   // done_with, when given, is told of each block's bytes once they are parsed (from the
   // worker's thread; the blocks do not overlap).
   Result<Telemetry> parse_whole(std::string_view bytes,
                                 std::function<void(std::string_view)> done_with = nullptr);
+  // Reads the object in ranges (plan_ranges), each parsed by the thread that reads it.
+  Result<Telemetry> parse_ranges(ObjectStore& store, std::string_view key, const RangePlan& plan);
 
  private:
+  Result<Telemetry> join_ranges(std::vector<RangeRows>& ranges);
   Status take_header(std::string_view line, std::uint64_t newlines);
+  Error no_header_line() const {
+    return Error{ErrorKind::Corrupt, "'" + key_ + "' is not a telemetry file: no header line in its first " +
+                                         std::to_string(options_.max_header_bytes) + " bytes"};
+  }
   void start_workers();
   void stop_workers();
   void submit(Block block);
   void cut_and_submit();
   void grow_current(std::size_t min_capacity);
-  void append_to_current(std::string_view bytes);
   void submit_current();
-  void submit_kept(std::string_view bytes, bool quotes, std::shared_ptr<const void> keep);
-  std::string_view complete_current_row(std::string_view bytes);
-  void submit_pending_blocks();
-  void carry_pending();
   void worker_loop(Worker& worker);
   Buffer take_buffer(std::size_t min_capacity);
   Result<Telemetry> merge();
@@ -160,10 +176,6 @@ class TelemetryStreamParser::Impl {
 
   Buffer current_;
   std::uint64_t next_index_ = 0;
-  // Shared pieces: rows not yet handed to a worker, in place in pending_owner_'s buffer.
-  // Starts at a row start; empty whenever current_ holds bytes, so the two keep file order.
-  std::string_view pending_;
-  std::shared_ptr<const void> pending_owner_;
 
   std::mutex mu_;
   std::condition_variable can_push_;
@@ -177,6 +189,7 @@ class TelemetryStreamParser::Impl {
   std::optional<std::string> worker_failure_;
 
   std::function<void(std::string_view)> done_with_;  // see parse_whole
+  unsigned thread_free_workers_ = 0;                 // parse_ranges: workers without threads
   std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<std::thread> threads_;
 };
@@ -195,6 +208,11 @@ Status TelemetryStreamParser::Impl::take_header(std::string_view line, std::uint
 }
 
 void TelemetryStreamParser::Impl::start_workers() {
+  if (thread_free_workers_ > 0) {  // parse_ranges: the reading threads run them
+    for (unsigned t = 0; t < thread_free_workers_; ++t)
+      workers_.push_back(std::make_unique<Worker>(layout_, options_.only_vehicle, options_.simd));
+    return;
+  }
   for (unsigned t = 0; t < options_.threads; ++t) {
     workers_.push_back(std::make_unique<Worker>(layout_, options_.only_vehicle, options_.simd));
     threads_.emplace_back([this, w = workers_.back().get()] {
@@ -315,7 +333,6 @@ Status TelemetryStreamParser::Impl::feed(std::string_view chunk) {
   if (failed_) return std::unexpected(*failed_);
   if (finished_)
     return make_error(ErrorKind::InvalidInput, "telemetry parser of '" + key_ + "' fed after finish");
-  if (!pending_.empty()) carry_pending();
   bytes_ += chunk.size();
   if (!header_done_) {
     const std::size_t before = header_buffer_.size();
@@ -323,9 +340,7 @@ Status TelemetryStreamParser::Impl::feed(std::string_view chunk) {
     const std::size_t end = first_row_end(header_buffer_);
     if (end == std::string_view::npos) {
       if (header_buffer_.size() > options_.max_header_bytes) {
-        failed_ =
-            Error{ErrorKind::Corrupt, "'" + key_ + "' is not a telemetry file: no header line in its first " +
-                                          std::to_string(options_.max_header_bytes) + " bytes"};
+        failed_ = no_header_line();
         return std::unexpected(*failed_);
       }
       return {};
@@ -350,88 +365,6 @@ Status TelemetryStreamParser::Impl::feed(std::string_view chunk) {
   return {};
 }
 
-// Shared pieces are cut into blocks in place; only a row split between two buffers is
-// copied (into current_), which saves the feeding thread a copy of every byte.
-Status TelemetryStreamParser::Impl::feed(const SharedBytes& piece) {
-  // The header may span pieces, and without an owner the bytes cannot be kept: copy.
-  if (!piece.owner || !header_done_ || failed_ || finished_) return feed(piece.bytes);
-  bytes_ += piece.bytes.size();
-  if (!pending_.empty() && pending_owner_ == piece.owner &&
-      pending_.data() + pending_.size() == piece.bytes.data()) {
-    pending_ = std::string_view(pending_.data(), pending_.size() + piece.bytes.size());
-  } else {
-    if (!pending_.empty()) carry_pending();
-    std::string_view rest = piece.bytes;
-    if (current_.data && current_.size > 0) rest = complete_current_row(rest);
-    if (rest.empty()) return {};
-    pending_ = rest;
-    pending_owner_ = piece.owner;
-  }
-  submit_pending_blocks();
-  return {};
-}
-
-// Hands over blocks of at least block_bytes of whole rows from pending_; a row longer than
-// what is pending waits for more.
-void TelemetryStreamParser::Impl::submit_pending_blocks() {
-  while (pending_.size() >= options_.block_bytes) {
-    std::size_t window = options_.block_bytes;
-    std::size_t cut = 0;
-    while (window <= pending_.size()) {
-      cut = row_prefix(pending_.substr(0, window));
-      if (cut > 0) break;
-      window *= 2;
-    }
-    if (cut == 0) return;
-    const bool quotes = std::memchr(pending_.data(), '"', cut) != nullptr;
-    submit_kept(pending_.substr(0, cut), quotes, pending_owner_);
-    pending_.remove_prefix(cut);
-  }
-}
-
-// The next piece is in another buffer: hand over pending_'s whole rows and copy its
-// partial last row into current_, to be completed from the next buffer.
-void TelemetryStreamParser::Impl::carry_pending() {
-  const std::size_t cut = row_prefix(pending_);
-  const bool quotes = cut > 0 && std::memchr(pending_.data(), '"', cut) != nullptr;
-  // Copied before the whole rows go: once a worker has parsed them, the block's hold may
-  // be the last one on the buffer.
-  if (cut < pending_.size()) append_to_current(pending_.substr(cut));
-  if (cut > 0) submit_kept(pending_.substr(0, cut), quotes, std::move(pending_owner_));
-  pending_ = {};
-  pending_owner_.reset();
-}
-
-// current_ starts at a row start: copies from bytes through the next newline, which ends
-// the row, submits current_ and returns the bytes after.
-std::string_view TelemetryStreamParser::Impl::complete_current_row(std::string_view bytes) {
-  if (bytes.empty()) return bytes;
-  const void* newline = std::memchr(bytes.data(), '\n', bytes.size());
-  const std::size_t end =
-      newline ? static_cast<std::size_t>(static_cast<const char*>(newline) - bytes.data()) + 1 : bytes.size();
-  append_to_current(bytes.substr(0, end));
-  if (newline) submit_current();
-  return bytes.substr(end);
-}
-
-// Appends to current_, growing it rather than cutting it (its rows are not complete yet).
-void TelemetryStreamParser::Impl::append_to_current(std::string_view bytes) {
-  if (!current_.data) current_ = take_buffer(bytes.size());
-  if (current_.capacity - current_.size < bytes.size())
-    grow_current(std::max(current_.capacity * 2, current_.size + bytes.size()));
-  current_.quotes |= copy_noting_quotes(current_.data.get() + current_.size, bytes.data(), bytes.size());
-  current_.size += bytes.size();
-}
-
-void TelemetryStreamParser::Impl::submit_kept(std::string_view bytes, bool quotes,
-                                              std::shared_ptr<const void> keep) {
-  Block block;
-  block.bytes = bytes;
-  block.quotes = quotes;
-  block.keep = std::move(keep);
-  submit(std::move(block));
-}
-
 void TelemetryStreamParser::Impl::submit_current() {
   Block block;
   block.bytes = std::string_view(current_.data.get(), current_.size);
@@ -453,11 +386,6 @@ Result<Telemetry> TelemetryStreamParser::Impl::finish() {
     if (auto ok = take_header(line, static_cast<std::uint64_t>(std::count(line.begin(), line.end(), '\n')));
         !ok)
       return std::unexpected(ok.error());
-  }
-  if (!pending_.empty()) {  // the last rows, the very last maybe without its newline
-    submit_kept(pending_, std::memchr(pending_.data(), '"', pending_.size()) != nullptr,
-                std::move(pending_owner_));
-    pending_ = {};
   }
   if (current_.data && current_.size > 0) submit_current();
   return merge();
@@ -493,6 +421,129 @@ Result<Telemetry> TelemetryStreamParser::Impl::parse_whole(std::string_view byte
     block.quotes = std::memchr(bytes.data() + pos, '"', cut) != nullptr;
     submit(std::move(block));
     pos += cut;
+  }
+  return merge();
+}
+
+namespace {
+
+void parse_rows(Worker& worker, std::string_view rows, std::vector<BlockSummary>& summaries) {
+  worker.parse(rows, std::memchr(rows.data(), '"', rows.size()) != nullptr, summaries.emplace_back());
+}
+
+std::size_t through_newline(std::string_view bytes) {
+  const void* newline = std::memchr(bytes.data(), '\n', bytes.size());
+  return newline ? static_cast<std::size_t>(static_cast<const char*>(newline) - bytes.data()) + 1 : 0;
+}
+
+// Bytes of a range after its head: whole rows are parsed in place, and the row the bytes
+// end inside waits in rr.tail for the next piece.
+void take_range_bytes(Worker& worker, RangeRows& rr, std::string_view bytes) {
+  if (!rr.tail.empty()) {
+    const std::size_t end = through_newline(bytes);
+    if (end == 0) {
+      rr.tail.append(bytes);
+      return;
+    }
+    rr.tail.append(bytes.substr(0, end));
+    parse_rows(worker, rr.tail, rr.summaries);
+    rr.tail.clear();
+    bytes.remove_prefix(end);
+  }
+  const std::size_t rows = row_prefix(bytes);
+  if (rows > 0) parse_rows(worker, bytes.substr(0, rows), rr.summaries);
+  rr.tail.assign(bytes.substr(rows));
+}
+
+}  // namespace
+
+Result<Telemetry> TelemetryStreamParser::Impl::parse_ranges(ObjectStore& store, std::string_view key,
+                                                            const RangePlan& plan) {
+  finished_ = true;
+  bytes_ = plan.size;
+  // One worker per reader, and one for the rows cut by the ranges' edges, parsed at the end:
+  // in a reader's worker they would go back in time (after that reader's later ranges),
+  // which sends whole series from the merge of sorted stages to the sort.
+  thread_free_workers_ = plan.readers + 1;
+  std::vector<RangeRows> ranges(plan.ranges);
+  // The header is range 0's first line. Rows that arrive before it is known (another range
+  // is quicker) wait in their range's `early`; nothing blocks, so a failed read cannot
+  // leave a reader waiting.
+  std::atomic<bool> header_ready{false};
+  auto sink = [&](const RangePiece& piece) -> Status {
+    RangeRows& rr = ranges[piece.range];
+    std::string_view bytes = piece.bytes;
+    if (bytes.empty()) return {};
+    if (!rr.head_complete) {
+      const std::size_t end = through_newline(bytes);
+      rr.head.append(bytes.substr(0, end == 0 ? bytes.size() : end));
+      if (end == 0) {
+        if (piece.range == 0 && rr.head.size() > options_.max_header_bytes)
+          return std::unexpected(no_header_line());
+        return {};
+      }
+      rr.head_complete = true;
+      bytes.remove_prefix(end);
+      if (piece.range == 0) {
+        if (auto ok = take_header(std::string_view(rr.head).substr(0, rr.head.size() - 1), 1); !ok) return ok;
+        header_ready.store(true, std::memory_order_release);
+      }
+    }
+    if (!header_ready.load(std::memory_order_acquire)) {
+      rr.early.append(bytes);
+      return {};
+    }
+    try {
+      Worker& worker = *workers_[piece.reader];
+      if (!rr.early.empty()) take_range_bytes(worker, rr, std::exchange(rr.early, std::string()));
+      take_range_bytes(worker, rr, bytes);
+    } catch (const std::exception& e) {  // out of memory
+      return make_error(ErrorKind::Unavailable, "parsing '" + key_ + "' failed: " + e.what());
+    }
+    return {};
+  };
+  auto read = read_ranges_in_parallel(store, key, plan, sink,
+                                      [this] { lower_this_thread_priority(options_.worker_nice_steps); });
+  if (!read) return std::unexpected(read.error());
+
+  try {
+    return join_ranges(ranges);
+  } catch (const std::exception& e) {  // out of memory
+    return make_error(ErrorKind::Unavailable, "parsing '" + key_ + "' failed: " + e.what());
+  }
+}
+
+// In file order: the rows cut by the ranges' edges between each range's own rows. The first
+// whole line is the header (known already unless range 0 held no newline: only with ranges
+// shorter than max_header_bytes, when every range's rows wait in `early` until here).
+Result<Telemetry> TelemetryStreamParser::Impl::join_ranges(std::vector<RangeRows>& ranges) {
+  std::string carry;  // a row begun in an earlier range
+  bool header_line = true;
+  for (RangeRows& rr : ranges) {
+    carry += rr.head;
+    if (!rr.head_complete) {  // no newline in the whole range
+      if (!header_done_ && carry.size() > options_.max_header_bytes) return std::unexpected(no_header_line());
+      continue;
+    }
+    if (header_line) {
+      header_line = false;
+      if (!header_done_) {
+        if (auto ok = take_header(std::string_view(carry).substr(0, carry.size() - 1), 1); !ok)
+          return std::unexpected(ok.error());
+      }
+    } else {
+      parse_rows(*workers_.back(), carry, summaries_);
+    }
+    // Rows of a range read while the header was unknown, parsed here in file order.
+    if (!rr.early.empty()) take_range_bytes(*workers_.back(), rr, rr.early);
+    std::move(rr.summaries.begin(), rr.summaries.end(), std::back_inserter(summaries_));
+    carry = std::move(rr.tail);
+    rr = RangeRows{};
+  }
+  if (header_line) {  // no newline in the whole object: it is one header line
+    if (auto ok = take_header(carry, 0); !ok) return std::unexpected(ok.error());
+  } else if (!carry.empty()) {
+    parse_rows(*workers_.back(), carry, summaries_);  // the last row, without a newline
   }
   return merge();
 }
@@ -609,9 +660,6 @@ TelemetryStreamParser::~TelemetryStreamParser() = default;
 Status TelemetryStreamParser::feed(std::string_view chunk) {
   return impl_->feed(chunk);
 }
-Status TelemetryStreamParser::feed(const SharedBytes& piece) {
-  return impl_->feed(piece);
-}
 Result<Telemetry> TelemetryStreamParser::finish() {
   return impl_->finish();
 }
@@ -623,7 +671,7 @@ Result<Telemetry> parse_telemetry(std::string_view bytes, std::string_view objec
 }
 
 Result<Telemetry> load_telemetry(ObjectStore& store, std::string_view key,
-                                 const TelemetryParseOptions& options) {
+                                 const TelemetryParseOptions& options, const ParallelReadOptions& reads) {
   // From disk with two or more parsing threads, the file as one mapping: parsed in place,
   // no read buffer, no copy (1 GiB: 0.52 s against 0.64 s by reads, bench/README.md); each
   // block's pages are dropped once parsed. With one parsing thread, reads are faster (1.13 s
@@ -642,10 +690,16 @@ Result<Telemetry> load_telemetry(ObjectStore& store, std::string_view key,
                                                     "try again");
     return telemetry;
   }
+  // From S3, ranged GETs at once, each range parsed by the thread that receives it.
+  auto plan = plan_ranges(store, key, reads);
+  if (!plan) return std::unexpected(plan.error());
+  if (plan->ranges > 1) {
+    TelemetryStreamParser::Impl impl(std::string(key), options);
+    return impl.parse_ranges(store, key, *plan);
+  }
+  // One read: a small object, or a store that prefers one read.
   TelemetryStreamParser parser(std::string(key), options);
-  // From S3, several ranged GETs at once whose chunks are parsed as they arrive in order.
-  auto read = read_in_parallel(store, key,
-                               SharedByteSink([&](const SharedBytes& piece) { return parser.feed(piece); }));
+  auto read = store.read(key, ByteRange{}, [&](std::string_view bytes) { return parser.feed(bytes); });
   if (!read) return std::unexpected(read.error());
   return parser.finish();
 }

@@ -9,13 +9,14 @@
 //     strings, null values, which are skipped).
 //
 // Bytes arrive in chunks split anywhere (mid-row, mid-quote). The feeding thread copies
-// them into blocks of about TelemetryParseOptions::block_bytes, cut at a row end (or,
-// for pieces whose buffer it may keep, cuts blocks out of that buffer in place and copies
-// only the rows that straddle two buffers), and worker threads parse whole blocks into per-thread column
-// stages (8 bytes a sample: a time offset and the value, the lap code run-length encoded beside them);
-// finish() merges the stages series by series, sorts every series by time, and removes duplicate samples,
-// freeing each series' stages as it goes, so a load's peak is about one staged copy. Rows are never
-// materialised as strings: fields are views into the block, numbers are parsed in place.
+// them into blocks of about TelemetryParseOptions::block_bytes, cut at a row end, and
+// worker threads parse whole blocks into per-thread column stages (8 bytes a sample: a time
+// offset and the value, the lap code run-length encoded beside them); finish() merges the
+// stages series by series, sorts every series by time, and removes duplicate samples,
+// freeing each series' stages as it goes, so a load's peak is about one staged copy. Rows
+// are never materialised as strings: fields are views into the block, numbers are parsed in
+// place. A mapped file is cut into blocks in place; ranges read from S3 are parsed by the
+// threads that receive them (load_telemetry).
 //
 // A row is one line: every newline ends a row, quoted or not. No telemetry field holds a
 // line break (names, numbers, times, a JSON array of pairs), while a stray '"' in a
@@ -64,7 +65,9 @@
 namespace apex {
 
 struct TelemetryParseOptions {
-  unsigned threads = 2;                     // parsing workers (at least 1)
+  // Parsing workers (at least 1). A load in ranges (load_telemetry from S3) parses on its
+  // reading threads instead, one per range read at once; this is then the merge's threads.
+  unsigned threads = 2;
   std::size_t block_bytes = 2u << 20;       // bytes handed to a worker at a time
   std::size_t max_header_bytes = 1u << 20;  // a first line longer than this is not telemetry
   // Non-empty: keep only this vehicle_id's samples. The other rows are still read (the file
@@ -74,11 +77,10 @@ struct TelemetryParseOptions {
   // On x86-64 CPUs with AVX2 and BMI2 the separator loop runs a copy compiled for them;
   // false keeps the baseline code (the tests compare the two).
   bool simd = true;
-  // The parsing workers run this many nice steps below the thread that creates them (Linux
-  // priorities are per thread), so that the threads receiving a download and answering
-  // requests get the CPU first: the workers catch up within the read-ahead, off the
-  // critical path. Beside a local s3rver on two cores the gain is small and noisy (medians
-  // 4-7% lower in alternating pairs, none in one bench run: bench/README.md). 0 leaves them
+  // The parsing workers (and the reading threads of a load in ranges, which parse) run this
+  // many nice steps below the thread that creates them (Linux priorities are per thread), so
+  // that the threads answering requests, and a local S3 server, get the CPU first. Beside a
+  // local s3rver on two cores the gain is small and noisy (bench/README.md). 0 leaves them
   // at the creator's priority.
   int worker_nice_steps = 10;
 };
@@ -93,10 +95,6 @@ class TelemetryStreamParser {
   // Takes the next bytes of the file. Fails (and keeps failing) once the header shows
   // the file is not telemetry.
   Status feed(std::string_view chunk);
-  // The same for bytes that stay valid while piece.owner is held: parsed where they are,
-  // the parser holding the owner until then. Pieces that continue the previous one in
-  // the same buffer make one run of rows. Without an owner, the bytes are copied.
-  Status feed(const SharedBytes& piece);
   // Parses what is left and returns the model. Call once.
   Result<Telemetry> finish();
 
@@ -110,10 +108,19 @@ class TelemetryStreamParser {
 Result<Telemetry> parse_telemetry(std::string_view bytes, std::string_view object_key,
                                   const TelemetryParseOptions& options = {});
 
-// Streams key from any store (large reads from disk, chunks as they arrive from S3) into
-// the parser. Errors of the store are passed back; the report's bytes are the object's.
+// Loads key from any store. A file on disk is mapped and parsed in place. From a store that
+// reads in ranges (S3: ObjectStore::parallel_reads(), or `reads`), the object is read in
+// ranges, several at once, and each reading thread parses what it receives where it lands,
+// in the HTTP client's buffer: no copy, no hand-over between threads, no range buffers
+// (about a fifth less CPU than parsing in order behind the reads: bench/README.md). The
+// readers are then the parsing threads (`threads` is the merge's), each at
+// worker_nice_steps below the caller; the rows cut by the ranges' edges are joined and
+// parsed once all ranges are in. Otherwise the object is read in one read and streamed
+// through TelemetryStreamParser. Errors of the store are passed back; the report's bytes
+// are the object's.
 Result<Telemetry> load_telemetry(ObjectStore& store, std::string_view key,
-                                 const TelemetryParseOptions& options = {});
+                                 const TelemetryParseOptions& options = {},
+                                 const ParallelReadOptions& reads = {});
 
 // Exposed for tests: the length of the longest prefix of bytes that ends with a newline
 // (a row's end), or 0 when bytes hold no complete row.

@@ -1,40 +1,44 @@
-// Reads one large object as several ranged reads in flight at once and hands the bytes to
-// a sink in order, so that whatever consumes them (the telemetry parser) works while the
-// rest of the object is still arriving.
+// Reads one large object as several ranged reads at once and hands each range's bytes, as
+// they arrive, to a sink on the thread that reads them, so that whatever consumes them (the
+// telemetry parser) works where the bytes land, while the rest is still arriving.
 //
 // Why: a single S3 GET is one TCP stream whose rate is bounded by one connection and one
 // server thread; several ranged GETs of a few MiB each are how the AWS SDKs, DuckDB's
 // httpfs and `aws s3 cp` reach a link's bandwidth. On a local disk one sequential read is
 // already as fast as the page cache, so stores say how many reads are worth running at once
-// (ObjectStore::parallel_reads()) and this falls back to one read when that is 1.
+// (ObjectStore::parallel_reads()) and a plan of no ranges says to read the object whole.
 //
-// Delivery: the chunk at the head of the object goes to the sink while it arrives, in
-// pieces of at least `min_piece_bytes`, so large ranges cost no wait before the first
-// byte is consumed, and the last range is consumed as fast as it lands.
+// Why on the reading thread: an earlier reader copied every range into a buffer of its own
+// and delivered the object in order to one consumer. The copy, the page faults of 160 MiB
+// of range buffers and the hand-over between threads cost about a fifth of a cold 1 GiB
+// load's CPU beside the parse (bench/README.md, ninth session). A consumer that can take
+// ranges out of order (the parser joins the rows cut by the ranges' edges at the end)
+// needs none of it, and a slow consumer slows its own connection (TCP flow control) instead
+// of filling memory.
 //
 // Range size: a few large ranges rather than many small ones. Each request has a cost on
 // the server (against the local s3rver, 8 MiB ranges cost it twice the CPU of 32 MiB ones
-// for the same bytes: bench/README.md) and a first-byte latency on S3. By default each
-// read in flight runs about four ranges, of 8 to 32 MiB (default_chunk_bytes).
+// for the same bytes, and a 1 GiB load in 32 MiB ranges 0.3-0.5 s more than curl's one GET,
+// in 128 MiB ranges about the same: bench/README.md) and a first-byte latency on S3. Since
+// nothing is buffered, a range's size costs no memory. By default each read at once runs
+// about two ranges, of 8 to 128 MiB (default_range_bytes); ranges are taken in order by
+// whichever reader is free, so a slow connection gets fewer of them, and a failed
+// connection is resumed by the store from the byte where it broke (S3Store).
 //
-// Memory: at most `concurrency + 1` chunks are read into at once (the one the sink is
-// consuming and one per read in flight), plus those whose pieces a SharedByteSink still
-// holds; a fast reader waits for a slow sink instead of buffering the object.
-//
-// Consistency: the object's version is taken before the first range and checked after the
-// last, so ranges of two different versions are never delivered as one object (a change
+// Consistency: the object's version is taken in the plan and checked after the last range,
+// so ranges of two different versions are never passed off as one object (a change
 // mid-read is Unavailable: try again). Each range must deliver exactly its length. On an
 // error the sink may have had part of the object.
 //
-// Threads: blocks the calling thread, which runs the sink; the ranged reads run on
-// `concurrency` threads of their own. The store must be safe to call from several threads
-// (the ObjectStore contract).
+// Threads: the readers are threads of their own; the caller waits. The store must be safe
+// to call from several threads (the ObjectStore contract), and the sink is called from
+// several threads at once (never for the same range at once).
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <functional>
-#include <memory>
+#include <string>
 #include <string_view>
 
 #include "storage/object_store.h"
@@ -42,33 +46,42 @@
 namespace apex {
 
 struct ParallelReadOptions {
-  std::size_t chunk_bytes = 0;             // bytes per ranged read; 0 = default_chunk_bytes
-  unsigned concurrency = 0;                // reads in flight; 0 = what the store prefers
-  std::size_t min_piece_bytes = 1u << 20;  // least the sink is woken for, unless a chunk ends
+  std::size_t range_bytes = 0;  // bytes per ranged read; 0 = default_range_bytes
+  unsigned concurrency = 0;     // reads in flight; 0 = what the store prefers
 };
 
-// The range size when chunk_bytes is 0: a quarter of the object's share of each read in
-// flight, clamped to [8 MiB, 32 MiB].
-std::size_t default_chunk_bytes(std::uint64_t object_size, unsigned concurrency);
+// The range size when range_bytes is 0: half of the object's share of each read at once,
+// clamped to [8 MiB, 128 MiB].
+std::size_t default_range_bytes(std::uint64_t object_size, unsigned concurrency);
 
-// Bytes of the object that stay valid for as long as `owner` is held, so that a consumer
-// can keep them past the call (the telemetry parser hands them to its workers instead of
-// copying them). A null owner means the bytes are valid during the call only.
-struct SharedBytes {
+// One piece of one range, handed over on the thread that reads the range. The bytes are
+// valid during the call only (they are the HTTP client's receive buffer).
+struct RangePiece {
+  unsigned reader = 0;      // which reading thread, 0..readers-1: a sink keeps state per reader
+  std::uint64_t range = 0;  // index of the range, from the object's start
   std::string_view bytes;
-  std::shared_ptr<const void> owner;
 };
-using SharedByteSink = std::function<Status(const SharedBytes& piece)>;
+using RangeSink = std::function<Status(const RangePiece& piece)>;
 
-// Streams the whole object `key` to sink, in order. Errors of the store or the sink stop
-// every read and are passed back.
-Status read_in_parallel(ObjectStore& store, std::string_view key, const ByteSink& sink,
-                        const ParallelReadOptions& options = {});
+struct RangePlan {
+  std::uint64_t size = 0;  // of the object
+  std::uint64_t range_bytes = 0;
+  std::uint64_t ranges = 0;
+  unsigned readers = 0;
+  std::string version;  // of the object when planned
+};
 
-// The same, handing over pieces that may be kept. A range's buffer is reused once the
-// reader and every holder of its pieces have let go of it, so holding pieces long holds
-// memory. When the store reads the object in one read, pieces have no owner.
-Status read_in_parallel(ObjectStore& store, std::string_view key, const SharedByteSink& sink,
-                        const ParallelReadOptions& options = {});
+// The ranges read_ranges_in_parallel would read: none (ranges == 0) when the store prefers
+// one read or the object fits in one range, so that a caller can read it whole instead.
+Result<RangePlan> plan_ranges(ObjectStore& store, std::string_view key,
+                              const ParallelReadOptions& options = {});
+
+// Reads the object in the planned ranges, `readers` at a time, and hands each range's bytes
+// to sink on the thread that read them, in order within the range; ranges are taken in
+// order and end in any order. Nothing is buffered. on_reader_start, when given, runs first
+// on each reader thread. A failed range, or the sink's error, stops every reader and is
+// passed back.
+Status read_ranges_in_parallel(ObjectStore& store, std::string_view key, const RangePlan& plan,
+                               const RangeSink& sink, const std::function<void()>& on_reader_start = {});
 
 }  // namespace apex

@@ -58,8 +58,8 @@ struct S3StoreOptions {
   DelimiterMode delimiter_mode = DelimiterMode::Auto;
   // false: x-amz-content-sha256 is UNSIGNED-PAYLOAD (saves hashing uploads over TLS).
   bool sign_payload = true;
-  // Ranged GETs in flight when a large object is read whole (parallel_read.h): one GET is
-  // one connection; a few at once fill the link and let the consumer parse meanwhile.
+  // Ranged GETs at once when a large object is read in ranges (parallel_read.h): one GET is
+  // one connection; a few at once fill the link, and each reader parses what it receives.
   unsigned parallel_reads = 4;
 };
 

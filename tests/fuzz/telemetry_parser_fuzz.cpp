@@ -3,15 +3,16 @@
 // Besides crashes and sanitizer reports it checks the parser's documented promise: for
 // the same bytes the Telemetry is identical whatever the chunking, block size or thread
 // count. The input is parsed once whole (one thread, default blocks) and once streamed
-// through TelemetryStreamParser in chunks of pseudo-random sizes, copied or kept in
-// place (SharedBytes), with tiny blocks and two threads, so rows, quotes and CRLFs get cut everywhere; and
-// one of its vehicles is loaded alone, which must give that vehicle's samples exactly.
+// through TelemetryStreamParser in chunks of pseudo-random sizes, with tiny blocks and two threads, and once
+// read in ranges from a store that hands them over in pieces (as from S3), so rows, quotes and CRLFs get cut
+// everywhere; and one of its vehicles is loaded alone, which must give that vehicle's samples exactly.
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
 
+#include "../piecewise_store.h"
 #include "../telemetry_same_data.h"
 #include "formats/telemetry_parser.h"
 
@@ -45,33 +46,31 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   stream_options.block_bytes = 1 + next(state) % 300;
   stream_options.max_header_bytes = whole_options.max_header_bytes;
   apex::TelemetryStreamParser parser("fuzz.csv", stream_options);
-  // Pieces are copied, or kept as a parallel read hands them over: views into short-lived
-  // "range" buffers holding the next bytes, dropped here as soon as the next range starts
-  // (a piece used without the parser's hold is then a use after free).
-  std::shared_ptr<std::string> range;
-  std::size_t range_start = 0;
   bool fed = true;
   for (std::size_t pos = 0; pos < size && fed;) {
-    std::size_t n = std::min<std::size_t>(size - pos, 1 + next(state) % 97);
-    if (next(state) % 4 == 0) {
-      fed = parser.feed(bytes.substr(pos, n)).has_value();
-    } else {
-      if (!range || pos >= range_start + range->size() || next(state) % 7 == 0) {
-        range = std::make_shared<std::string>(bytes.substr(pos, n + next(state) % 400));
-        range_start = pos;
-      }
-      n = std::min(n, range_start + range->size() - pos);
-      fed = parser.feed(apex::SharedBytes{std::string_view(*range).substr(pos - range_start, n), range})
-                .has_value();
-    }
+    const std::size_t n = std::min<std::size_t>(size - pos, 1 + next(state) % 97);
+    fed = parser.feed(bytes.substr(pos, n)).has_value();
     pos += n;
   }
-  range.reset();
   auto streamed =
       fed ? parser.finish() : apex::Result<apex::Telemetry>(apex::make_error(apex::ErrorKind::Corrupt, ""));
 
   if (whole.has_value() != streamed.has_value()) __builtin_trap();
   if (whole && !(*whole == *streamed)) __builtin_trap();
+
+  // Read in ranges as from S3, each parsed by the thread that reads it, handed over in
+  // pieces: rows cut by the ranges' edges and by the pieces anywhere.
+  if (size > 1) {
+    const auto readers = static_cast<unsigned>(2 + next(state) % 3);
+    apex::test::PiecewiseStore store(readers, 1 + next(state) % 50);
+    if (!store.write_all("fuzz.csv", bytes)) __builtin_trap();
+    const std::size_t range = 1 + next(state) % std::min<std::size_t>(size - 1, 300);
+    auto ranged =
+        apex::load_telemetry(store, "fuzz.csv", stream_options, apex::ParallelReadOptions{range, readers});
+    if (whole.has_value() != ranged.has_value()) __builtin_trap();
+    if (whole && !(*whole == *ranged)) __builtin_trap();
+    if (!whole && ranged.error().message != whole.error().message) __builtin_trap();
+  }
 
   // A one-vehicle load (TelemetryParseOptions::only_vehicle) holds exactly that vehicle of
   // the whole load, channels compared by name (ids are local to a load).

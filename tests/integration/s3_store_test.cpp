@@ -13,6 +13,7 @@
 #include <set>
 #include <thread>
 
+#include "formats/telemetry_parser.h"
 #include "loopback_process.h"
 #include "storage/content_digest.h"
 #include "storage/local_store.h"
@@ -249,6 +250,28 @@ TEST_F(S3StoreOnS3rver, RangesMatchTheLocalStore) {
     }
   }
   fs::remove_all(local_dir);
+}
+
+// A telemetry file read from s3rver in ranges, each parsed by the curl thread that receives
+// it, gives the model of the same file parsed from disk (and the TSan build runs it).
+TEST_F(S3StoreOnS3rver, TelemetryLoadedInRangesEqualsTheParseFromDisk) {
+  const fs::path dir = apex::test::source_dir() / "data" / "sonoma-raceway" / "Sonoma" / "Race 1";
+  const std::string name = "sonoma_telemetry_R1.csv";
+  LocalStore local(dir);
+  auto from_disk = load_telemetry(local, name);
+  ASSERT_TRUE(from_disk.has_value()) << from_disk.error().describe();
+  auto bytes = local.read_all(name);
+  ASSERT_TRUE(bytes.has_value());
+  auto s3 = store();
+  ASSERT_TRUE(s3->write_all(name, *bytes));
+  auto plan = plan_ranges(*s3, name, ParallelReadOptions{256u << 10, 0});
+  ASSERT_TRUE(plan.has_value());
+  EXPECT_EQ(plan->readers, s3->parallel_reads());
+  EXPECT_GT(plan->ranges, 4u);
+  auto from_s3 = load_telemetry(*s3, name, {}, ParallelReadOptions{256u << 10, 0});
+  ASSERT_TRUE(from_s3.has_value()) << from_s3.error().describe();
+  EXPECT_TRUE(*from_s3 == *from_disk);
+  EXPECT_GT(from_s3->samples(), 10000u);
 }
 
 // More than 1000 keys, written from four threads through one store (thread safety), listed

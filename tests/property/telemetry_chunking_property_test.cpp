@@ -6,12 +6,14 @@
 
 #include "formats/telemetry_parser.h"
 #include "formats/time_text.h"
+#include "piecewise_store.h"
 
 namespace apex {
 namespace {
 
-// Any chunking of the bytes, any block size and thread count, and either separator loop
-// (baseline or AVX2) give the model of the bytes parsed as one chunk. The generated files
+// Any chunking of the bytes, any block size and thread count, either separator loop
+// (baseline or AVX2), and a load in ranges of any size read at once give the model of the
+// bytes parsed as one chunk. The generated files
 // carry what real ones do (repeats, rows out of order, lost lap counters, long float
 // strings, unknown channels) and what broken ones do (bad values and timestamps, short
 // rows, blank lines, CRLF, quoted fields with commas and quotes inside, a quoted field with a
@@ -105,32 +107,19 @@ void check_chunking_invariance(const std::string& bytes) {
   TelemetryParseOptions options{threads, block};
   options.simd = *rc::gen::arbitrary<bool>();
   TelemetryStreamParser parser("gen.csv", options);
-  // Pieces are copied (feed(string_view)) or kept (feed(SharedBytes)): the kept ones are
-  // views into "ranges", buffers holding a copy of the next bytes as a parallel read's
-  // chunks do. This test drops its own hold on a range as soon as it moves on, so a piece
-  // used after that without the parser's hold is a use after free (ASan in CI).
-  std::shared_ptr<std::string> range;
-  std::size_t range_start = 0;
-  std::size_t pos = 0;
-  while (pos < bytes.size()) {
-    auto n = std::min(*rc::gen::inRange<std::size_t>(1, 80), bytes.size() - pos);
-    if (*rc::gen::inRange(0, 4) == 0) {
-      RC_ASSERT(parser.feed(std::string_view(bytes).substr(pos, n)).has_value());
-    } else {
-      if (!range || pos >= range_start + range->size() || *rc::gen::inRange(0, 6) == 0) {
-        const auto length = std::max(n, *rc::gen::inRange<std::size_t>(1, 400));
-        range = std::make_shared<std::string>(bytes.substr(pos, length));
-        range_start = pos;
-      }
-      n = std::min(n, range_start + range->size() - pos);
-      const SharedBytes piece{std::string_view(*range).substr(pos - range_start, n), range};
-      RC_ASSERT(parser.feed(piece).has_value());
-    }
+  for (std::size_t pos = 0; pos < bytes.size();) {
+    const auto n = std::min(*rc::gen::inRange<std::size_t>(1, 80), bytes.size() - pos);
+    RC_ASSERT(parser.feed(std::string_view(bytes).substr(pos, n)).has_value());
     pos += n;
   }
-  range.reset();
   auto streamed = parser.finish();
   auto in_memory = parse_telemetry(bytes, "gen.csv", options);
+  // Read in ranges as from S3, each parsed by the thread that reads it, in pieces of any
+  // size: rows cut by ranges and pieces everywhere.
+  test::PiecewiseStore store(*rc::gen::inRange(2u, 5u), *rc::gen::inRange<std::size_t>(1, 120));
+  RC_ASSERT(store.write_all("gen.csv", bytes).has_value());
+  const auto range = *rc::gen::inRange<std::size_t>(1, 400);
+  auto ranged = load_telemetry(store, "gen.csv", options, ParallelReadOptions{range, store.parallel_reads()});
   if (!reference) {
     // Only a JSON-layout file whose rows hold no sample at all is refused (it is not
     // telemetry); the refusal, with its first bad row, must not depend on the chunking.
@@ -140,12 +129,16 @@ void check_chunking_invariance(const std::string& bytes) {
     RC_ASSERT(streamed.error().message == reference.error().message);
     RC_ASSERT(!in_memory.has_value());
     RC_ASSERT(in_memory.error().message == reference.error().message);
+    RC_ASSERT(!ranged.has_value());
+    RC_ASSERT(ranged.error().message == reference.error().message);
     return;
   }
   RC_ASSERT(streamed.has_value());
   RC_ASSERT(*streamed == *reference);
   RC_ASSERT(in_memory.has_value());
   RC_ASSERT(*in_memory == *reference);
+  RC_ASSERT(ranged.has_value());
+  RC_ASSERT(*ranged == *reference);
   // And the model keeps its promises.
   for (const VehicleTelemetry& v : reference->vehicles)
     for (const ChannelSeries& s : v.channels) {

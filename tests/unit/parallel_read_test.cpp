@@ -1,56 +1,24 @@
-// read_in_parallel: ranged reads in flight at once, bytes delivered in order, failures and
-// a change of the object mid-read reported instead of a mixed or short object.
+// read_ranges_in_parallel: ranged reads at once, each range's bytes handed over in order on
+// the thread that reads it; failures and a change of the object mid-read reported instead
+// of a mixed or short object.
 #include "storage/parallel_read.h"
 
 #include <gtest/gtest.h>
 
-#include <atomic>
 #include <chrono>
 #include <condition_variable>
-#include <functional>
+#include <map>
 #include <mutex>
+#include <set>
 #include <string>
+#include <thread>
 
-#include "storage/memory_store.h"
+#include "piecewise_store.h"
 
 namespace apex {
 namespace {
 
-// A MemoryStore that asks for parallel reads and lets a test intervene in every ranged read.
-class RangedStore final : public ObjectStore {
- public:
-  Result<Listing> list(std::string_view prefix, std::optional<char> delimiter) override {
-    return inner.list(prefix, delimiter);
-  }
-  Result<ObjectInfo> stat(std::string_view key) override { return inner.stat(key); }
-  Status read(std::string_view key, ByteRange range, const ByteSink& sink) override {
-    ++reads;
-    if (range.length) ++ranged_reads;
-    if (on_read)
-      if (auto hook = on_read(range); !hook) return hook;
-    if (!on_bytes) return inner.read(key, range, sink);
-    return inner.read(key, range, [&](std::string_view bytes) -> Status {
-      // In pieces of 100 bytes, as a network read delivers them.
-      for (std::size_t at = 0; at < bytes.size(); at += 100) {
-        const std::string_view piece = bytes.substr(at, 100);
-        if (auto hook = on_bytes(range, range.offset + at, piece.size()); !hook) return hook;
-        if (auto ok = sink(piece); !ok) return ok;
-      }
-      return {};
-    });
-  }
-  Status write(std::string_view key, const ByteSource& source) override { return inner.write(key, source); }
-  Status remove(std::string_view key) override { return inner.remove(key); }
-  std::string describe() const override { return "ranged test store"; }
-  unsigned parallel_reads() const override { return 3; }
-
-  MemoryStore inner;
-  std::function<Status(const ByteRange&)> on_read;
-  // Called before each piece of a read goes to its sink: (range read, offset, length).
-  std::function<Status(const ByteRange&, std::uint64_t, std::size_t)> on_bytes;
-  std::atomic<int> reads{0};
-  std::atomic<int> ranged_reads{0};
-};
+using test::PiecewiseStore;
 
 std::string pattern(std::size_t n) {
   std::string s(n, '\0');
@@ -58,111 +26,142 @@ std::string pattern(std::size_t n) {
   return s;
 }
 
-// A sink that appends every chunk to out.
-ByteSink append_to(std::string& out) {
-  return [&out](std::string_view chunk) -> Status {
-    out.append(chunk);
-    return {};
-  };
+// Each range's bytes as its sink got them, by range index.
+struct CollectedRanges {
+  std::mutex mutex;
+  std::map<std::uint64_t, std::string> ranges;
+  std::set<std::thread::id> threads;
+  RangeSink sink() {
+    return [this](const RangePiece& piece) -> Status {
+      std::lock_guard lock(mutex);
+      ranges[piece.range].append(piece.bytes);
+      threads.insert(std::this_thread::get_id());
+      return {};
+    };
+  }
+  std::string joined() const {
+    std::string all;
+    for (const auto& [index, bytes] : ranges) all += bytes;
+    return all;
+  }
+};
+
+Status read_all_ranges(ObjectStore& store, std::string_view key, const RangeSink& sink,
+                       ParallelReadOptions options) {
+  auto plan = plan_ranges(store, key, options);
+  if (!plan) return std::unexpected(plan.error());
+  return read_ranges_in_parallel(store, key, *plan, sink);
 }
 
-TEST(ParallelRead, DeliversEveryByteInOrderWhateverTheChunking) {
-  for (std::size_t size : {0u, 1u, 9u, 10u, 11u, 99u, 1000u}) {
-    for (std::size_t chunk : {1u, 10u, 64u}) {
-      RangedStore store;
+TEST(ParallelRead, EveryByteOnceInItsRangeWhateverTheRangeSize) {
+  for (std::size_t size : {11u, 99u, 1000u}) {
+    for (std::size_t range : {1u, 10u, 64u}) {
+      PiecewiseStore store(3, 7);
       const std::string bytes = pattern(size);
       ASSERT_TRUE(store.write_all("t/telemetry.csv", bytes));
-      std::string got;
-      auto read = read_in_parallel(store, "t/telemetry.csv", append_to(got), ParallelReadOptions{chunk, 0});
-      ASSERT_TRUE(read) << read.error().describe();
-      EXPECT_EQ(got, bytes) << "size " << size << " chunk " << chunk;
-      const std::size_t chunks = (size + chunk - 1) / chunk;
-      if (chunks > 1) {
-        EXPECT_EQ(store.ranged_reads.load(), static_cast<int>(chunks));
+      auto plan = plan_ranges(store, "t/telemetry.csv", ParallelReadOptions{range, 0});
+      ASSERT_TRUE(plan) << plan.error().describe();
+      const std::size_t ranges = (size + range - 1) / range;
+      if (ranges == 1) {  // one range: read the object whole instead
+        EXPECT_EQ(plan->ranges, 0u);
+        continue;
       }
+      ASSERT_EQ(plan->ranges, ranges);
+      EXPECT_EQ(plan->readers, std::min<std::size_t>(3, ranges));
+      CollectedRanges got;
+      auto read = read_ranges_in_parallel(store, "t/telemetry.csv", *plan, got.sink());
+      ASSERT_TRUE(read) << read.error().describe();
+      EXPECT_EQ(got.joined(), bytes) << "size " << size << " range " << range;
+      for (const auto& [index, part] : got.ranges)
+        EXPECT_EQ(part, bytes.substr(index * range, range)) << "range " << index;
+      EXPECT_EQ(store.ranged_reads.load(), static_cast<int>(ranges));
     }
   }
 }
 
-TEST(ParallelRead, TheFirstRangeReachesTheSinkWhileItIsStillArriving) {
-  // The first range holds back its second half until the sink has had part of its first
-  // half: a reader that waited for whole ranges would never get there.
-  RangedStore store;
+TEST(ParallelRead, NoRangesForAStoreThatPrefersOneReadOrAnObjectOfOneRange) {
+  MemoryStore memory;
+  ASSERT_TRUE(memory.write_all("k", pattern(100)));
+  auto one_read = plan_ranges(memory, "k", ParallelReadOptions{10, 0});
+  ASSERT_TRUE(one_read);
+  EXPECT_EQ(one_read->ranges, 0u);
+  PiecewiseStore store;
+  ASSERT_TRUE(store.write_all("k", pattern(100)));
+  auto one_range = plan_ranges(store, "k", ParallelReadOptions{100, 0});
+  ASSERT_TRUE(one_range);
+  EXPECT_EQ(one_range->ranges, 0u);
+  auto missing = plan_ranges(store, "nowhere", ParallelReadOptions{10, 0});
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().kind, ErrorKind::NotFound);
+}
+
+TEST(ParallelRead, RangesAreReadAtOnceOnThreadsOfTheirOwn) {
+  // The first range holds back its second half until another range has reached the sink:
+  // readers that took one range after the other would never get there.
+  PiecewiseStore store(3, 100);
   const std::string bytes = pattern(4000);
   ASSERT_TRUE(store.write_all("k", bytes));
   std::mutex mutex;
   std::condition_variable seen;
-  std::size_t delivered = 0;
+  bool other_range_seen = false;
   bool waited_in_vain = false;
   store.on_bytes = [&](const ByteRange& range, std::uint64_t offset, std::size_t) -> Status {
     if (range.offset != 0 || offset != 500) return {};
     std::unique_lock lock(mutex);
     // Not a timing assertion: a bound so that a regression fails instead of hanging.
-    if (!seen.wait_for(lock, std::chrono::seconds(60), [&] { return delivered > 0; })) waited_in_vain = true;
+    if (!seen.wait_for(lock, std::chrono::seconds(60), [&] { return other_range_seen; }))
+      waited_in_vain = true;
     return {};
   };
-  std::string got;
-  auto read = read_in_parallel(
-      store, "k",
-      [&](std::string_view piece) -> Status {
-        got.append(piece);
-        std::lock_guard lock(mutex);
-        delivered += piece.size();
-        seen.notify_all();
-        return {};
+  CollectedRanges got;
+  std::atomic<int> started{0};
+  auto plan = plan_ranges(store, "k", ParallelReadOptions{1000, 0});
+  ASSERT_TRUE(plan);
+  auto read = read_ranges_in_parallel(
+      store, "k", *plan,
+      [&](const RangePiece& piece) -> Status {
+        if (piece.range != 0) {
+          std::lock_guard lock(mutex);
+          other_range_seen = true;
+          seen.notify_all();
+        }
+        return got.sink()(piece);
       },
-      ParallelReadOptions{1000, 0, 200});
+      [&] { ++started; });
   ASSERT_TRUE(read) << read.error().describe();
-  EXPECT_EQ(got, bytes);
-  EXPECT_FALSE(waited_in_vain) << "the sink got nothing of the first range before it was whole";
-}
-
-TEST(ParallelRead, RangesOfSeveralMegabytesArriveWhole) {
-  // Pieces of at least the default 1 MiB, and a last range shorter than the others.
-  RangedStore store;
-  const std::string bytes = pattern((5u << 20) + 123);
-  ASSERT_TRUE(store.write_all("k", bytes));
-  std::string got;
-  auto read = read_in_parallel(store, "k", append_to(got), ParallelReadOptions{3u << 20, 0});
-  ASSERT_TRUE(read) << read.error().describe();
-  EXPECT_TRUE(got == bytes);
-  EXPECT_EQ(store.ranged_reads.load(), 2);
+  EXPECT_EQ(got.joined(), bytes);
+  EXPECT_FALSE(waited_in_vain) << "no other range reached the sink while the first was held";
+  EXPECT_EQ(started.load(), 3) << "on_reader_start runs once on each reader";
+  EXPECT_GE(got.threads.size(), 2u);  // a third reader may find every range taken
+  EXPECT_FALSE(got.threads.contains(std::this_thread::get_id())) << "the caller only waits";
 }
 
 TEST(ParallelRead, TheRangeSizeGrowsWithTheObjectWithinItsBounds) {
   constexpr std::size_t MiB = 1u << 20;
-  EXPECT_EQ(default_chunk_bytes(1, 4), 8 * MiB);
-  EXPECT_EQ(default_chunk_bytes(160 * MiB, 4), 10 * MiB);
-  EXPECT_EQ(default_chunk_bytes(std::uint64_t{1} << 30, 4), 32 * MiB);
-  EXPECT_EQ(default_chunk_bytes(160 * MiB, 0), 32 * MiB) << "no reads in flight counts as one";
-}
-
-TEST(ParallelRead, AStoreThatPrefersOneReadGetsOne) {
-  MemoryStore store;
-  ASSERT_TRUE(store.write_all("k", pattern(100)));
-  std::string got;
-  ASSERT_TRUE(read_in_parallel(store, "k", append_to(got), ParallelReadOptions{10, 0}));
-  EXPECT_EQ(got, pattern(100));
+  EXPECT_EQ(default_range_bytes(1, 4), 8 * MiB);
+  EXPECT_EQ(default_range_bytes(160 * MiB, 4), 20 * MiB);
+  EXPECT_EQ(default_range_bytes(std::uint64_t{1} << 30, 4), 128 * MiB);
+  EXPECT_EQ(default_range_bytes(std::uint64_t{4} << 30, 4), 128 * MiB);
+  EXPECT_EQ(default_range_bytes(160 * MiB, 0), 80 * MiB) << "no reads at once counts as one";
 }
 
 TEST(ParallelRead, AFailedRangeFailsTheReadWithTheStoresError) {
-  RangedStore store;
+  PiecewiseStore store;
   ASSERT_TRUE(store.write_all("k", pattern(100)));
   store.on_read = [](const ByteRange& r) -> Status {
     if (r.offset == 50) return make_error(ErrorKind::Unavailable, "503 on bytes 50-59");
     return {};
   };
-  std::string got;
-  auto read = read_in_parallel(store, "k", append_to(got), ParallelReadOptions{10, 0});
+  CollectedRanges got;
+  auto read = read_all_ranges(store, "k", got.sink(), ParallelReadOptions{10, 0});
   ASSERT_FALSE(read);
   EXPECT_EQ(read.error().kind, ErrorKind::Unavailable);
   EXPECT_EQ(read.error().message, "503 on bytes 50-59");
-  EXPECT_LE(got.size(), 50u) << "nothing past the failed range reaches the sink";
-  EXPECT_EQ(got, pattern(100).substr(0, got.size()));
+  EXPECT_FALSE(got.ranges.contains(5)) << "nothing of the failed range reaches the sink";
 }
 
-TEST(ParallelRead, AnObjectReplacedMidReadIsNotDeliveredAsOne) {
-  RangedStore store;
+TEST(ParallelRead, AnObjectReplacedMidReadIsNotPassedOffAsOne) {
+  PiecewiseStore store;
   ASSERT_TRUE(store.write_all("k", pattern(100)));
   std::atomic<bool> replaced{false};
   store.on_read = [&](const ByteRange& r) -> Status {
@@ -171,8 +170,8 @@ TEST(ParallelRead, AnObjectReplacedMidReadIsNotDeliveredAsOne) {
     }
     return {};
   };
-  auto read = read_in_parallel(
-      store, "k", [](std::string_view) -> Status { return {}; }, ParallelReadOptions{10, 0});
+  CollectedRanges got;
+  auto read = read_all_ranges(store, "k", got.sink(), ParallelReadOptions{10, 0});
   ASSERT_FALSE(read);
   EXPECT_EQ(read.error().kind, ErrorKind::Unavailable);
   EXPECT_NE(read.error().message.find("changed while it was being read"), std::string::npos)
@@ -180,7 +179,7 @@ TEST(ParallelRead, AnObjectReplacedMidReadIsNotDeliveredAsOne) {
 }
 
 TEST(ParallelRead, AShorterObjectIsAnErrorNotATruncatedRead) {
-  RangedStore store;
+  PiecewiseStore store;
   ASSERT_TRUE(store.write_all("k", pattern(100)));
   store.on_read = [&](const ByteRange& r) -> Status {
     if (r.offset == 90) {
@@ -188,25 +187,26 @@ TEST(ParallelRead, AShorterObjectIsAnErrorNotATruncatedRead) {
     }
     return {};
   };
-  auto read = read_in_parallel(
-      store, "k", [](std::string_view) -> Status { return {}; }, ParallelReadOptions{10, 0});
+  CollectedRanges got;
+  auto read = read_all_ranges(store, "k", got.sink(), ParallelReadOptions{10, 0});
   ASSERT_FALSE(read);
+  EXPECT_EQ(read.error().kind, ErrorKind::Unavailable);
 }
 
 TEST(ParallelRead, TheSinksErrorStopsTheReads) {
-  RangedStore store;
+  PiecewiseStore store(3, 10);
   ASSERT_TRUE(store.write_all("k", pattern(1000)));
-  int chunks_seen = 0;
-  auto read = read_in_parallel(
+  std::atomic<int> pieces_seen{0};
+  auto read = read_all_ranges(
       store, "k",
-      [&](std::string_view) -> Status {
-        if (++chunks_seen == 2) return make_error(ErrorKind::Corrupt, "k line 3: not telemetry");
+      [&](const RangePiece&) -> Status {
+        if (++pieces_seen == 2) return make_error(ErrorKind::Corrupt, "k line 3: not telemetry");
         return {};
       },
       ParallelReadOptions{10, 0});
   ASSERT_FALSE(read);
   EXPECT_EQ(read.error().kind, ErrorKind::Corrupt);
-  EXPECT_EQ(chunks_seen, 2);
+  EXPECT_EQ(read.error().message, "k line 3: not telemetry");
   EXPECT_LT(store.ranged_reads.load(), 100) << "reads stop soon after the sink fails";
 }
 

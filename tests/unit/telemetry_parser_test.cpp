@@ -11,12 +11,14 @@
 #include <cstdio>
 #include <fstream>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <random>
 #include <set>
 #include <sstream>
 
 #include "formats/time_text.h"
+#include "piecewise_store.h"
 #include "storage/local_store.h"
 #include "storage/memory_store.h"
 #include "telemetry_same_data.h"
@@ -51,6 +53,20 @@ std::optional<Telemetry> parse_streamed(std::string_view bytes, std::size_t piec
   for (std::size_t i = 0; i < bytes.size(); i += piece)
     if (!parser.feed(bytes.substr(i, piece))) return std::nullopt;
   auto t = parser.finish();
+  if (!t) return std::nullopt;
+  return std::move(*t);
+}
+
+// The same bytes loaded from a store that reads in ranges of `range` bytes, `readers` at a
+// time, each handed over `piece` bytes at a time: rows are cut by the ranges' edges and by
+// the pieces anywhere. nullopt (and a test failure) when the load failed.
+std::optional<Telemetry> load_ranged(std::string_view bytes, std::size_t range, unsigned readers,
+                                     std::size_t piece, TelemetryParseOptions options = {}) {
+  test::PiecewiseStore store(readers, piece);
+  EXPECT_TRUE(store.write_all("test.csv", bytes));
+  auto t = load_telemetry(store, "test.csv", options, ParallelReadOptions{range, readers});
+  EXPECT_TRUE(t.has_value()) << (t ? "" : t.error().describe());
+  EXPECT_GT(store.ranged_reads.load(), 1) << "read in one range";
   if (!t) return std::nullopt;
   return std::move(*t);
 }
@@ -217,6 +233,102 @@ TEST(TelemetryParser, ThreadsBlockSizesSourcesAndSimdGiveTheSameModel) {
       ASSERT_TRUE(in_memory.has_value());
       EXPECT_TRUE(*in_memory == *reference) << threads << " threads, block " << block;
     }
+}
+
+// From S3 the object is read in ranges, each parsed by the thread that receives it, and the
+// rows cut by the ranges' edges are joined at the end: the model must be the whole parse's.
+TEST(TelemetryParser, RangedLoadsGiveTheModelOfAWholeParse) {
+  const fs::path file =
+      test::source_dir() / "data" / "sonoma-raceway" / "Sonoma" / "Race 2" / "sonoma_telemetry_R2.csv";
+  std::ifstream in(file, std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ASSERT_GT(bytes.size(), 1000000u) << file;
+  auto reference = parse_telemetry(bytes, "test.csv");
+  ASSERT_TRUE(reference.has_value());
+  struct Case {
+    std::size_t range;
+    unsigned readers;
+    std::size_t piece;
+  };
+  for (const Case c : {Case{4096, 2, 7}, Case{65536, 3, 1000}, Case{700000, 4, 100000}}) {
+    auto ranged = load_ranged(bytes, c.range, c.readers, c.piece);
+    ASSERT_TRUE(ranged.has_value());
+    EXPECT_TRUE(*ranged == *reference)
+        << "ranges of " << c.range << ", " << c.readers << " readers, pieces of " << c.piece;
+  }
+  // One car's load, in ranges.
+  TelemetryParseOptions one_car;
+  one_car.only_vehicle = reference->vehicles.front().vehicle_id;
+  auto one = load_ranged(bytes, 50000, 3, 5000, one_car);
+  ASSERT_TRUE(one.has_value());
+  ASSERT_EQ(one->vehicles.size(), 1u);
+  EXPECT_TRUE(test::same_vehicle_data(*reference, reference->vehicles.front(), *one, one->vehicles[0]));
+}
+
+TEST(TelemetryParser, RangedLoadsOfDamagedAndOddFilesMatchTheWholeParse) {
+  std::string damaged = kHeader;
+  damaged += row("GR86-002-000", 2, "speed", "101.5", "2025-09-05T00:28:20.593Z");
+  damaged += row("GR86-002-000", 2, "speed", "fast", "2025-09-05T00:28:20.693Z");
+  damaged += "\n,2,x,R1\n";
+  std::string stray = row("GR86-002-000", 2, "speed", "102", "2025-09-05T00:28:20.793Z");
+  stray.insert(stray.find("GR86"), "\"");
+  damaged += stray;
+  for (int i = 0; i < 30; ++i)
+    damaged += row(
+        i % 2 ? "GR86-002-000" : "GR86-010-16", 2, i % 3 ? "speed" : "ath", std::to_string(100 + i),
+        "2025-09-05T00:28:2" + std::to_string(1 + i / 10) + "." + std::to_string(100 + i % 10 * 50) + "Z");
+  damaged += row("GR86-002-000", 3, "speed", "99", "2025-09-05T00:28:20.593Z");  // a repeat, another lap
+  const std::string quoted_crlf_no_final_newline =
+      "\xEF\xBB\xBF\"vehicle_id\",\"timestamp\",\"telemetry_value\",\"telemetry_name\",\"lap\"\r\n"
+      "\"GR86-010-16\",\"2025-07-19T18:08:50.431Z\",195.61,\"speed\",3\r\n"
+      "\"GR86-010-16\",\"2025-07-19T18:08:50.431Z\",12.5,\"odd, \"\"quoted\"\" channel\",3\r\n"
+      "\"GR86-010-16\",\"2025-07-19T18:08:50.481Z\",196,\"speed\",32768";
+  const std::string header_only_without_newline =
+      std::string(kHeader).substr(0, std::string(kHeader).size() - 1);
+  for (const std::string& text : {damaged, quoted_crlf_no_final_newline, header_only_without_newline}) {
+    const Telemetry whole = parse_ok(text);
+    // Ranges shorter than the header (its rows wait until the header is whole), about a
+    // row, and a few rows; pieces of 1 byte up to whole ranges.
+    for (std::size_t range : {5u, 64u, 150u, 1000u}) {
+      if (range >= text.size()) continue;
+      for (std::size_t piece : {1u, 3u, 1000u}) {
+        auto ranged = load_ranged(text, range, 3, piece);
+        ASSERT_TRUE(ranged.has_value());
+        EXPECT_TRUE(*ranged == whole)
+            << "ranges of " << range << ", pieces of " << piece << "\n"
+            << (ranged->report.parse.bad_row_reasons.empty() ? std::string("no bad row")
+                                                             : ranged->report.parse.bad_row_reasons[0]);
+      }
+    }
+  }
+  EXPECT_EQ(parse_ok(damaged).report.parse.bad_row_reasons.size(), 3u) << "the damage is there to be found";
+}
+
+TEST(TelemetryParser, ARangedLoadOfAFileThatIsNotTelemetryIsAnErrorNamingIt) {
+  test::PiecewiseStore store(3, 10);
+  std::string lap_end = "expire_at,lap,meta_time,timestamp,vehicle_id\n";
+  for (int i = 0; i < 20; ++i)
+    lap_end += ",2,2025-09-06T18:40:41.926Z,2025-09-05T00:28:20.593Z,GR86-002-000\n";
+  ASSERT_TRUE(store.write_all("barber/R1_barber_lap_end.csv", lap_end));
+  auto t = load_telemetry(store, "barber/R1_barber_lap_end.csv", {}, ParallelReadOptions{100, 3});
+  ASSERT_FALSE(t.has_value());
+  EXPECT_EQ(t.error().kind, ErrorKind::Corrupt);
+  EXPECT_NE(t.error().message.find("'barber/R1_barber_lap_end.csv' is not a telemetry file"),
+            std::string::npos)
+      << t.error().message;
+
+  // No line break within the header's limit: refused in range 0, before the rest is read.
+  ASSERT_TRUE(store.write_all("blob.bin", std::string(5000, 'x')));
+  TelemetryParseOptions small_header;
+  small_header.max_header_bytes = 200;
+  auto blob = load_telemetry(store, "blob.bin", small_header, ParallelReadOptions{1000, 3});
+  ASSERT_FALSE(blob.has_value());
+  EXPECT_EQ(blob.error().message,
+            "'blob.bin' is not a telemetry file: no header line in its first 200 bytes");
+  // With ranges shorter than the limit, the same answer once every range is in.
+  auto blob_small_ranges = load_telemetry(store, "blob.bin", small_header, ParallelReadOptions{50, 3});
+  ASSERT_FALSE(blob_small_ranges.has_value());
+  EXPECT_EQ(blob_small_ranges.error().message, blob.error().message);
 }
 
 TEST(TelemetryParser, OneVehicleLoadEqualsThatVehicleOfTheWholeLoad) {
@@ -412,6 +524,36 @@ TEST(TelemetryParser, WorkersRunTheirNiceStepsBelowTheCreatingThread) {
   EXPECT_EQ(getpriority(PRIO_PROCESS, static_cast<id_t>(gettid())), mine);  // the caller keeps its own
   ASSERT_TRUE(parser.finish());
   EXPECT_EQ(count_at(workers_nice), before);
+}
+
+TEST(TelemetryParser, RangeReadersParseTheirNiceStepsBelowTheCaller) {
+  errno = 0;
+  const int mine = getpriority(PRIO_PROCESS, static_cast<id_t>(gettid()));
+  ASSERT_EQ(errno, 0);
+  const int readers_nice = std::min(mine + 3, 19);
+  if (readers_nice == mine) GTEST_SKIP() << "this test runs at the lowest priority already";
+  test::PiecewiseStore store(2, 50);
+  std::string text = kHeader;
+  for (int i = 0; i < 20; ++i)
+    text +=
+        row("GR86-002-000", 2, "speed", std::to_string(100 + i),
+            "2025-09-05T00:28:2" + std::to_string(i / 10) + "." + std::to_string(100 + i % 10 * 50) + "Z");
+  ASSERT_TRUE(store.write_all("nice.csv", text));
+  std::mutex mutex;
+  std::set<int> seen;  // the nice value of each thread the pieces were read on
+  store.on_bytes = [&](const ByteRange&, std::uint64_t, std::size_t) -> Status {
+    const int nice = getpriority(PRIO_PROCESS, static_cast<id_t>(gettid()));
+    std::lock_guard lock(mutex);
+    seen.insert(nice);
+    return {};
+  };
+  TelemetryParseOptions options;
+  options.worker_nice_steps = 3;
+  auto t = load_telemetry(store, "nice.csv", options, ParallelReadOptions{300, 2});
+  ASSERT_TRUE(t.has_value()) << t.error().describe();
+  EXPECT_EQ(t->samples(), 20u);
+  EXPECT_EQ(seen, std::set<int>{readers_nice});
+  EXPECT_EQ(getpriority(PRIO_PROCESS, static_cast<id_t>(gettid())), mine);  // the caller keeps its own
 }
 
 TEST(TelemetryParser, HeaderOnlyIsAnEmptySession) {
