@@ -257,16 +257,19 @@ int main() {
   // Rounds of four loads, alternated and rotated so that the server's drift (s3rver's heap
   // grows with its requests) falls on every case alike, and curl's raw download of the same
   // object in each round when BENCH_RAW_GET holds its command (the shell script sets it):
-  //   - load_telemetry as the service runs it: ranged GETs sized by default_chunk_bytes,
-  //     the head range parsed while it arrives, two parsing threads 10 nice steps down;
-  //   - the same with the parsing threads at this thread's priority (worker_nice_steps 0);
-  //   - one parsing thread (on a machine whose cores also run the server, a second parsing
-  //     thread takes CPU from the download);
-  //   - one GET, which also checks the body against its MD5 ETag.
+  //   - load_telemetry as the service runs it: 4 ranged GETs at once sized by
+  //     default_range_bytes, each range parsed by the thread that receives it, the readers
+  //     10 nice steps down;
+  //   - the same with the readers at this thread's priority (worker_nice_steps 0);
+  //   - the same with 2 ranged GETs at once (2 parsing readers, one per core);
+  //   - one GET, which also checks the body against its MD5 ETag, streamed to two parsing
+  //     threads.
   // CPU: of this process, and of s3rver when S3RVER_PID names it. The medians close it.
-  apex::S3StoreOptions four_reads, one_read;
+  apex::S3StoreOptions four_reads, two_reads, one_read;
+  two_reads.parallel_reads = 2;
   one_read.parallel_reads = 1;
   apex::S3Store store(big_settings, four_reads);
+  apex::S3Store two_read_store(big_settings, two_reads);
   apex::S3Store single_store(big_settings, one_read);
   struct LoadCase {
     const char* name;
@@ -277,9 +280,9 @@ int main() {
   };
   const int default_nice = apex::TelemetryParseOptions{}.worker_nice_steps;
   LoadCase cases[] = {
-      {"load_telemetry, default ranges, 2 parsing threads", store, 2, default_nice},
-      {"the same, parsing threads at this thread's priority", store, 2, 0},
-      {"load_telemetry, default ranges, 1 parsing thread", store, 1, default_nice},
+      {"load_telemetry, 4 ranged GETs parsed where they land", store, 2, default_nice},
+      {"the same, readers at this thread's priority", store, 2, 0},
+      {"the same with 2 ranged GETs", two_read_store, 2, default_nice},
       {"one GET (MD5-checked), 2 parsing threads", single_store, 2, default_nice},
   };
   const std::string raw_get = env_or("BENCH_RAW_GET", "");
