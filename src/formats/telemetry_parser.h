@@ -112,7 +112,7 @@ Result<Telemetry> parse_telemetry(std::string_view bytes, std::string_view objec
 // reads in ranges (S3: ObjectStore::parallel_reads(), or `reads`), the object is read in
 // ranges, several at once, and each reading thread parses what it receives where it lands,
 // in the HTTP client's buffer: no copy, no hand-over between threads, no range buffers
-// (about a fifth less CPU than parsing in order behind the reads: bench/README.md). The
+// (about a quarter less CPU than parsing in order behind the reads: bench/README.md). The
 // readers are then the parsing threads (`threads` is the merge's), each at
 // worker_nice_steps below the caller; the rows cut by the ranges' edges are joined and
 // parsed once all ranges are in. Otherwise the object is read in one read and streamed

@@ -10,7 +10,7 @@
 //
 // Why on the reading thread: an earlier reader copied every range into a buffer of its own
 // and delivered the object in order to one consumer. The copy, the page faults of 160 MiB
-// of range buffers and the hand-over between threads cost about a fifth of a cold 1 GiB
+// of range buffers and the hand-over between threads cost about a quarter of a cold 1 GiB
 // load's CPU beside the parse (bench/README.md, ninth session). A consumer that can take
 // ranges out of order (the parser joins the rows cut by the ranges' edges at the end)
 // needs none of it, and a slow consumer slows its own connection (TCP flow control) instead
