@@ -11,7 +11,7 @@ namespace apex {
 
 struct OpenApiInfo {
   std::string title = "APEX: Toyota GR Cup race data API";
-  std::string version = "1.0.0";
+  std::string version = APEX_VERSION;  // the CMake project version, as `apex --version` says
   std::string description;
 };
 

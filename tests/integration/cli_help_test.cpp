@@ -1,14 +1,17 @@
 // The command line as a user meets it: help, usage mistakes and their exit codes, what is
 // said when the data lacks what was asked, and the warnings of `apex laps`.
 #include <gtest/gtest.h>
+#include <httplib.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <regex>
 #include <string>
 
+#include "apex_server_process.h"
 #include "test_io.h"
 #include "test_paths.h"
 
@@ -23,12 +26,23 @@ TEST(CliHelp, PrintsUsage) {
   EXPECT_NE(out.find("APEX"), std::string::npos);
 }
 
-// --version prints the CMake project version and exits 0 (there was no such option).
+// --version prints the CMake project version and exits 0 (there was no such option); the
+// API's `/` and OpenAPI document say the same version (they had a constant of their own).
 TEST(CliHelp, VersionPrintsTheProjectVersion) {
   int code = -1;
   auto out = run_command(apex::test::apex_binary().string() + " --version 2>&1", &code);
   EXPECT_EQ(code, 0) << out;
-  EXPECT_TRUE(std::regex_match(out, std::regex(R"(apex \d+\.\d+\.\d+\n)"))) << out;
+  std::smatch version;
+  ASSERT_TRUE(std::regex_match(out, version, std::regex(R"(apex (\d+\.\d+\.\d+)\n)"))) << out;
+  apex::test::ApexServerProcess server(apex::test::source_dir() / "data");
+  ASSERT_GT(server.port(), 0) << server.log();
+  httplib::Client client("127.0.0.1", server.port());
+  auto root = client.Get("/");
+  ASSERT_TRUE(root);
+  EXPECT_EQ(nlohmann::json::parse(root->body).at("version"), version[1].str());
+  auto openapi = client.Get("/openapi.json");
+  ASSERT_TRUE(openapi);
+  EXPECT_EQ(nlohmann::json::parse(openapi->body).at("info").at("version"), version[1].str());
 }
 
 // Every usage mistake exits 2, the code of a bad setting, and says what was wrong; CLI11's
