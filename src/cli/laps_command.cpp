@@ -74,8 +74,13 @@ Action add_laps_command(CLI::App& app) {
     if (options->driver) {
       const DriverSummary* driver = analysis.find_driver(*options->driver);
       if (!driver) {
-        std::fprintf(stderr, "apex: driver '%s' not found in %s %s\n", options->driver->c_str(),
-                     track->id.c_str(), files->id.c_str());
+        // As for an unknown track or session: name what exists.
+        std::string drivers;
+        for (const DriverSummary& d : analysis.drivers)
+          drivers += (drivers.empty() ? "" : ", ") + d.driver_id;
+        std::fprintf(stderr,
+                     "apex: driver '%s' not found in %s %s (drivers: %s; or a car number, car-<number>)\n",
+                     options->driver->c_str(), track->id.c_str(), files->id.c_str(), drivers.c_str());
         return kExitFailure;
       }
       for (const auto& lap : analysis.laps)

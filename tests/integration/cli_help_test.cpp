@@ -101,6 +101,13 @@ TEST(CliHelp, AnUnknownTrackOrSessionExitsOneListingWhatExists) {
   EXPECT_EQ(code, 1) << out;
   EXPECT_NE(out.find("session 'R9' not found for sonoma-raceway (sessions: R1, R2)"), std::string::npos)
       << out;
+  out =
+      run_command(apex::test::apex_binary().string() + " laps sonoma-raceway R1 --driver 999" + data, &code);
+  EXPECT_EQ(code, 1) << out;
+  EXPECT_TRUE(std::regex_search(out, std::regex("driver '999' not found in sonoma-raceway R1 \\(drivers: "
+                                                "(GR86-[0-9]+-[0-9]+, ){2,}GR86-[0-9]+-[0-9]+; or a car "
+                                                "number, car-<number>\\)\n")))
+      << out;
   out = run_command(apex::test::apex_binary().string() + " sessions nowhere" + data, &code);
   EXPECT_EQ(code, 1) << out;
   EXPECT_NE(out.find("(tracks: barber-motorsports-park, sonoma-raceway)"), std::string::npos) << out;
