@@ -79,9 +79,11 @@ struct TelemetryParseOptions {
   bool simd = true;
   // The parsing workers (and the reading threads of a load in ranges, which parse) run this
   // many nice steps below the thread that creates them (Linux priorities are per thread), so
-  // that the threads answering requests, and a local S3 server, get the CPU first. Beside a
-  // local s3rver on two cores the gain is small and noisy (bench/README.md). 0 leaves them
-  // at the creator's priority.
+  // that the threads answering requests, and a local S3 server, get the CPU first. For a load
+  // in ranges beside a local s3rver on two cores it matters: at the caller's priority the
+  // readers' parse takes the CPU from the server and slows their own download (1.04-1.32x
+  // curl's download at the medians, against 0.82-1.19x: bench/README.md). 0 leaves them at
+  // the creator's priority.
   int worker_nice_steps = 10;
 };
 
