@@ -431,16 +431,18 @@ void parse_rows(Worker& worker, std::string_view rows, std::vector<BlockSummary>
   worker.parse(rows, std::memchr(rows.data(), '"', rows.size()) != nullptr, summaries.emplace_back());
 }
 
-std::size_t through_newline(std::string_view bytes) {
-  const void* newline = std::memchr(bytes.data(), '\n', bytes.size());
-  return newline ? static_cast<std::size_t>(static_cast<const char*>(newline) - bytes.data()) + 1 : 0;
+// The length of the first row with its newline, 0 while it has none (first_row_end: a row
+// is one line).
+std::size_t through_first_row(std::string_view bytes) {
+  const std::size_t end = first_row_end(bytes);
+  return end == std::string_view::npos ? 0 : end + 1;
 }
 
 // Bytes of a range after its head: whole rows are parsed in place, and the row the bytes
 // end inside waits in rr.tail for the next piece.
 void take_range_bytes(Worker& worker, RangeRows& rr, std::string_view bytes) {
   if (!rr.tail.empty()) {
-    const std::size_t end = through_newline(bytes);
+    const std::size_t end = through_first_row(bytes);
     if (end == 0) {
       rr.tail.append(bytes);
       return;
@@ -475,7 +477,7 @@ Result<Telemetry> TelemetryStreamParser::Impl::parse_ranges(ObjectStore& store, 
     std::string_view bytes = piece.bytes;
     if (bytes.empty()) return {};
     if (!rr.head_complete) {
-      const std::size_t end = through_newline(bytes);
+      const std::size_t end = through_first_row(bytes);
       rr.head.append(bytes.substr(0, end == 0 ? bytes.size() : end));
       if (end == 0) {
         if (piece.range == 0 && rr.head.size() > options_.max_header_bytes)
