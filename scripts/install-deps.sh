@@ -5,6 +5,7 @@
 set -euo pipefail
 
 packages=(
+  "make"
   "cmake=3.25.1-1"
   "ninja-build=1.11.1-2~deb12u1"
   "g++"
@@ -24,8 +25,14 @@ packages=(
   "libgmock-dev=1.12.1-0.2"
   "librapidcheck-dev=0~1033-08b5058-3"
   "libbenchmark-dev=1.7.1-1"
-  "nodejs"
+  "nodejs"                             # Debian 12's is 18: every npm package here runs on it
   "npm"
+  # An independent S3 client and SigV4 signer for the tests: boto3 cross-checks what
+  # S3Store writes and reads; botocore verifies every signature in front of s3rver
+  # (tests/tools/sigv4_verifying_proxy.py).
+  "python3"
+  "python3-boto3=1.26.27+dfsg-1"
+  "python3-botocore=1.29.27+repack-1"
   "curl"
   "wrk"
   "valgrind=1:3.19.0-1"                # bench/telemetry_instructions.sh (cachegrind)
@@ -60,4 +67,4 @@ sudo=""
 if [[ $(id -u) -ne 0 ]]; then sudo="sudo"; fi
 echo "install-deps: installing ${missing[*]}"
 $sudo apt-get update -q
-DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
