@@ -29,4 +29,20 @@ std::string run_command(const std::string& command, int* exit_code) {
   return out;
 }
 
+pid_t spawn_tied_child(const std::vector<std::string>& argv, const std::vector<std::string>& env,
+                       const posix_spawn_file_actions_t* actions) {
+  std::vector<std::string> args = {"setpriv", "--pdeathsig", "KILL", "--"};
+  args.insert(args.end(), argv.begin(), argv.end());
+  std::vector<char*> arg_pointers, env_pointers;
+  for (auto& arg : args) arg_pointers.push_back(arg.data());
+  arg_pointers.push_back(nullptr);
+  std::vector<std::string> env_copy = env;
+  for (auto& entry : env_copy) env_pointers.push_back(entry.data());
+  env_pointers.push_back(nullptr);
+  pid_t pid = -1;
+  if (::posix_spawnp(&pid, "setpriv", actions, nullptr, arg_pointers.data(), env_pointers.data()) != 0)
+    return -1;
+  return pid;
+}
+
 }  // namespace apex::test

@@ -6,7 +6,10 @@ import path from 'node:path';
 // Returns { child, port (a promise), log () => stderr so far }. dataDir defaults to the
 // committed data.
 export function startApexServe({ binary, source, webDir, env = {}, dataDir = path.join(source, 'data') }) {
-  const child = spawn(binary, ['serve', '--data-dir', dataDir, '--port', '0', '--web-dir', webDir], {
+  // setpriv --pdeathsig (util-linux): the kernel kills apex when this process dies, a crash
+  // included, so a failed run never leaves a server behind.
+  const args = ['--pdeathsig', 'KILL', '--', binary, 'serve', '--data-dir', dataDir, '--port', '0', '--web-dir', webDir];
+  const child = spawn('setpriv', args, {
     cwd: source,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'ignore', 'pipe'],

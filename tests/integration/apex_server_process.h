@@ -15,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "test_io.h"
 #include "test_paths.h"
 
 extern char** environ;
@@ -28,20 +29,14 @@ class ApexServerProcess {
                 ("apex-serve-" + std::to_string(::getpid()) + "-" + std::to_string(counter()++) + ".log");
     std::vector<std::string> args = {apex_binary().string(), "serve",  "--data-dir",
                                      data_dir.string(),      "--port", "0"};
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
     std::vector<std::string> env_storage;
     for (char** e = environ; *e; ++e) env_storage.emplace_back(*e);
     for (auto& e : extra_env) env_storage.push_back(e);
-    std::vector<char*> envp;
-    for (auto& e : env_storage) envp.push_back(e.data());
-    envp.push_back(nullptr);
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_addopen(&actions, 2, log_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-    ::posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), envp.data());
+    pid_ = spawn_tied_child(args, env_storage, &actions);
     posix_spawn_file_actions_destroy(&actions);
     // The server prints "serving ... on http://HOST:PORT" once it listens.
     for (int i = 0; i < 200 && port_ == 0; ++i) {

@@ -325,10 +325,9 @@ TEST_F(ApiQuality, ErrorsAreJsonWithTheRightStatus) {
 }
 
 // `curl -X POST` without -d sends neither Content-Length nor Transfer-Encoding: the request
-// has no body (RFC 9112, 6.3) and is answered at once by its route, not with a bare 400
-// after the read timeout.
+// has no body (RFC 9112, 6.3) and is answered by its route (405, 422 naming the empty body),
+// not with the bare 400 a server waiting for a body gives at its read timeout.
 TEST_F(ApiQuality, PostWithoutContentLengthIsRoutedWithAnEmptyBody) {
-  const auto started = std::chrono::steady_clock::now();
   const std::string get_only = test::raw_request(server_->port(), "POST", kR1 + "/best-lap");
   EXPECT_EQ(test::status_of(get_only), 405) << get_only;
   EXPECT_NE(get_only.find("Allow: GET\r\n"), std::string::npos) << get_only;
@@ -339,8 +338,6 @@ TEST_F(ApiQuality, PostWithoutContentLengthIsRoutedWithAnEmptyBody) {
   ASSERT_TRUE(detail.is_object() && detail["detail"].is_array()) << pit;
   EXPECT_NE(detail["detail"][0]["msg"].get<std::string>().find("request body is empty"), std::string::npos)
       << pit;
-  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(3))
-      << "answered at once, not after the server's read timeout";
 }
 
 // Every unknown driver gets one message: what was not found, in which track and session,

@@ -15,19 +15,18 @@ from botocore.config import Config
 
 def main() -> int:
     endpoint, bucket, manifest = sys.argv[1:4]
+    options = {"s3": {"addressing_style": "path"}, "retries": {"max_attempts": 2}}
+    # Plain bodies: s3rver stores aws-chunked uploads (with trailing checksums) raw. botocore
+    # sends those by default since 1.36; Debian 12's 1.29 never does and knows no such option.
+    if "request_checksum_calculation" in Config.OPTION_DEFAULTS:
+        options.update(request_checksum_calculation="when_required", response_checksum_validation="when_required")
     s3 = boto3.client(
         "s3",
         endpoint_url=endpoint,
         region_name="us-east-1",
         aws_access_key_id="S3RVER",
         aws_secret_access_key="S3RVER",
-        # Plain bodies: s3rver stores aws-chunked uploads (with trailing checksums) raw.
-        config=Config(
-            s3={"addressing_style": "path"},
-            retries={"max_attempts": 2},
-            request_checksum_calculation="when_required",
-            response_checksum_validation="when_required",
-        ),
+        config=Config(**options),
     )
     with open(manifest, encoding="utf-8") as f:
         operations = json.load(f)

@@ -26,6 +26,7 @@
 #include <thread>
 #include <vector>
 
+#include "test_io.h"
 #include "test_paths.h"
 
 extern char** environ;
@@ -56,13 +57,7 @@ class CapturedProcess {
     log_path_ = work_dir / ("apex-output-" + std::to_string(counter()++) + ".log");
     std::vector<std::string> argv_storage = {apex_binary().string()};
     argv_storage.insert(argv_storage.end(), args.begin(), args.end());
-    std::vector<char*> argv;
-    for (auto& a : argv_storage) argv.push_back(a.data());
-    argv.push_back(nullptr);
     auto env_storage = clean_environment(env);
-    std::vector<char*> envp;
-    for (auto& e : env_storage) envp.push_back(e.data());
-    envp.push_back(nullptr);
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     // A folder without a .env, so only `env` configures the run.
@@ -70,7 +65,7 @@ class CapturedProcess {
     posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
     posix_spawn_file_actions_addopen(&actions, 1, log_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     posix_spawn_file_actions_adddup2(&actions, 1, 2);
-    if (::posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), envp.data()) != 0) pid_ = -1;
+    pid_ = spawn_tied_child(argv_storage, env_storage, &actions);
     posix_spawn_file_actions_destroy(&actions);
   }
   ~CapturedProcess() {

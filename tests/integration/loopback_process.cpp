@@ -44,12 +44,6 @@ LoopbackProcess::LoopbackProcess(std::vector<std::string> argv, std::map<std::st
     if (!extra_env.contains(entry.substr(0, entry.find('=')))) env_strings.push_back(entry);
   }
   for (const auto& [name, value] : extra_env) env_strings.push_back(name + "=" + value);
-  std::vector<char*> envp;
-  for (auto& entry : env_strings) envp.push_back(entry.data());
-  envp.push_back(nullptr);
-  std::vector<char*> args;
-  for (auto& arg : argv) args.push_back(arg.data());
-  args.push_back(nullptr);
 
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
@@ -57,8 +51,7 @@ LoopbackProcess::LoopbackProcess(std::vector<std::string> argv, std::map<std::st
   posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log_file_.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
                                    0644);
   posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
-  pid_t pid = -1;
-  if (::posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), envp.data()) == 0) pid_ = pid;
+  pid_ = spawn_tied_child(argv, env_strings, &actions);
   posix_spawn_file_actions_destroy(&actions);
 }
 

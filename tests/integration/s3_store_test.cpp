@@ -1,6 +1,7 @@
 // S3Store against real S3 protocol servers on loopback, started by the suites themselves:
-// s3rver (npm, tests/node_modules) for the ObjectStore contract, multipart and error
-// classification; moto in IAM auth mode, the one peer that checks SigV4 signatures.
+// s3rver (npm, tests/node_modules) behind the botocore SigV4 verifying proxy for the
+// ObjectStore contract, multipart and error classification; signatures and credentials
+// against each peer that checks them (signing_peer.h).
 #include "storage/s3_store.h"
 
 #include <gtest/gtest.h>
@@ -15,6 +16,8 @@
 
 #include "formats/telemetry_parser.h"
 #include "loopback_process.h"
+#include "s3rver_process.h"
+#include "signing_peer.h"
 #include "storage/content_digest.h"
 #include "storage/local_store.h"
 #include "test_paths.h"
@@ -26,7 +29,6 @@ namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
 constexpr const char* kBucket = "apex-test";
-constexpr const char* kS3rverKey = "S3RVER";  // s3rver's built-in account: key and secret
 
 std::string current_test_name() {
   return ::testing::UnitTest::GetInstance()->current_test_info()->name();
@@ -55,57 +57,24 @@ std::string random_bytes(std::size_t n, unsigned seed) {
 class S3StoreOnS3rver : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    startup_error_.clear();
-    auto script = apex::test::source_dir() / "tests" / "node_modules" / "s3rver" / "bin" / "s3rver.js";
-    if (!fs::exists(script)) {
-      startup_error_ = script.string() + " is missing: run `make node-deps` (npm ci in tests/) first";
-      return;
-    }
-    data_dir_ = fresh_temp_dir("apex-s3rver");
-    port_ = apex::test::free_loopback_port();
-    // Without the legacy provider, node 17+ fails every truncated (paginated) listing.
-    server_ = std::make_unique<apex::test::LoopbackProcess>(
-        std::vector<std::string>{"node", "--openssl-legacy-provider", script.string(), "-d",
-                                 (data_dir_ / "data").string(), "-a", "127.0.0.1", "-p",
-                                 std::to_string(port_), "--silent", "--configure-bucket", kBucket},
-        std::map<std::string, std::string>{}, data_dir_ / "s3rver.log");
-    if (!server_->started()) {
-      startup_error_ = "cannot run node: install Node.js (scripts/install-deps.sh) and run `make node-deps`";
-      return;
-    }
-    std::string why;
-    if (!server_->wait_for_port(port_, 20s, &why)) startup_error_ = "s3rver did not start: " + why;
+    s3rver_ = std::make_unique<apex::test::S3rverProcess>(kBucket, "apex-s3rver");
+    startup_error_ = s3rver_->error();
   }
 
-  static void TearDownTestSuite() {
-    server_.reset();
-    if (!data_dir_.empty()) fs::remove_all(data_dir_);
-  }
+  static void TearDownTestSuite() { s3rver_.reset(); }
 
   void SetUp() override {
     if (!startup_error_.empty()) GTEST_FAIL() << startup_error_;
   }
 
-  static S3Settings settings(const std::string& prefix) {
-    S3Settings s;
-    s.enabled = true;
-    s.bucket = kBucket;
-    s.region = "us-east-1";
-    s.access_key_id = kS3rverKey;
-    s.secret_access_key = kS3rverKey;
-    s.prefix = prefix;
-    s.endpoint_url = "http://127.0.0.1:" + std::to_string(port_);
-    return s;
-  }
+  static S3Settings settings(const std::string& prefix) { return s3rver_->settings(prefix); }
 
   // Each test works under its own prefix, so tests share the bucket without clashing.
   std::unique_ptr<S3Store> store(S3StoreOptions options = {}) {
     return std::make_unique<S3Store>(settings("data/" + current_test_name() + "/"), options);
   }
 
-  static inline std::unique_ptr<apex::test::LoopbackProcess> server_;
-  static inline fs::path data_dir_;
-  static inline int port_ = 0;
+  static inline std::unique_ptr<apex::test::S3rverProcess> s3rver_;
   static inline std::string startup_error_;
 };
 
@@ -414,81 +383,44 @@ TEST_F(S3StoreOnS3rver, AnonymousRequestsAreUnsigned) {
 }
 
 // ---------------------------------------------------------------------------------------
-// moto in IAM auth mode: the signature is checked for real.
+// Servers that check the signature for real: s3rver behind the botocore verifying proxy
+// (everywhere), and moto in IAM auth mode (where it is installed).
 
-class S3StoreOnMoto : public ::testing::Test {
+class S3StoreOnSigningPeer : public ::testing::TestWithParam<std::string> {
  protected:
-  static void SetUpTestSuite() {
-    skip_reason_.clear();
-    startup_error_.clear();
-    int code = -1;
-    apex::test::run_command("command -v moto_server >/dev/null 2>&1", &code);
-    if (code != 0) {
-      skip_reason_ = "moto_server is not installed (pip install 'moto[server]'): moto tests skipped";
-      return;
-    }
-    log_dir_ = fresh_temp_dir("apex-moto");
-    port_ = apex::test::free_loopback_port();
-    server_ = std::make_unique<apex::test::LoopbackProcess>(
-        std::vector<std::string>{"moto_server", "-H", "127.0.0.1", "-p", std::to_string(port_)},
-        std::map<std::string, std::string>{{"INITIAL_NO_AUTH_ACTION_COUNT", "3"}}, log_dir_ / "moto.log");
-    std::string why;
-    if (!server_->started() || !server_->wait_for_port(port_, 30s, &why)) {
-      skip_reason_ = "moto_server could not be started: " + why;
-      return;
-    }
-    auto script = apex::test::source_dir() / "tests" / "integration" / "moto_create_user.py";
-    auto out = apex::test::run_command("python3 '" + script.string() + "' " + endpoint() + " " + kBucket +
-                                           " 2>" + (log_dir_ / "setup.log").string(),
-                                       &code);
-    if (code != 0) {
-      startup_error_ = "creating the IAM user in moto failed: " + out;
-      return;
-    }
-    auto keys = nlohmann::json::parse(out, nullptr, false);
-    if (keys.is_discarded()) {
-      startup_error_ = "unexpected output of moto_create_user.py: " + out;
-      return;
-    }
-    access_key_id_ = keys["access_key_id"];
-    secret_access_key_ = keys["secret_access_key"];
-  }
-
-  static void TearDownTestSuite() {
-    server_.reset();
-    if (!log_dir_.empty()) fs::remove_all(log_dir_);
-  }
+  static void TearDownTestSuite() { peers_.clear(); }
 
   void SetUp() override {
-    if (!skip_reason_.empty()) GTEST_SKIP() << skip_reason_;
-    if (!startup_error_.empty()) GTEST_FAIL() << startup_error_;
+    auto& peer = peers_[GetParam()];
+    if (!peer) peer = std::make_unique<apex::test::SigningPeer>(GetParam(), kBucket);
+    if (!peer->skip_reason().empty()) GTEST_SKIP() << peer->skip_reason();
+    if (!peer->error().empty()) GTEST_FAIL() << peer->error();
+    peer_ = peer.get();
   }
 
-  static std::string endpoint() { return "http://127.0.0.1:" + std::to_string(port_); }
-
-  // moto's checker rejects correct signatures for '/' inside query values (prefix=data/),
-  // so these tests use no prefix.
-  static S3Settings settings() {
-    S3Settings s;
-    s.enabled = true;
-    s.bucket = kBucket;
-    s.access_key_id = access_key_id_;
-    s.secret_access_key = secret_access_key_;
-    s.prefix = "";
-    s.endpoint_url = endpoint();
-    return s;
+  S3Settings settings() const { return peer_->settings(); }
+  // The requests the botocore proxy accepted from `key`, and the codes it refused it with;
+  // nothing for moto.
+  int accepted_from(const std::string& key) const {
+    auto seen = peer_->signatures();
+    return seen ? seen->at("accepted").value(key, 0) : -1;
+  }
+  std::set<std::string> refusals_of(const std::string& key) const {
+    std::set<std::string> codes;
+    if (auto seen = peer_->signatures())
+      for (const auto& refused : seen->at("refused"))
+        if (refused["key"] == key) codes.insert(refused["code"].get<std::string>());
+    return codes;
   }
 
-  static inline std::unique_ptr<apex::test::LoopbackProcess> server_;
-  static inline fs::path log_dir_;
-  static inline int port_ = 0;
-  static inline std::string skip_reason_;
-  static inline std::string startup_error_;
-  static inline std::string access_key_id_;
-  static inline std::string secret_access_key_;
+  apex::test::SigningPeer* peer_ = nullptr;
+  static inline std::map<std::string, std::unique_ptr<apex::test::SigningPeer>> peers_;
 };
 
-TEST_F(S3StoreOnMoto, CorrectSignaturesAreAccepted) {
+INSTANTIATE_TEST_SUITE_P(Peers, S3StoreOnSigningPeer, ::testing::Values("botocore", "moto"),
+                         [](const auto& peer) { return peer.param; });
+
+TEST_P(S3StoreOnSigningPeer, CorrectSignaturesAreAccepted) {
   S3StoreOptions options;
   options.multipart_threshold = 6 * kMebibyte;
   options.part_size = 5 * kMebibyte;
@@ -509,9 +441,15 @@ TEST_F(S3StoreOnMoto, CorrectSignaturesAreAccepted) {
   ASSERT_TRUE(big_back) << big_back.error().describe();
   EXPECT_TRUE(*big_back == big);
   ASSERT_TRUE(s3.remove("laps.csv"));
+  if (!peer_->is_moto()) {
+    // Every request above was checked and signed by this peer's key (the multipart upload
+    // alone is three or more).
+    EXPECT_GE(accepted_from(apex::test::kProxyAccessKey), 9);
+    EXPECT_TRUE(refusals_of(apex::test::kProxyAccessKey).empty());
+  }
 }
 
-TEST_F(S3StoreOnMoto, WrongSecretIsAuthFailedNamingTheSecretVariable) {
+TEST_P(S3StoreOnSigningPeer, WrongSecretIsAuthFailedNamingTheSecretVariable) {
   auto s = settings();
   s.secret_access_key = "Wrong-Secret/Never+Shown";
   S3Store s3(s);
@@ -521,7 +459,7 @@ TEST_F(S3StoreOnMoto, WrongSecretIsAuthFailedNamingTheSecretVariable) {
   EXPECT_NE(bytes.error().message.find("SignatureDoesNotMatch"), std::string::npos) << bytes.error().message;
   EXPECT_NE(bytes.error().message.find("AWS_SECRET_ACCESS_KEY"), std::string::npos) << bytes.error().message;
   EXPECT_EQ(bytes.error().message.find("Wrong-Secret"), std::string::npos) << bytes.error().message;
-  EXPECT_EQ(bytes.error().message.find(secret_access_key_), std::string::npos);
+  EXPECT_EQ(bytes.error().message.find(peer_->secret_access_key()), std::string::npos);
   auto written = s3.write_all("other.csv", "x");
   ASSERT_FALSE(written);
   EXPECT_EQ(written.error().kind, ErrorKind::AuthFailed);
@@ -529,9 +467,12 @@ TEST_F(S3StoreOnMoto, WrongSecretIsAuthFailedNamingTheSecretVariable) {
   ASSERT_FALSE(info);
   EXPECT_EQ(info.error().kind, ErrorKind::AuthFailed);
   EXPECT_EQ(info.error().message.find("Wrong-Secret"), std::string::npos) << info.error().message;
+  if (!peer_->is_moto()) {
+    EXPECT_EQ(refusals_of(s.access_key_id), std::set<std::string>{"SignatureDoesNotMatch"});
+  }
 }
 
-TEST_F(S3StoreOnMoto, UnknownAccessKeyIsAuthFailedNamingTheKeyVariable) {
+TEST_P(S3StoreOnSigningPeer, UnknownAccessKeyIsAuthFailedNamingTheKeyVariable) {
   auto s = settings();
   s.access_key_id = "AKIAUNKNOWNKEY000000";
   S3Store s3(s);
@@ -539,7 +480,34 @@ TEST_F(S3StoreOnMoto, UnknownAccessKeyIsAuthFailedNamingTheKeyVariable) {
   ASSERT_FALSE(listing);
   EXPECT_EQ(listing.error().kind, ErrorKind::AuthFailed);
   EXPECT_NE(listing.error().message.find("AWS_ACCESS_KEY_ID"), std::string::npos) << listing.error().message;
-  EXPECT_EQ(listing.error().message.find(secret_access_key_), std::string::npos);
+  EXPECT_EQ(listing.error().message.find(peer_->secret_access_key()), std::string::npos);
+  if (!peer_->is_moto()) {
+    EXPECT_EQ(refusals_of("AKIAUNKNOWNKEY000000"), std::set<std::string>{"InvalidAccessKeyId"});
+  }
+}
+
+// Temporary credentials sign with their session token: the request carries it, signed.
+// Without it, the same keys are refused as S3 refuses them.
+TEST_P(S3StoreOnSigningPeer, SessionTokenIsSentAndSigned) {
+  if (peer_->is_moto())
+    GTEST_SKIP() << "moto's IAM user has no session token; the botocore proxy checks tokens";
+  auto s = settings();
+  s.access_key_id = apex::test::kProxyTokenKey;
+  s.secret_access_key = apex::test::kProxyTokenSecret;
+  s.session_token = apex::test::kProxySessionToken;
+  S3Store with_token(s);
+  ASSERT_TRUE(with_token.write_all("token.csv", "x")) << "signed with the token";
+  auto bytes = with_token.read_all("token.csv");
+  ASSERT_TRUE(bytes) << bytes.error().describe();
+  EXPECT_EQ(accepted_from(apex::test::kProxyTokenKey), 2);
+
+  s.session_token.clear();
+  S3Store without_token(s);
+  auto refused = without_token.read_all("token.csv");
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().kind, ErrorKind::AuthFailed);
+  EXPECT_EQ(refused.error().message.find(apex::test::kProxyTokenSecret), std::string::npos);
+  EXPECT_EQ(refusals_of(apex::test::kProxyTokenKey), std::set<std::string>{"InvalidToken"});
 }
 
 }  // namespace

@@ -1,7 +1,9 @@
 // s3rver (npm, tests/node_modules) on a free loopback port with one bucket, for tests that
-// need a real S3 protocol peer, plus boto3 (the machine's python3) as an independent
-// client to cross-check what S3Store writes and reads. Header-only so that the property
-// tests can use it too.
+// need a real S3 protocol peer, behind tests/tools/sigv4_verifying_proxy.py: s3rver accepts
+// any signature, the proxy recomputes every request's SigV4 signature with botocore (an
+// independent signer) and refuses a mismatch as S3 does. Plus boto3 (the machine's python3)
+// as an independent client to cross-check what S3Store writes and reads. Header-only so that
+// the property tests can use it too.
 #pragma once
 
 #include <unistd.h>
@@ -35,8 +37,11 @@ inline std::string shell_quote(std::string_view text) {
 
 class S3rverProcess {
  public:
-  // Starts s3rver with `bucket` configured; error() says why when it could not.
-  S3rverProcess(const std::string& bucket, const std::string& name) : bucket_(bucket) {
+  // Starts s3rver with `bucket` configured, and the verifying proxy that accepts s3rver's own
+  // key and `extra_keys` ("ACCESS_KEY:SECRET[:SESSION_TOKEN]"); error() says why when either
+  // could not start.
+  S3rverProcess(const std::string& bucket, const std::string& name, std::vector<std::string> extra_keys = {})
+      : bucket_(bucket) {
     namespace fs = std::filesystem;
     auto script = source_dir() / "tests" / "node_modules" / "s3rver" / "bin" / "s3rver.js";
     if (!fs::exists(script)) {
@@ -58,18 +63,32 @@ class S3rverProcess {
       return;
     }
     std::string why;
-    if (!server_->wait_for_port(port_, std::chrono::seconds(20), &why))
+    if (!server_->wait_for_port(port_, std::chrono::seconds(20), &why)) {
       error_ = "s3rver did not start: " + why;
+      return;
+    }
+    start_verifying_proxy(std::move(extra_keys));
   }
   ~S3rverProcess() {
+    proxy_.reset();
     server_.reset();
     if (!dir_.empty()) std::filesystem::remove_all(dir_);
   }
 
   const std::string& error() const { return error_; }
-  int port() const { return port_; }
+  // s3rver itself, which checks no signature: for a proxy of a test's own in front of it.
+  int s3rver_port() const { return port_; }
   const std::string& bucket() const { return bucket_; }
-  std::string endpoint() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  // The verifying proxy: where every client under test points.
+  std::string endpoint() const { return "http://127.0.0.1:" + std::to_string(proxy_port_); }
+
+  // What the verifying proxy saw: {"accepted": {access key: requests}, "anonymous": n,
+  // "refused": [{"code", "key", "method", "target"}]}, so a test can say which key signed.
+  nlohmann::json signatures() const {
+    int code = 0;
+    auto answer = run_command("curl -s " + shell_quote(endpoint() + "/__sigv4__"), &code);
+    return nlohmann::json::parse(answer, nullptr, false);
+  }
   const std::filesystem::path& dir() const { return dir_; }
 
   S3Settings settings(const std::string& prefix) const {
@@ -112,11 +131,31 @@ class S3rverProcess {
   }
 
  private:
+  void start_verifying_proxy(std::vector<std::string> extra_keys) {
+    proxy_port_ = free_loopback_port();
+    std::vector<std::string> argv{
+        "python3",    (source_dir() / "tests" / "tools" / "sigv4_verifying_proxy.py").string(),
+        "--listen",   "127.0.0.1:" + std::to_string(proxy_port_),
+        "--upstream", "127.0.0.1:" + std::to_string(port_),
+        "--key",      std::string(kS3rverKey) + ":" + kS3rverKey};
+    for (auto& key : extra_keys) argv.insert(argv.end(), {"--key", std::move(key)});
+    proxy_ = std::make_unique<LoopbackProcess>(std::move(argv), std::map<std::string, std::string>{},
+                                               dir_ / "sigv4-proxy.log");
+    std::string why;
+    if (!proxy_->started() || !proxy_->wait_for_port(proxy_port_, std::chrono::seconds(20), &why))
+      error_ =
+          "the SigV4 verifying proxy did not start (it needs python3 with botocore: "
+          "scripts/install-deps.sh installs python3-botocore): " +
+          why;
+  }
+
   std::string bucket_;
   std::string error_;
   std::filesystem::path dir_;
   int port_ = 0;
+  int proxy_port_ = 0;
   std::unique_ptr<LoopbackProcess> server_;
+  std::unique_ptr<LoopbackProcess> proxy_;
   mutable int counter_ = 0;
 };
 

@@ -14,6 +14,7 @@
 
 #include "captured_process.h"
 #include "loopback_process.h"
+#include "signing_peer.h"
 
 namespace apex {
 namespace {
@@ -123,23 +124,29 @@ TEST(SecretsNeverPrinted, UnreachableEndpoint) {
   fs::remove_all(dir);
 }
 
-TEST(SecretsNeverPrinted, EndpointThatRefusesTheCredentials) {
-  int code = -1;
-  test::run_command("command -v moto_server >/dev/null 2>&1", &code);
-  if (code != 0) GTEST_SKIP() << "moto_server is not installed (pip install 'moto[server]')";
+// A server that checks signatures and does not know the fake key (signing_peer.h): every
+// call is refused.
+class SecretsNeverPrintedWhenRefused : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(SecretsNeverPrintedWhenRefused, EndpointThatRefusesTheCredentials) {
+  test::SigningPeer peer(GetParam(), "apex-secrets-test");
+  if (!peer.skip_reason().empty()) GTEST_SKIP() << peer.skip_reason();
+  ASSERT_TRUE(peer.error().empty()) << peer.error();
   const auto dir = work_dir("refused");
-  const int port = test::free_loopback_port();
-  // Auth mode from the first request: the fake key is unknown, so every call is refused.
-  test::LoopbackProcess moto({"moto_server", "-H", "127.0.0.1", "-p", std::to_string(port)},
-                             {{"INITIAL_NO_AUTH_ACTION_COUNT", "0"}}, dir / "moto.log");
-  std::string why;
-  if (!moto.started() || !moto.wait_for_port(port, 30s, &why)) GTEST_SKIP() << "moto did not start: " << why;
-  const std::string all = everything_printed_against("http://127.0.0.1:" + std::to_string(port), dir, 2);
+  const std::string all = everything_printed_against(peer.endpoint(), dir, 2);
   EXPECT_NE(all.find("AWS_ACCESS_KEY_ID"), std::string::npos) << "the refusal names the variable to check:\n"
                                                               << all;
   expect_no_secret(all, "output against a server refusing the credentials");
+  if (auto seen = peer.signatures()) {
+    EXPECT_TRUE(seen->at("accepted").empty()) << seen->dump();
+    EXPECT_FALSE(seen->at("refused").empty()) << "the requests reached the checker";
+    for (const auto& refused : seen->at("refused")) EXPECT_EQ(refused["key"], kAccessKeyId) << refused.dump();
+  }
   fs::remove_all(dir);
 }
+
+INSTANTIATE_TEST_SUITE_P(Peers, SecretsNeverPrintedWhenRefused, ::testing::Values("botocore", "moto"),
+                         [](const auto& peer) { return peer.param; });
 
 TEST(SecretsNeverPrinted, ConfigurationErrors) {
   const auto dir = work_dir("config");

@@ -95,6 +95,7 @@ bool one_in(int n) {
 
 Tree gen_tree(const std::vector<RaceFiles>& races) {
   Tree tree;
+  if (one_in(25)) return tree;  // an empty data root: an empty bucket, an empty folder
   int track_count = *rc::gen::resize(100, rc::gen::inRange(1, 4));
   std::set<std::string> track_names;
   while (static_cast<int>(track_names.size()) < track_count) track_names.insert(*gen_name());
@@ -245,8 +246,10 @@ TEST_F(S3TreeProperty, SameTreeOnDiskAndInS3GivesSameAnswers) {
     RC_ASSERT(from_s3 == expected);
     RC_ASSERT(from_disk == expected);
 
-    // A track's folder, and the top level with a delimiter.
-    const std::string some_track = tree.begin()->first.substr(0, tree.begin()->first.find('/') + 1);
+    // A track's folder, and the top level with a delimiter. A tree can be empty (RapidCheck
+    // shrinks towards it): then begin() is end(), and its key is memory past the map.
+    const std::string first_key = tree.empty() ? std::string() : tree.begin()->first;
+    const std::string some_track = first_key.substr(0, first_key.find('/') + 1);
     auto a = s3.list(some_track, std::nullopt), b = local.list(some_track, std::nullopt);
     RC_ASSERT(a.has_value() && b.has_value());
     RC_ASSERT(a->objects.size() == b->objects.size());

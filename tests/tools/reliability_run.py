@@ -38,6 +38,9 @@ import urllib.request
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BUCKET = "apex-reliability"
+# Children started through setpriv --pdeathsig (util-linux): the kernel kills them when this
+# script dies, a crash included, so a failed run never leaves servers behind.
+TIED = ["setpriv", "--pdeathsig", "KILL", "--"]
 COLD = "/api/analytics/track/sonoma-raceway/session/R1/laps"
 WARM = "/api/analytics/track/barber-motorsports-park/session/R1/best-lap"
 OBJECTS = "sonoma-raceway/Sonoma/Race%201"  # the Sonoma R1 files, as the proxy sees them
@@ -100,7 +103,7 @@ def control(proxy_port, rules=None):
 def serve(apex, env, work, log_name):
     port = free_port()
     log = open(os.path.join(work, log_name), "w")
-    proc = subprocess.Popen([apex, "serve", "--port", str(port)], env=env, cwd=work, stdout=log,
+    proc = subprocess.Popen([*TIED, apex, "serve", "--port", str(port)], env=env, cwd=work, stdout=log,
                             stderr=subprocess.STDOUT)
     if not wait_port(port):
         sys.exit(f"apex serve did not start, see {log.name}")
@@ -135,7 +138,7 @@ class Rig:
         s3rver = os.path.join(ROOT, "tests", "node_modules", "s3rver", "bin", "s3rver.js")
         if not os.path.exists(s3rver):
             sys.exit(f"{s3rver} is missing: run `make node-deps` (npm ci in tests/)")
-        self.procs.append(subprocess.Popen(["node", "--openssl-legacy-provider", s3rver, "-d",
+        self.procs.append(subprocess.Popen([*TIED, "node", "--openssl-legacy-provider", s3rver, "-d",
                                             os.path.join(work, "s3"), "-a", "127.0.0.1", "-p", str(s3_port),
                                             "--silent", "--configure-bucket", BUCKET],
                                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
@@ -151,7 +154,7 @@ class Rig:
         self.proxy_ports = []
         for _ in range(proxies):
             port = free_port()
-            self.procs.append(subprocess.Popen([sys.executable, os.path.join(ROOT, "tests", "tools",
+            self.procs.append(subprocess.Popen([*TIED, sys.executable, os.path.join(ROOT, "tests", "tools",
                                                                              "s3_fault_proxy.py"),
                                                 "--listen", f"127.0.0.1:{port}", "--upstream",
                                                 f"127.0.0.1:{s3_port}"], stderr=subprocess.DEVNULL))
