@@ -13,6 +13,7 @@
 
 #include "analysis/session_analysis.h"
 #include "catalog/catalog.h"
+#include "load/session_loader.h"
 #include "server/api_server.h"
 #include "storage/local_store.h"
 #include "storage/memory_store.h"

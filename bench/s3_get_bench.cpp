@@ -26,7 +26,8 @@
 
 #include "catalog/catalog.h"
 #include "formats/telemetry_parser.h"
-#include "model/session.h"
+#include "load/session_loader.h"
+#include "load/telemetry_loader.h"
 #include "server/session_cache.h"
 #include "storage/s3_store.h"
 

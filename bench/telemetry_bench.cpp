@@ -26,6 +26,7 @@
 
 #include "analysis/telemetry_laps.h"
 #include "formats/telemetry_parser.h"
+#include "load/telemetry_loader.h"
 #include "storage/forwarding_store.h"
 #include "storage/local_store.h"
 

@@ -5,7 +5,7 @@
 #include <map>
 
 #include "analysis/lap_statistics.h"
-#include "formats/time_text.h"
+#include "core/time_format.h"
 
 namespace apex {
 namespace {

@@ -17,9 +17,10 @@
 #include "cli/commands.h"
 #include "core/counted_noun.h"
 #include "core/json_text.h"
+#include "core/time_format.h"
 #include "formats/lap_events_parser.h"
 #include "formats/telemetry_parser.h"
-#include "formats/time_text.h"
+#include "load/telemetry_loader.h"
 #include "storage/local_store.h"
 
 namespace apex::cli {

@@ -6,7 +6,8 @@
 #include "cli/cli_setup.h"
 #include "cli/commands.h"
 #include "core/json_text.h"
-#include "formats/time_text.h"
+#include "core/time_format.h"
+#include "load/session_loader.h"
 #include "server/json_views.h"
 
 namespace apex::cli {

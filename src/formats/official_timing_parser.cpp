@@ -96,6 +96,18 @@ Result<OfficialLaps> parse_sections(std::string bytes, std::string_view object_k
   return out;
 }
 
+ResultGap parse_result_gap(const std::string& text) {
+  ResultGap gap;
+  if (text.empty() || text == "-") return gap;
+  if (text.find("Lap") != std::string::npos) {
+    gap.laps = static_cast<int>(parse_int(text.substr(0, text.find(' '))).value_or(0));
+    if (*gap.laps <= 0) gap.laps.reset();
+    return gap;
+  }
+  gap.ms = parse_duration_ms(text);
+  return gap;
+}
+
 Result<Results> parse_results(std::string bytes, std::string_view object_key) {
   auto table = semicolon_table(std::move(bytes), object_key);
   if (!table) return std::unexpected(table.error());
@@ -127,9 +139,9 @@ Result<Results> parse_results(std::string bytes, std::string_view object_key) {
     if (auto p = parse_int(position.in(*table, row)); p && *p > 0) entry.position = static_cast<int>(*p);
     entry.laps = static_cast<int>(parse_int(table->cell(row, laps_col)).value_or(0));
     entry.status = trimmed(status.in(*table, row));
-    entry.total_time = trimmed(total.in(*table, row));
-    entry.gap_first = trimmed(gap_first.in(*table, row));
-    entry.gap_previous = trimmed(gap_previous.in(*table, row));
+    entry.total_time_ms = parse_duration_ms(total.in(*table, row));
+    entry.gap_first = parse_result_gap(trimmed(gap_first.in(*table, row)));
+    entry.gap_previous = parse_result_gap(trimmed(gap_previous.in(*table, row)));
     if (auto n = parse_int(fl_lap.in(*table, row))) entry.fastest_lap_number = static_cast<int>(*n);
     entry.fastest_lap_ms = parse_duration_ms(fl_time.in(*table, row));
     entry.fastest_lap_kph = parse_double(fl_kph.in(*table, row));

@@ -12,6 +12,8 @@ namespace apex {
 
 Result<OfficialLaps> parse_sections(std::string bytes, std::string_view object_key);
 Result<Results> parse_results(std::string bytes, std::string_view object_key);
+// A results file's GAP_FIRST / GAP_PREVIOUS text ("+2.740", "1 Lap", "14 Laps", "-").
+ResultGap parse_result_gap(const std::string& text);
 Result<BestLaps> parse_best_laps(std::string bytes, std::string_view object_key);
 Result<Weather> parse_weather(std::string bytes, std::string_view object_key);
 

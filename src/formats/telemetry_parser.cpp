@@ -1,11 +1,7 @@
 #include "formats/telemetry_parser.h"
 
-#include <sys/resource.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <atomic>
-#include <cerrno>
 #include <condition_variable>
 #include <cstring>
 #include <deque>
@@ -22,28 +18,16 @@
 #include <immintrin.h>
 #endif
 
+#include "core/thread_priority.h"
 #include "formats/telemetry/block_worker.h"
 #include "formats/telemetry/series_finish.h"
 #include "formats/telemetry/telemetry_header.h"
-#include "storage/parallel_read.h"
 
 namespace apex {
 
 using namespace telemetry_parsing;  // the parser's parts, in formats/telemetry/
 
 namespace {
-
-// Lowers the calling thread's priority by `steps` nice steps, up to the lowest (19). A
-// thread may always lower its own priority; if the system says no, it stays as it was,
-// since this is a preference, not a need.
-void lower_this_thread_priority(int steps) {
-  if (steps <= 0) return;
-  const auto tid = static_cast<id_t>(gettid());
-  errno = 0;
-  const int now = getpriority(PRIO_PROCESS, tid);
-  if (now == -1 && errno != 0) return;
-  (void)setpriority(PRIO_PROCESS, tid, std::min(now + steps, 19));
-}
 
 // Runs f(i) for i in [0, n) on up to `threads` threads.
 template <typename F>
@@ -143,8 +127,10 @@ class TelemetryStreamParser::Impl {
   // worker's thread; the blocks do not overlap).
   Result<Telemetry> parse_whole(std::string_view bytes,
                                 std::function<void(std::string_view)> done_with = nullptr);
-  // Reads the object in ranges (plan_ranges), each parsed by the thread that reads it.
-  Result<Telemetry> parse_ranges(ObjectStore& store, std::string_view key, const RangePlan& plan);
+  // The file in `ranges` ranges read at once by `readers` threads (TelemetryRangeParser).
+  void begin_ranges(std::uint64_t size, std::uint64_t ranges, unsigned readers);
+  Status take_range_piece(std::uint64_t range, unsigned reader, std::string_view bytes);
+  Result<Telemetry> finish_ranges();
 
  private:
   Result<Telemetry> join_ranges(std::vector<RangeRows>& ranges);
@@ -189,7 +175,9 @@ class TelemetryStreamParser::Impl {
   std::optional<std::string> worker_failure_;
 
   std::function<void(std::string_view)> done_with_;  // see parse_whole
-  unsigned thread_free_workers_ = 0;                 // parse_ranges: workers without threads
+  unsigned thread_free_workers_ = 0;                 // ranges: workers without threads
+  std::vector<RangeRows> ranges_;                    // ranges: what each range left to join
+  std::atomic<bool> header_ready_{false};            // ranges: range 0's first line is parsed
   std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<std::thread> threads_;
 };
@@ -208,7 +196,7 @@ Status TelemetryStreamParser::Impl::take_header(std::string_view line, std::uint
 }
 
 void TelemetryStreamParser::Impl::start_workers() {
-  if (thread_free_workers_ > 0) {  // parse_ranges: the reading threads run them
+  if (thread_free_workers_ > 0) {  // ranges: the reading threads run them
     for (unsigned t = 0; t < thread_free_workers_; ++t)
       workers_.push_back(std::make_unique<Worker>(layout_, options_.only_vehicle, options_.simd));
     return;
@@ -459,57 +447,54 @@ void take_range_bytes(Worker& worker, RangeRows& rr, std::string_view bytes) {
 
 }  // namespace
 
-Result<Telemetry> TelemetryStreamParser::Impl::parse_ranges(ObjectStore& store, std::string_view key,
-                                                            const RangePlan& plan) {
+void TelemetryStreamParser::Impl::begin_ranges(std::uint64_t size, std::uint64_t ranges, unsigned readers) {
   finished_ = true;
-  bytes_ = plan.size;
+  bytes_ = size;
   // One worker per reader, and one for the rows cut by the ranges' edges, parsed at the end:
   // in a reader's worker they would go back in time (after that reader's later ranges),
   // which sends whole series from the merge of sorted stages to the sort.
-  thread_free_workers_ = plan.readers + 1;
-  std::vector<RangeRows> ranges(plan.ranges);
-  // The header is range 0's first line. Rows that arrive before it is known (another range
-  // is quicker) wait in their range's `early`; nothing blocks, so a failed read cannot
-  // leave a reader waiting.
-  std::atomic<bool> header_ready{false};
-  auto sink = [&](const RangePiece& piece) -> Status {
-    RangeRows& rr = ranges[piece.range];
-    std::string_view bytes = piece.bytes;
-    if (bytes.empty()) return {};
-    if (!rr.head_complete) {
-      const std::size_t end = through_first_row(bytes);
-      rr.head.append(bytes.substr(0, end == 0 ? bytes.size() : end));
-      if (end == 0) {
-        if (piece.range == 0 && rr.head.size() > options_.max_header_bytes)
-          return std::unexpected(no_header_line());
-        return {};
-      }
-      rr.head_complete = true;
-      bytes.remove_prefix(end);
-      if (piece.range == 0) {
-        if (auto ok = take_header(std::string_view(rr.head).substr(0, rr.head.size() - 1), 1); !ok) return ok;
-        header_ready.store(true, std::memory_order_release);
-      }
-    }
-    if (!header_ready.load(std::memory_order_acquire)) {
-      rr.early.append(bytes);
+  thread_free_workers_ = readers + 1;
+  ranges_.assign(ranges, RangeRows{});
+}
+
+// The header is range 0's first line. Rows that arrive before it is known (another range
+// is quicker) wait in their range's `early`; nothing blocks, so a failed read cannot leave
+// a reader waiting.
+Status TelemetryStreamParser::Impl::take_range_piece(std::uint64_t range, unsigned reader,
+                                                     std::string_view bytes) {
+  RangeRows& rr = ranges_[range];
+  if (bytes.empty()) return {};
+  if (!rr.head_complete) {
+    const std::size_t end = through_first_row(bytes);
+    rr.head.append(bytes.substr(0, end == 0 ? bytes.size() : end));
+    if (end == 0) {
+      if (range == 0 && rr.head.size() > options_.max_header_bytes) return std::unexpected(no_header_line());
       return {};
     }
-    try {
-      Worker& worker = *workers_[piece.reader];
-      if (!rr.early.empty()) take_range_bytes(worker, rr, std::exchange(rr.early, std::string()));
-      take_range_bytes(worker, rr, bytes);
-    } catch (const std::exception& e) {  // out of memory
-      return make_error(ErrorKind::Unavailable, "parsing '" + key_ + "' failed: " + e.what());
+    rr.head_complete = true;
+    bytes.remove_prefix(end);
+    if (range == 0) {
+      if (auto ok = take_header(std::string_view(rr.head).substr(0, rr.head.size() - 1), 1); !ok) return ok;
+      header_ready_.store(true, std::memory_order_release);
     }
+  }
+  if (!header_ready_.load(std::memory_order_acquire)) {
+    rr.early.append(bytes);
     return {};
-  };
-  auto read = read_ranges_in_parallel(store, key, plan, sink,
-                                      [this] { lower_this_thread_priority(options_.worker_nice_steps); });
-  if (!read) return std::unexpected(read.error());
-
+  }
   try {
-    return join_ranges(ranges);
+    Worker& worker = *workers_[reader];
+    if (!rr.early.empty()) take_range_bytes(worker, rr, std::exchange(rr.early, std::string()));
+    take_range_bytes(worker, rr, bytes);
+  } catch (const std::exception& e) {  // out of memory
+    return make_error(ErrorKind::Unavailable, "parsing '" + key_ + "' failed: " + e.what());
+  }
+  return {};
+}
+
+Result<Telemetry> TelemetryStreamParser::Impl::finish_ranges() {
+  try {
+    return join_ranges(ranges_);
   } catch (const std::exception& e) {  // out of memory
     return make_error(ErrorKind::Unavailable, "parsing '" + key_ + "' failed: " + e.what());
   }
@@ -667,43 +652,23 @@ Result<Telemetry> TelemetryStreamParser::finish() {
 }
 
 Result<Telemetry> parse_telemetry(std::string_view bytes, std::string_view object_key,
-                                  const TelemetryParseOptions& options) {
+                                  const TelemetryParseOptions& options,
+                                  std::function<void(std::string_view)> done_with) {
   TelemetryStreamParser::Impl impl(std::string(object_key), options);
-  return impl.parse_whole(bytes);
+  return impl.parse_whole(bytes, std::move(done_with));
 }
 
-Result<Telemetry> load_telemetry(ObjectStore& store, std::string_view key,
-                                 const TelemetryParseOptions& options, const ParallelReadOptions& reads) {
-  // From disk with two or more parsing threads, the file as one mapping: parsed in place,
-  // no read buffer, no copy (1 GiB: 0.52 s against 0.64 s by reads, bench/README.md); each
-  // block's pages are dropped once parsed. With one parsing thread, reads are faster (1.13 s
-  // against 1.26 s when measured): this thread reads and copies while the parser runs on
-  // another core, where a mapping puts every page fault on the parser.
-  auto mapped = options.threads >= 2 ? store.map(key) : Result<std::unique_ptr<MappedFile>>();
-  if (!mapped) return std::unexpected(mapped.error());
-  if (*mapped) {
-    const MappedFile& file = **mapped;
-    TelemetryStreamParser::Impl impl(std::string(key), options);
-    auto telemetry =
-        impl.parse_whole(file.bytes(), [&file](std::string_view parsed) { file.drop_pages(parsed); });
-    if ((*mapped)->damaged())
-      return make_error(ErrorKind::Unavailable, "'" + std::string(key) +
-                                                    "' was truncated while being read (replaced in place?); "
-                                                    "try again");
-    return telemetry;
-  }
-  // From S3, ranged GETs at once, each range parsed by the thread that receives it.
-  auto plan = plan_ranges(store, key, reads);
-  if (!plan) return std::unexpected(plan.error());
-  if (plan->ranges > 1) {
-    TelemetryStreamParser::Impl impl(std::string(key), options);
-    return impl.parse_ranges(store, key, *plan);
-  }
-  // One read: a small object, or a store that prefers one read.
-  TelemetryStreamParser parser(std::string(key), options);
-  auto read = store.read(key, ByteRange{}, [&](std::string_view bytes) { return parser.feed(bytes); });
-  if (!read) return std::unexpected(read.error());
-  return parser.finish();
+TelemetryRangeParser::TelemetryRangeParser(std::string object_key, std::uint64_t size, std::uint64_t ranges,
+                                           unsigned readers, TelemetryParseOptions options)
+    : impl_(std::make_unique<TelemetryStreamParser::Impl>(std::move(object_key), options)) {
+  impl_->begin_ranges(size, ranges, readers);
+}
+TelemetryRangeParser::~TelemetryRangeParser() = default;
+Status TelemetryRangeParser::take(std::uint64_t range, unsigned reader, std::string_view bytes) {
+  return impl_->take_range_piece(range, reader, bytes);
+}
+Result<Telemetry> TelemetryRangeParser::finish() {
+  return impl_->finish_ranges();
 }
 
 }  // namespace apex

@@ -15,8 +15,9 @@
 // stages series by series, sorts every series by time, and removes duplicate samples,
 // freeing each series' stages as it goes, so a load's peak is about one staged copy. Rows
 // are never materialised as strings: fields are views into the block, numbers are parsed in
-// place. A mapped file is cut into blocks in place; ranges read from S3 are parsed by the
-// threads that receive them (load_telemetry).
+// place. A file in memory (mapped) is cut into blocks in place; a file read in ranges at once
+// is parsed by the threads that receive them (TelemetryRangeParser; load/telemetry_loader
+// does the reading).
 //
 // A row is one line: every newline ends a row, quoted or not. No telemetry field holds a
 // line break (names, numbers, times, a JSON array of pairs), while a stray '"' in a
@@ -53,20 +54,20 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
 
 #include "core/error.h"
 #include "model/telemetry.h"
-#include "storage/object_store.h"
-#include "storage/parallel_read.h"
 
 namespace apex {
 
 struct TelemetryParseOptions {
-  // Parsing workers (at least 1). A load in ranges (load_telemetry from S3) parses on its
-  // reading threads instead, one per range read at once; this is then the merge's threads.
+  // Parsing workers (at least 1). A file read in ranges (TelemetryRangeParser) is parsed on
+  // its reading threads instead, one per range read at once; this is then the merge's threads.
   unsigned threads = 2;
   std::size_t block_bytes = 2u << 20;       // bytes handed to a worker at a time
   std::size_t max_header_bytes = 1u << 20;  // a first line longer than this is not telemetry
@@ -106,23 +107,34 @@ class TelemetryStreamParser {
   std::unique_ptr<Impl> impl_;
 };
 
-// The whole file in memory (no copy of the bytes is made).
+// The whole file in memory (no copy of the bytes is made). done_with, when given, is told
+// of each part of bytes once it is parsed (from a worker thread; the parts do not overlap),
+// so that a mapped file's pages can be dropped as the parse goes.
 Result<Telemetry> parse_telemetry(std::string_view bytes, std::string_view object_key,
-                                  const TelemetryParseOptions& options = {});
+                                  const TelemetryParseOptions& options = {},
+                                  std::function<void(std::string_view)> done_with = nullptr);
 
-// Loads key from any store. A file on disk is mapped and parsed in place. From a store that
-// reads in ranges (S3: ObjectStore::parallel_reads(), or `reads`), the object is read in
-// ranges, several at once, and each reading thread parses what it receives where it lands,
-// in the HTTP client's buffer: no copy, no hand-over between threads, no range buffers
-// (about a quarter less CPU than parsing in order behind the reads: bench/README.md). The
-// readers are then the parsing threads (`threads` is the merge's), each at
-// worker_nice_steps below the caller; the rows cut by the ranges' edges are joined and
-// parsed once all ranges are in. Otherwise the object is read in one read and streamed
-// through TelemetryStreamParser. Errors of the store are passed back; the report's bytes
-// are the object's.
-Result<Telemetry> load_telemetry(ObjectStore& store, std::string_view key,
-                                 const TelemetryParseOptions& options = {},
-                                 const ParallelReadOptions& reads = {});
+// One file that arrives as `ranges` consecutive byte ranges (of `size` bytes in all), read
+// at once by `readers` threads, each parsing what it receives where it lands: no copy, no
+// hand-over between threads, no range buffers. The rows cut by the ranges' edges are kept
+// and parsed by finish(), with the rows of a range that arrived before range 0's header.
+// Threads: take() from any reader, but one reader at a time per range, and each reader
+// under its own index; finish() once, after every take().
+class TelemetryRangeParser {
+ public:
+  TelemetryRangeParser(std::string object_key, std::uint64_t size, std::uint64_t ranges, unsigned readers,
+                       TelemetryParseOptions options = {});
+  ~TelemetryRangeParser();
+  TelemetryRangeParser(const TelemetryRangeParser&) = delete;
+  TelemetryRangeParser& operator=(const TelemetryRangeParser&) = delete;
+
+  // The next bytes of range `range` (0-based from the file's start), read by `reader`.
+  Status take(std::uint64_t range, unsigned reader, std::string_view bytes);
+  Result<Telemetry> finish();
+
+ private:
+  std::unique_ptr<TelemetryStreamParser::Impl> impl_;
+};
 
 // Exposed for tests: the length of the longest prefix of bytes that ends with a newline
 // (a row's end), or 0 when bytes hold no complete row.

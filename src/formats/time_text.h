@@ -20,12 +20,6 @@ std::optional<std::int64_t> parse_iso8601_ms(std::string_view text);
 // "9/6/2025 6:41:18 PM" to milliseconds since the epoch (the string is taken as UTC).
 std::optional<std::int64_t> parse_us_datetime_ms(std::string_view text);
 
-// Milliseconds since the epoch to "2025-09-06T18:40:41.927Z".
-std::string format_iso8601_ms(std::int64_t epoch_ms);
-
-// Milliseconds to "1:37.428" (or "1:02:03.456" above an hour).
-std::string format_lap_time(std::int64_t ms);
-
 std::optional<double> parse_double(std::string_view text);
 std::optional<std::int64_t> parse_int(std::string_view text);
 

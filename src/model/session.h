@@ -1,16 +1,23 @@
-// A session's timing files, parsed: what the catalog said the session holds, read
-// from the store and turned into model types by formats/.
+// A session's timing files, parsed (load/session_loader reads them from a store and
+// formats/ turns them into these types).
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "catalog/catalog.h"
 #include "model/timing.h"
-#include "storage/object_store.h"
 
 namespace apex {
+
+// A file a session was read from, with the version it had (an ETag on S3, size and times on
+// disk), so a cache can tell when to read it again.
+struct SourceFile {
+  std::string key;
+  std::uint64_t size = 0;
+  std::string version;
+};
 
 struct Session {
   std::string track_id;
@@ -20,17 +27,11 @@ struct Session {
   std::optional<Results> results;
   std::optional<BestLaps> best_laps;
   std::optional<Weather> weather;
-  // Every object read, with the version it had, so a cache can tell when to reload.
-  std::vector<ObjectInfo> sources;
+  std::vector<SourceFile> sources;
   // Files that exist but could not be used ("key: why"); the rest of the session still loads.
   std::vector<std::string> problems;
 
   std::vector<const ParseReport*> reports() const;
 };
-
-// Reads and parses every timing file of one session. Fails only when the store
-// itself fails (unavailable, credentials refused); a corrupt or unreadable file (one that
-// stays so until someone fixes it: permission denied on a local file) becomes a problem entry.
-Result<Session> load_session(ObjectStore& store, const TrackCatalog& track, const SessionFiles& files);
 
 }  // namespace apex

@@ -57,14 +57,21 @@ struct OfficialLaps {
 };
 
 // One car of the official classification (03_/00_ results).
+// A gap in a results file: "+2.740" is a time, "1 Lap" / "14 Laps" laps down, "-" or blank
+// (the leader) neither.
+struct ResultGap {
+  std::optional<std::int64_t> ms;
+  std::optional<int> laps;
+};
+
 struct ResultEntry {
   std::optional<int> position;  // nullopt for not classified
   std::string car_number;
   std::string status;
   int laps = 0;
-  std::string total_time;
-  std::string gap_first;
-  std::string gap_previous;
+  std::optional<std::int64_t> total_time_ms;
+  ResultGap gap_first;
+  ResultGap gap_previous;
   std::optional<int> fastest_lap_number;
   std::optional<std::int64_t> fastest_lap_ms;
   std::optional<double> fastest_lap_kph;

@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-#include "analysis/track_facts.h"
+#include "model/track_facts.h"
 #include "server/route_table.h"
 #include "server/session_cache.h"
 

@@ -14,6 +14,7 @@
 
 #include "core/counted_noun.h"
 #include "core/json_text.h"
+#include "formats/track_facts_parser.h"
 #include "server/api_routes.h"
 #include "server/deadline_http_server.h"
 #include "server/request_validation.h"
@@ -160,7 +161,7 @@ ApiServer::ApiServer(SessionCache& cache, ServerOptions options)
     std::ifstream in(*path);
     std::stringstream text;
     text << in.rdbuf();
-    auto book = TrackFactsBook::parse(text.str(), path->string());
+    auto book = parse_track_facts(text.str(), path->string());
     if (book) {
       context_->facts = std::make_shared<const TrackFactsBook>(std::move(*book));
       context_->facts_origin = path->string();

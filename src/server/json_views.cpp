@@ -1,6 +1,6 @@
 #include "server/json_views.h"
 
-#include "formats/time_text.h"
+#include "core/time_format.h"
 
 namespace apex {
 
@@ -174,23 +174,6 @@ json driver_identity(const DriverSummary& d) {
               {"source", to_string(d.source)}};
 }
 
-// "+2.740" -> 2.74 s; "1 Lap" / "14 Laps" -> laps; "-" (the leader) -> neither.
-struct Gap {
-  std::optional<std::int64_t> ms;
-  std::optional<int> laps;
-};
-Gap parse_gap(const std::string& text) {
-  Gap gap;
-  if (text.empty() || text == "-") return gap;
-  if (text.find("Lap") != std::string::npos) {
-    gap.laps = static_cast<int>(parse_int(text.substr(0, text.find(' '))).value_or(0));
-    if (*gap.laps <= 0) gap.laps.reset();
-    return gap;
-  }
-  gap.ms = parse_duration_ms(text);
-  return gap;
-}
-
 }  // namespace
 
 json consistency_json(const DriverSummary& d, const Consistency& c) {
@@ -324,18 +307,17 @@ json results_json(const Results& results, const SessionAnalysis& analysis) {
   json out = json::array();
   for (const auto& e : results.entries) {
     const DriverSummary* driver = analysis.find_driver(e.car_number);
-    Gap first = parse_gap(e.gap_first), previous = parse_gap(e.gap_previous);
     out.push_back(json{
         {"position", optional_json(e.position)},
         {"car_number", e.car_number},
         {"driver_id", driver && driver->car_number == e.car_number ? json(driver->driver_id) : json(nullptr)},
         {"status", e.status},
         {"laps", e.laps},
-        {"total_time", ms_or_null(parse_duration_ms(e.total_time))},
-        {"gap_first", ms_or_null(first.ms)},
-        {"gap_first_laps", optional_json(first.laps)},
-        {"gap_previous", ms_or_null(previous.ms)},
-        {"gap_previous_laps", optional_json(previous.laps)},
+        {"total_time", ms_or_null(e.total_time_ms)},
+        {"gap_first", ms_or_null(e.gap_first.ms)},
+        {"gap_first_laps", optional_json(e.gap_first.laps)},
+        {"gap_previous", ms_or_null(e.gap_previous.ms)},
+        {"gap_previous_laps", optional_json(e.gap_previous.laps)},
         {"fastest_lap_number", optional_json(e.fastest_lap_number)},
         {"fastest_lap_time", ms_or_null(e.fastest_lap_ms)},
         {"fastest_lap_kph", rounded(e.fastest_lap_kph, 10.0)},

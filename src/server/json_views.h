@@ -11,8 +11,8 @@
 #include "analysis/sector_analysis.h"
 #include "analysis/session_analysis.h"
 #include "analysis/strategy_analysis.h"
-#include "analysis/track_facts.h"
 #include "catalog/catalog.h"
+#include "model/track_facts.h"
 
 namespace apex {
 

@@ -19,6 +19,7 @@
 
 #include "analysis/session_analysis.h"
 #include "catalog/catalog.h"
+#include "load/session_loader.h"
 #include "model/session.h"
 #include "storage/object_store.h"
 

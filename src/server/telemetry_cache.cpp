@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "formats/telemetry_parser.h"
+#include "load/telemetry_loader.h"
 
 namespace apex {
 

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "analysis/telemetry_analysis.h"
-#include "analysis/track_facts.h"
+#include "model/track_facts.h"
 #include "server/telemetry_session.h"
 
 namespace apex {

@@ -15,6 +15,7 @@
 #include "../piecewise_store.h"
 #include "../telemetry_same_data.h"
 #include "formats/telemetry_parser.h"
+#include "load/telemetry_loader.h"
 
 namespace {
 

@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "formats/telemetry_parser.h"
+#include "load/telemetry_loader.h"
 #include "loopback_process.h"
 #include "s3rver_process.h"
 #include "signing_peer.h"

@@ -22,7 +22,7 @@
 #include "analysis/session_analysis.h"
 #include "catalog/catalog.h"
 #include "integration/s3rver_process.h"
-#include "model/session.h"
+#include "load/session_loader.h"
 #include "server/json_views.h"
 #include "storage/local_store.h"
 #include "storage/s3_store.h"

@@ -4,8 +4,9 @@
 #include <algorithm>
 #include <random>
 
+#include "core/time_format.h"
 #include "formats/telemetry_parser.h"
-#include "formats/time_text.h"
+#include "load/telemetry_loader.h"
 #include "piecewise_store.h"
 
 namespace apex {

@@ -9,6 +9,7 @@
 #include "analysis/session_analysis.h"
 #include "analysis/strategy_analysis.h"
 #include "catalog/catalog.h"
+#include "load/session_loader.h"
 #include "server/json_views.h"
 #include "storage/local_store.h"
 #include "test_paths.h"

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "formats/telemetry_parser.h"
+#include "load/telemetry_loader.h"
 #include "storage/forwarding_store.h"
 #include "storage/local_store.h"
 

@@ -10,6 +10,7 @@
 
 #include "formats/lap_events_parser.h"
 #include "formats/telemetry_parser.h"
+#include "load/telemetry_loader.h"
 #include "storage/local_store.h"
 #include "test_paths.h"
 

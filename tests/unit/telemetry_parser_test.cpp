@@ -18,6 +18,7 @@
 #include <sstream>
 
 #include "formats/time_text.h"
+#include "load/telemetry_loader.h"
 #include "piecewise_store.h"
 #include "storage/local_store.h"
 #include "storage/memory_store.h"

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "core/time_format.h"
+
 namespace apex {
 namespace {
 

@@ -109,7 +109,8 @@ TEST(Results, PositionsGapsAndFastestLap) {
   ASSERT_EQ(results->entries.size(), 2u);
   EXPECT_EQ(results->entries[0].position, 1);
   EXPECT_EQ(results->entries[0].fastest_lap_ms, 97428);
-  EXPECT_EQ(results->entries[1].gap_first, "+2.740");
+  EXPECT_EQ(results->entries[1].gap_first.ms, 2740);
+  EXPECT_FALSE(results->entries[1].gap_first.laps);
 }
 
 TEST(BestLaps, TenBestWithLapNumbers) {
@@ -149,4 +150,17 @@ TEST(OfficialFiles, WrongKindOfFileNamesTheFile) {
 }
 
 }  // namespace
+// A results gap is a time, laps down, or nothing (the leader); never a time of 0.
+TEST(ResultGap, TimeLapsOrNothing) {
+  EXPECT_EQ(parse_result_gap("+2.740").ms, 2740);
+  EXPECT_EQ(parse_result_gap("+1:02.500").ms, 62500);
+  EXPECT_EQ(parse_result_gap("1 Lap").laps, 1);
+  EXPECT_EQ(parse_result_gap("14 Laps").laps, 14);
+  EXPECT_FALSE(parse_result_gap("14 Laps").ms);
+  for (const char* none : {"", "-", "0 Laps"}) {
+    EXPECT_FALSE(parse_result_gap(none).ms) << none;
+    EXPECT_FALSE(parse_result_gap(none).laps) << none;
+  }
+}
+
 }  // namespace apex

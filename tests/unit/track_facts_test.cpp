@@ -1,12 +1,13 @@
 // The track facts file: parsing, lookups by the names folders really have, refusal of
 // malformed figures, and the committed reference/track_facts.json itself.
-#include "analysis/track_facts.h"
+#include "model/track_facts.h"
 
 #include <gtest/gtest.h>
 
 #include <fstream>
 #include <sstream>
 
+#include "formats/track_facts_parser.h"
 #include "test_paths.h"
 
 namespace apex {
@@ -24,7 +25,7 @@ const char* kFacts = R"({
 })";
 
 TEST(TrackFacts, ParsesAndFindsByIdAliasOrName) {
-  auto book = TrackFactsBook::parse(kFacts, "test");
+  auto book = parse_track_facts(kFacts, "test");
   ASSERT_TRUE(book) << book.error().describe();
   EXPECT_EQ(book->tracks().size(), 2u);
   for (auto id : {"barber-motorsports-park", "barber", "Barber", "barber_motorsports_park",
@@ -49,19 +50,18 @@ TEST(TrackFacts, ParsesAndFindsByIdAliasOrName) {
 }
 
 TEST(TrackFacts, MalformedFiguresAreRefusedWithTheirPlace) {
-  auto not_json = TrackFactsBook::parse("{", "facts.json");
+  auto not_json = parse_track_facts("{", "facts.json");
   ASSERT_FALSE(not_json);
   EXPECT_NE(not_json.error().message.find("facts.json"), std::string::npos);
-  auto bad_turns =
-      TrackFactsBook::parse(R"({"tracks": [{"id": "x", "name": "X", "turns": "seventeen"}]})", "f");
+  auto bad_turns = parse_track_facts(R"({"tracks": [{"id": "x", "name": "X", "turns": "seventeen"}]})", "f");
   ASSERT_FALSE(bad_turns);
   EXPECT_NE(bad_turns.error().message.find("tracks[0]"), std::string::npos);
   EXPECT_NE(bad_turns.error().message.find("turns"), std::string::npos);
-  EXPECT_FALSE(TrackFactsBook::parse(R"({"tracks": [{"id": "x", "name": "X", "turns": 17.5}]})", "f"));
-  EXPECT_FALSE(TrackFactsBook::parse(R"({"tracks": [{"id": "x", "name": "X", "turns": 1e20}]})", "f"));
-  EXPECT_FALSE(TrackFactsBook::parse(R"({"tracks": [{"name": "X"}]})", "f")) << "id is required";
-  EXPECT_FALSE(TrackFactsBook::parse(R"({"tracks": {}})", "f"));
-  EXPECT_FALSE(TrackFactsBook::parse(
+  EXPECT_FALSE(parse_track_facts(R"({"tracks": [{"id": "x", "name": "X", "turns": 17.5}]})", "f"));
+  EXPECT_FALSE(parse_track_facts(R"({"tracks": [{"id": "x", "name": "X", "turns": 1e20}]})", "f"));
+  EXPECT_FALSE(parse_track_facts(R"({"tracks": [{"name": "X"}]})", "f")) << "id is required";
+  EXPECT_FALSE(parse_track_facts(R"({"tracks": {}})", "f"));
+  EXPECT_FALSE(parse_track_facts(
       R"({"tracks": [{"id": "x", "name": "X", "reference_lap": {"lap_time_s": -1}}]})", "f"));
 }
 
@@ -76,7 +76,7 @@ TEST(TrackFacts, CommittedFileCoversTheGrCupTracksAndTheEmbeddedData) {
   ASSERT_TRUE(in) << "reference/track_facts.json is missing";
   std::stringstream text;
   text << in.rdbuf();
-  auto book = TrackFactsBook::parse(text.str(), "reference/track_facts.json");
+  auto book = parse_track_facts(text.str(), "reference/track_facts.json");
   ASSERT_TRUE(book) << book.error().describe();
   // The folder names the GR Cup zips unzip to, and the ids of data/.
   for (auto id : {"barber-motorsports-park", "circuit-of-the-americas", "COTA", "indianapolis",

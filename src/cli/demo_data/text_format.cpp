@@ -8,7 +8,7 @@
 #include <cstdio>
 #include <string>
 
-#include "formats/time_text.h"
+#include "core/time_format.h"
 
 namespace apex::demo_data {
 namespace {

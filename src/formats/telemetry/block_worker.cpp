@@ -287,7 +287,8 @@ bool Worker::row_has_width(std::size_t count, bool last_field_empty, std::uint64
 // end_quoted_row sizes for each field once (a second call could reallocate it under the
 // views already taken).
 template <typename Get>
-void Worker::take_row(const Get& get, std::uint64_t line, BlockSummary& out) {
+__attribute__((always_inline)) inline void Worker::take_row(const Get& get, std::uint64_t line,
+                                                            BlockSummary& out) {
   const std::string_view vehicle = get(layout_.vehicle);
   // One car's load reads past the other cars' rows before any number is parsed.
   if (!only_vehicle_.empty() && vehicle != only_vehicle_) {

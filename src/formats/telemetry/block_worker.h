@@ -96,8 +96,11 @@ class Worker {
                                                const std::size_t* ends, std::size_t count, std::uint64_t line,
                                                BlockSummary& out);
   bool row_has_width(std::size_t count, bool last_field_empty, std::uint64_t line, BlockSummary& out);
+  // Inlined into each row ending by force: GCC's own choice depends on the size of the
+  // translation unit (its unit-growth limit), so the hot path would change with the headers
+  // a build happens to include.
   template <typename Get>
-  void take_row(const Get& get, std::uint64_t line, BlockSummary& out);
+  __attribute__((always_inline)) void take_row(const Get& get, std::uint64_t line, BlockSummary& out);
   std::string_view field(const char* data, const FieldRef& f) {
     return f.quotes == 0 ? std::string_view(data + f.begin, f.end - f.begin) : unquote(data, f);
   }

@@ -1,22 +1,11 @@
+#include "load/session_loader.h"
+
 #include <functional>
 
 #include "formats/lap_events_parser.h"
 #include "formats/official_timing_parser.h"
-#include "model/session.h"
 
 namespace apex {
-
-std::vector<const ParseReport*> Session::reports() const {
-  std::vector<const ParseReport*> out;
-  if (lap_starts) out.push_back(&lap_starts->report);
-  if (lap_ends) out.push_back(&lap_ends->report);
-  if (lap_times) out.push_back(&lap_times->report);
-  if (sections) out.push_back(&sections->report);
-  if (results) out.push_back(&results->report);
-  if (best_laps) out.push_back(&best_laps->report);
-  if (weather) out.push_back(&weather->report);
-  return out;
-}
 
 namespace {
 
@@ -39,7 +28,7 @@ Status load_one(ObjectStore& store, Session& session, const SessionFiles& files,
     session.problems.push_back(object->key + ": " + bytes.error().message);
     return {};
   }
-  session.sources.push_back(*object);
+  session.sources.push_back(SourceFile{object->key, object->size, object->version});
   auto parsed = parse(std::move(*bytes), object->key);
   if (!parsed) {
     session.problems.push_back(parsed.error().message);

@@ -1,15 +1,13 @@
 // Facts about circuits and the car that the timing files do not carry (length, turns,
 // elevation change, a reference lap, the car's specifications). They live in one data
-// file, reference/track_facts.json, with a source for every figure; this parses it.
-// Unknown figures are absent (nullopt), never guessed.
+// file, reference/track_facts.json, with a source for every figure (parsed by
+// formats/track_facts_parser). Unknown figures are absent (nullopt), never guessed.
 #pragma once
 
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include "core/error.h"
 
 namespace apex {
 
@@ -42,9 +40,9 @@ struct VehicleFacts {
 class TrackFactsBook {
  public:
   TrackFactsBook() = default;
-
-  // Parses the JSON text of a facts file; origin names it in error messages.
-  static Result<TrackFactsBook> parse(std::string_view json_text, std::string_view origin);
+  // origin names the facts file in messages.
+  TrackFactsBook(std::vector<TrackFacts> tracks, VehicleFacts vehicle, std::string origin)
+      : tracks_(std::move(tracks)), vehicle_(std::move(vehicle)), origin_(std::move(origin)) {}
 
   // The track whose id, alias or name matches track_id, ignoring case and the
   // separators folder names use ("Barber_Motorsports_Park", "barber motorsports park").

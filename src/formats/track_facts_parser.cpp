@@ -1,26 +1,10 @@
-#include "analysis/track_facts.h"
+#include "formats/track_facts_parser.h"
 
-#include <cctype>
 #include <nlohmann/json.hpp>
 
 namespace apex {
 
 using nlohmann::json;
-
-std::string normalise_track_key(std::string_view text) {
-  std::string out;
-  bool pending_dash = false;
-  for (unsigned char c : text) {
-    if (std::isalnum(c)) {
-      if (pending_dash && !out.empty()) out.push_back('-');
-      pending_dash = false;
-      out.push_back(static_cast<char>(std::tolower(c)));
-    } else {
-      pending_dash = true;
-    }
-  }
-  return out;
-}
 
 namespace {
 
@@ -92,18 +76,19 @@ Result<TrackFacts> parse_track(const json& entry, const std::string& where) {
 
 }  // namespace
 
-Result<TrackFactsBook> TrackFactsBook::parse(std::string_view json_text, std::string_view origin) {
-  TrackFactsBook book;
-  book.origin_ = std::string(origin);
+Result<TrackFactsBook> parse_track_facts(std::string_view json_text, std::string_view origin) {
+  const std::string where_file(origin);
+  VehicleFacts vehicle_facts;
+  std::vector<TrackFacts> track_facts;
   json doc = json::parse(json_text, nullptr, /*allow_exceptions=*/false, /*ignore_comments=*/true);
   if (doc.is_discarded() || !doc.is_object())
-    return make_error(ErrorKind::Corrupt, book.origin_ + ": not a JSON object");
+    return make_error(ErrorKind::Corrupt, where_file + ": not a JSON object");
   if (auto vehicle = doc.find("vehicle"); vehicle != doc.end()) {
-    std::string where = book.origin_ + ": vehicle";
+    std::string where = where_file + ": vehicle";
     if (!vehicle->is_object()) return make_error(ErrorKind::Corrupt, where + ": must be an object");
     auto name = required_string(*vehicle, "name", where);
     if (!name) return std::unexpected(name.error());
-    book.vehicle_.name = *name;
+    vehicle_facts.name = *name;
     auto hp = optional_number(*vehicle, "horsepower", where);
     auto weight = optional_number(*vehicle, "weight_kg", where);
     auto top = optional_number(*vehicle, "top_speed_kmh", where);
@@ -112,32 +97,21 @@ Result<TrackFactsBook> TrackFactsBook::parse(std::string_view json_text, std::st
     if (*hp) {
       if (**hp < 0 || **hp > 100000)
         return make_error(ErrorKind::Corrupt, where + ": 'horsepower' must be between 0 and 100000");
-      book.vehicle_.horsepower = static_cast<int>(**hp);
+      vehicle_facts.horsepower = static_cast<int>(**hp);
     }
-    book.vehicle_.weight_kg = *weight;
-    book.vehicle_.top_speed_kmh = *top;
-    book.vehicle_.source = optional_string(*vehicle, "source");
+    vehicle_facts.weight_kg = *weight;
+    vehicle_facts.top_speed_kmh = *top;
+    vehicle_facts.source = optional_string(*vehicle, "source");
   }
   auto tracks = doc.find("tracks");
   if (tracks == doc.end() || !tracks->is_array())
-    return make_error(ErrorKind::Corrupt, book.origin_ + ": 'tracks' must be an array");
+    return make_error(ErrorKind::Corrupt, where_file + ": 'tracks' must be an array");
   for (std::size_t i = 0; i < tracks->size(); ++i) {
-    auto track = parse_track((*tracks)[i], book.origin_ + ": tracks[" + std::to_string(i) + "]");
+    auto track = parse_track((*tracks)[i], where_file + ": tracks[" + std::to_string(i) + "]");
     if (!track) return std::unexpected(track.error());
-    book.tracks_.push_back(std::move(*track));
+    track_facts.push_back(std::move(*track));
   }
-  return book;
-}
-
-const TrackFacts* TrackFactsBook::find(std::string_view track_id) const {
-  const std::string key = normalise_track_key(track_id);
-  if (key.empty()) return nullptr;
-  for (const auto& track : tracks_) {
-    if (normalise_track_key(track.id) == key || normalise_track_key(track.name) == key) return &track;
-    for (const auto& alias : track.aliases)
-      if (normalise_track_key(alias) == key) return &track;
-  }
-  return nullptr;
+  return TrackFactsBook(std::move(track_facts), std::move(vehicle_facts), where_file);
 }
 
 }  // namespace apex
