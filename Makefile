@@ -53,7 +53,8 @@ $(ASAN_DIR)/build.ninja: | deps
 
 # Unit, property, integration and browser tests under AddressSanitizer, with the library
 # and the apex binary also under UndefinedBehaviorSanitizer (line tables only, -g1). The test binaries run side by side: each spends much of its
-# time waiting on child servers (s3rver, moto, apex, chromium), so two at once use both cores.
+# time waiting on child servers (s3rver and its SigV4 proxy, apex, chromium; moto where
+# installed), so two at once use both cores.
 sanitizer-tests: deps $(ASAN_DIR)/build.ninja web node-deps
 	cmake --build $(ASAN_DIR) -j $(JOBS)
 	# Sanitized code runs ~10x slower: 20 RapidCheck cases per property (RC_PARAMS). The
@@ -73,8 +74,9 @@ unit-tests: deps $(ASAN_DIR)/build.ninja
 # see tests/CMakeLists.txt), unity batches, -O1 so the servers are not too slow; measured
 # on the 2-core machine: 163 s to build, 38 s to run.
 # halt_on_error: a race in a child `apex serve` kills it, which fails the test using it;
-# in the test binary itself it fails the run. SecretsNeverPrinted (moto, many processes) and
-# the slow-client test (timeouts, 10 s) test no threading and stay out.
+# in the test binary itself it fails the run. SecretsNeverPrinted (many apex processes
+# against refusing or unreachable servers) and the slow-client test (timeouts, 10 s) test no
+# threading and stay out.
 TSAN_FILTER ?= -SecretsNeverPrinted.*:*SecretsNeverPrintedWhenRefused.*:ServeWithToken.SlowClientsAreDisconnected
 $(TSAN_DIR)/build.ninja: | deps
 	cmake -S . -B $(TSAN_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-g1 -O1" -DAPEX_TSAN=ON \

@@ -6,6 +6,7 @@ set -euo pipefail
 
 packages=(
   "make"
+  "git"                                # the format check lists the sources with git ls-files
   "cmake=3.25.1-1"
   "ninja-build=1.11.1-2~deb12u1"
   "g++"
@@ -42,6 +43,14 @@ packages=(
 )
 if [[ "${1:-}" == "--with-browser" ]]; then packages+=("chromium-driver"); fi
 
+# A pin is the version developed against, and a floor: a newer one from Debian 12's updates
+# is kept (never downgraded), and where the archive has moved past the pin, its version is
+# installed.
+at_least_pin() {  # name pin: the archive's version of name, if not older than the pin
+  local candidate
+  candidate=$(apt-cache policy "$1" 2>/dev/null | awk '/Candidate:/{print $2}')
+  [[ -n "$candidate" && "$candidate" != "(none)" ]] && dpkg --compare-versions "$candidate" ge "$2" && echo "$candidate"
+}
 missing=()
 for spec in "${packages[@]}"; do
   name="${spec%%=*}"
@@ -49,7 +58,7 @@ for spec in "${packages[@]}"; do
   have="$(dpkg-query -W -f='${Status}|${Version}' "$name" 2>/dev/null || true)"
   if [[ "$have" != "install ok installed|"* ]]; then
     missing+=("$spec")
-  elif [[ "$spec" == *=* && "${have#*|}" != "$want" ]]; then
+  elif [[ "$spec" == *=* ]] && ! dpkg --compare-versions "${have#*|}" ge "$want"; then
     missing+=("$spec")
   fi
 done
@@ -64,7 +73,26 @@ if ((${#missing[@]} == 0)); then
   exit 0
 fi
 sudo=""
-if [[ $(id -u) -ne 0 ]]; then sudo="sudo"; fi
-echo "install-deps: installing ${missing[*]}"
+if [[ $(id -u) -ne 0 ]]; then
+  if ! command -v sudo >/dev/null; then
+    echo "install-deps: these Debian packages are missing and installing them needs root or sudo:" >&2
+    echo "  apt-get install ${missing[*]}" >&2
+    exit 2
+  fi
+  sudo="sudo"
+fi
 $sudo apt-get update -q
-$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+resolved=()
+for spec in "${missing[@]}"; do
+  name="${spec%%=*}"
+  if [[ "$spec" == *=* ]] && ! apt-cache show "$spec" >/dev/null 2>&1; then
+    newer=$(at_least_pin "$name" "${spec#*=}") || {
+      echo "install-deps: $spec is not in the archive and nothing newer is (is this Debian 12?)" >&2
+      exit 2
+    }
+    spec="$name=$newer"
+  fi
+  resolved+=("$spec")
+done
+echo "install-deps: installing ${resolved[*]}"
+$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${resolved[@]}"

@@ -447,6 +447,7 @@ TEST_P(S3StoreOnSigningPeer, CorrectSignaturesAreAccepted) {
     // alone is three or more).
     EXPECT_GE(accepted_from(apex::test::kProxyAccessKey), 9);
     EXPECT_TRUE(refusals_of(apex::test::kProxyAccessKey).empty());
+    EXPECT_EQ(peer_->signatures()->at("anonymous"), 0) << "every request was signed";
   }
 }
 

@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 #include <rapidcheck.h>
 
+#include <algorithm>
 #include <atomic>
 #include <fstream>
 #include <map>
@@ -147,6 +148,19 @@ Tree gen_tree(const std::vector<RaceFiles>& races) {
   return tree;
 }
 
+// s3rver lists a folder's keys before the siblings whose names extend the folder's ("n/x"
+// before "n(1)/y", though '(' sorts before '/'), and its pagination then skips keys (s3rver's
+// bug: S3 lists in byte order). A tree whose two orders differ would test s3rver, not APEX.
+bool s3rver_lists_in_byte_order(const Tree& tree) {
+  std::vector<std::string> walk_order;
+  for (const auto& [key, bytes] : tree) {
+    std::string folder_first = key;
+    std::replace(folder_first.begin(), folder_first.end(), '/', '\0');
+    walk_order.push_back(std::move(folder_first));
+  }
+  return std::is_sorted(walk_order.begin(), walk_order.end());
+}
+
 // s3rver takes about 13 ms a PUT; a few connections at once keep a 1000-key tree quick.
 std::string write_in_parallel(ObjectStore& store, const Tree& tree) {
   constexpr std::size_t kWriters = 6;
@@ -220,6 +234,7 @@ TEST_F(S3TreeProperty, SameTreeOnDiskAndInS3GivesSameAnswers) {
     const int n = case_number++;
     const auto started = std::chrono::steady_clock::now();
     const Tree tree = gen_tree(races);
+    RC_PRE(s3rver_lists_in_byte_order(tree));
     const auto root = s3rver_->dir() / ("local-" + std::to_string(n));
     fs::remove_all(root);
     // The local root exists even for an empty tree, as an empty bucket does.

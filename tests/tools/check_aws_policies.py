@@ -60,6 +60,9 @@ def main():
     apex = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "build/apex")
     server_policy, uploader_policy = (json.loads(json.dumps(p).replace(f"{BUCKET}/data/*", f"{BUCKET}/*"))
                                       for p in policies_from_doc())
+    if shutil.which("moto_server") is None:
+        sys.exit("check_aws_policies: moto_server is not installed (Debian does not package moto: "
+                 "pip install 'moto[server]')")
     work = tempfile.mkdtemp(prefix="apex-policies-")
     port = free_port()
     endpoint = f"http://127.0.0.1:{port}"

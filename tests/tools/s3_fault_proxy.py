@@ -72,6 +72,13 @@ def s3_error(status, code, message):
     return head + body
 
 
+def json_answer(payload):
+    """A 200 answer from the proxy itself, for its control path."""
+    body = json.dumps(payload).encode()
+    return b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " + str(len(body)).encode() + \
+        b"\r\n\r\n" + body
+
+
 async def forward(head, body, upstream):
     """Sends one request upstream on a fresh connection; returns (response head, body)."""
     host, port = upstream
@@ -107,9 +114,7 @@ async def handle(reader, writer, upstream):
                 if method == "POST":
                     FAULTS.rules = json.loads(body or b"[]")
                     FAULTS.requests, FAULTS.injected = 0, {}
-                answer = json.dumps({"requests": FAULTS.requests, "injected": FAULTS.injected}).encode()
-                writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
-                             + str(len(answer)).encode() + b"\r\n\r\n" + answer)
+                writer.write(json_answer({"requests": FAULTS.requests, "injected": FAULTS.injected}))
                 await writer.drain()
                 continue
             FAULTS.requests += 1
@@ -149,22 +154,36 @@ async def handle(reader, writer, upstream):
         writer.close()
 
 
-async def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def proxy_arguments(description, upstream_help):
+    """The command line every proxy here shares: --listen HOST:PORT --upstream HOST:PORT."""
+    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--listen", required=True, help="HOST:PORT to listen on")
-    parser.add_argument("--upstream", required=True, help="HOST:PORT of the S3 server")
-    args = parser.parse_args()
-    listen_host, listen_port = args.listen.rsplit(":", 1)
-    up_host, up_port = args.upstream.rsplit(":", 1)
-    server = await asyncio.start_server(lambda r, w: handle(r, w, (up_host, int(up_port))), listen_host,
+    parser.add_argument("--upstream", required=True, help=upstream_help)
+    return parser
+
+
+async def serve(name, listen, upstream, handler, detail=""):
+    """Serves handler(reader, writer, (upstream host, port)) on listen until killed."""
+    listen_host, listen_port = listen.rsplit(":", 1)
+    up_host, up_port = upstream.rsplit(":", 1)
+    server = await asyncio.start_server(lambda r, w: handler(r, w, (up_host, int(up_port))), listen_host,
                                         int(listen_port))
-    print(f"s3_fault_proxy: {args.listen} -> {args.upstream}", file=sys.stderr, flush=True)
+    print(f"{name}: {listen} -> {upstream}{detail}", file=sys.stderr, flush=True)
     async with server:
         await server.serve_forever()
 
 
-if __name__ == "__main__":
+def run_until_killed(main):
     try:
         asyncio.run(main())
     except KeyboardInterrupt:
         pass
+
+
+async def main():
+    args = proxy_arguments(__doc__, "HOST:PORT of the S3 server").parse_args()
+    await serve("s3_fault_proxy", args.listen, args.upstream, handle)
+
+
+if __name__ == "__main__":
+    run_until_killed(main)

@@ -49,11 +49,11 @@ def main():
             counts["passed"] += 1
             real_data += uses_shared_data(case)
     print(f"test summary: {counts['run']} GoogleTest tests ran: {counts['passed']} passed, "
-          f"{counts['failed']} failed, {counts['skipped']} skipped; {real_data} ran on the real data of ../shared")
+          f"{counts['failed']} failed, {counts['skipped']} skipped; {real_data} passed on the real data of ../shared")
     for reason, n in skip_reasons.most_common():
         print(f"  skipped {n}: {reason}")
     if args.shared_dir and os.path.isdir(os.path.join(args.shared_dir, "data", "gr-cup")) and real_data == 0:
-        print(f"test summary: {args.shared_dir}/data/gr-cup exists but no test ran on it", file=sys.stderr)
+        print(f"test summary: {args.shared_dir}/data/gr-cup exists but no test on it passed", file=sys.stderr)
         return 1
     if counts["run"] == 0:
         print(f"test summary: no GoogleTest report in {args.results_dir}", file=sys.stderr)
