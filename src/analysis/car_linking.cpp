@@ -90,12 +90,16 @@ double agreeing_share(const CarLink& link) {
 
 std::vector<CarLink> link_cars(const std::vector<OfficialLap>& official,
                                const std::vector<EcuVehicleLaps>& ecu) {
+  // By car id (official_car_id): two cars can share a number.
   std::map<std::string, std::map<int, std::int64_t>> official_by_car;
   std::map<std::string, std::map<int, std::int64_t>> official_crossing_by_car;  // lap -> ELAPSED
+  std::map<std::string, std::string> number_of_car;
   for (const auto& lap : official) {
-    if (lap.lap_time_ms > 0) official_by_car[lap.car_number].emplace(lap.lap, lap.lap_time_ms);
+    const std::string car = official_car_id(lap.car_number, lap.car_block);
+    number_of_car.emplace(car, lap.car_number);
+    if (lap.lap_time_ms > 0) official_by_car[car].emplace(lap.lap, lap.lap_time_ms);
     if (lap.elapsed_ms && *lap.elapsed_ms > 0)
-      official_crossing_by_car[lap.car_number].emplace(lap.lap, *lap.elapsed_ms);
+      official_crossing_by_car[car].emplace(lap.lap, *lap.elapsed_ms);
   }
   auto official_crossings = [&](const std::string& car) {
     std::vector<LineCrossing> crossings;
@@ -120,8 +124,8 @@ std::vector<CarLink> link_cars(const std::vector<OfficialLap>& official,
   std::set<std::size_t> used_vehicles;
   auto choose = [&](const std::vector<Candidate>& ranked) {
     for (const auto& c : ranked) {
-      if (chosen.contains(c.link.car_number) || used_vehicles.contains(c.vehicle_index)) continue;
-      chosen[c.link.car_number] = c.link;
+      if (chosen.contains(c.link.car_id) || used_vehicles.contains(c.vehicle_index)) continue;
+      chosen[c.link.car_id] = c.link;
       used_vehicles.insert(c.vehicle_index);
     }
   };
@@ -134,10 +138,11 @@ std::vector<CarLink> link_cars(const std::vector<OfficialLap>& official,
       bool enough = best.agreeing_laps >= kMinAgreeingLaps &&
                     best.agreeing_laps >= kMinAgreeingShare * static_cast<double>(best.compared_laps);
       if (!enough) continue;
-      best.car_number = car;
+      best.car_id = car;
+      best.car_number = number_of_car.at(car);
       best.vehicle_id = ecu[v].vehicle_id;
       best.linked_by = LinkEvidence::LapTimes;
-      best.id_number_matches = number_in_vehicle_id(ecu[v].vehicle_id) == strip_zeros(car);
+      best.id_number_matches = number_in_vehicle_id(ecu[v].vehicle_id) == strip_zeros(best.car_number);
       candidates.push_back(Candidate{best, v});
     }
   }
@@ -167,11 +172,12 @@ std::vector<CarLink> link_cars(const std::vector<OfficialLap>& official,
       if (agreement.matching < kMinAgreeingLaps ||
           agreement.matching < kMinMatchingCrossingShare * static_cast<double>(agreement.compared))
         continue;
-      link.car_number = car;
+      link.car_id = car;
+      link.car_number = number_of_car.at(car);
       link.vehicle_id = ecu[v].vehicle_id;
       link.linked_by = LinkEvidence::LineCrossings;
       link.lap_offset = agreement.lap_offset;
-      link.id_number_matches = number_in_vehicle_id(ecu[v].vehicle_id) == strip_zeros(car);
+      link.id_number_matches = number_in_vehicle_id(ecu[v].vehicle_id) == strip_zeros(link.car_number);
       compare_lap_times(laps, ecu_lap_times[v], link);
       candidates.push_back(Candidate{link, v});
     }
@@ -191,7 +197,8 @@ std::vector<CarLink> link_cars(const std::vector<OfficialLap>& official,
   for (std::size_t v = 0; v < ecu.size(); ++v) vehicle_index[ecu[v].vehicle_id] = v;
   for (const auto& [car, laps] : official_by_car) {
     CarLink link;
-    link.car_number = car;
+    link.car_id = car;
+    link.car_number = number_of_car.at(car);
     if (auto it = chosen.find(car); it != chosen.end()) link = it->second;
     // How the crossings of a car linked by lap times agree too (shown with the link).
     if (link.linked_by == LinkEvidence::LapTimes)
@@ -202,7 +209,7 @@ std::vector<CarLink> link_cars(const std::vector<OfficialLap>& official,
   std::sort(links.begin(), links.end(), [](const CarLink& a, const CarLink& b) {
     return car_sort_key(a.car_number) != car_sort_key(b.car_number)
                ? car_sort_key(a.car_number) < car_sort_key(b.car_number)
-               : a.car_number < b.car_number;
+               : a.car_id < b.car_id;
   });
   return links;
 }

@@ -19,6 +19,7 @@ namespace apex {
 enum class LinkEvidence { None, LapTimes, LineCrossings };
 
 struct CarLink {
+  std::string car_id;                     // official_car_id: "3", "3-2" for a second car 3
   std::string car_number;                 // as written in the official files
   std::optional<std::string> vehicle_id;  // nullopt: no ECU vehicle agrees
   LinkEvidence linked_by = LinkEvidence::None;
@@ -48,7 +49,8 @@ inline constexpr int kMaxLapNumber = 10000;
 // The car number inside "GR86-010-16" (16), without padding; nullopt when absent or 0.
 std::optional<std::string> number_in_vehicle_id(const std::string& vehicle_id);
 
-// One entry per official car (sorted by car number as an integer).
+// One entry per official car, a car being a block of laps (OfficialLap::car_block), sorted
+// by car number as an integer.
 std::vector<CarLink> link_cars(const std::vector<OfficialLap>& official,
                                const std::vector<EcuVehicleLaps>& ecu);
 

@@ -11,7 +11,7 @@ std::vector<const LapRecord*> laps_of_driver(const SessionAnalysis& analysis, co
   std::vector<const LapRecord*> out;
   for (const auto& lap : analysis.laps) {
     if (lap.source != driver.source) continue;
-    bool mine = driver.source == LapSource::Official ? lap.car_number == driver.car_number
+    bool mine = driver.source == LapSource::Official ? lap.car_id == driver.car_id
                                                      : lap.vehicle_id == driver.vehicle_id;
     if (mine) out.push_back(&lap);
   }

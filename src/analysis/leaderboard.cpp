@@ -5,7 +5,7 @@
 
 namespace apex {
 
-std::vector<LeaderboardRow> build_leaderboard(const SessionAnalysis& analysis, const Results* results) {
+std::vector<LeaderboardRow> build_leaderboard(const SessionAnalysis& analysis) {
   const bool has_official =
       std::any_of(analysis.drivers.begin(), analysis.drivers.end(),
                   [](const DriverSummary& d) { return d.source == LapSource::Official; });
@@ -15,15 +15,13 @@ std::vector<LeaderboardRow> build_leaderboard(const SessionAnalysis& analysis, c
   for (const auto& driver : analysis.drivers) {
     LeaderboardRow row;
     row.driver = &driver;
-    if (results && driver.car_number)
-      for (const auto& entry : results->entries)
-        if (entry.car_number == *driver.car_number) row.race_position = entry.position;
+    row.race_position = driver.race_position;
     if (driver.source != ranked_source) {
       row.unranked_reason =
           "ECU timing only: no official car matched this vehicle's lap times or line crossings";
       unranked.push_back(row);
     } else if (!driver.best_lap_ms) {
-      row.unranked_reason = "no valid lap";
+      row.unranked_reason = driver.no_best_lap_reason.empty() ? "no valid lap" : driver.no_best_lap_reason;
       unranked.push_back(row);
     } else {
       ranked.push_back(row);

@@ -24,6 +24,6 @@ struct LeaderboardRow {
 };
 
 // Ties on best lap go to the car that set it on the earlier lap.
-std::vector<LeaderboardRow> build_leaderboard(const SessionAnalysis& analysis, const Results* results);
+std::vector<LeaderboardRow> build_leaderboard(const SessionAnalysis& analysis);
 
 }  // namespace apex

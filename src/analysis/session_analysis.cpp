@@ -2,8 +2,11 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
+#include <tuple>
 
 #include "analysis/lap_statistics.h"
+#include "analysis/official_cars.h"
 
 namespace apex {
 
@@ -51,11 +54,36 @@ void summarise(DriverSummary& d, const std::vector<const LapRecord*>& laps) {
 const DriverSummary* SessionAnalysis::find_driver(std::string_view id) const {
   for (const auto& d : drivers)
     if (d.driver_id == id || (d.vehicle_id && *d.vehicle_id == id)) return &d;
-  std::string_view number = id.starts_with("car-") ? id.substr(4) : id;
+  std::string_view car = id.starts_with("car-") ? id.substr(4) : id;
   for (const auto& d : drivers)
-    if (d.car_number && *d.car_number == number) return &d;
+    if (d.car_id && *d.car_id == car) return &d;
+  for (const auto& d : drivers)
+    if (d.car_number && *d.car_number == car) return &d;
   return nullptr;
 }
+
+namespace {
+
+// An official car's best lap is its official fastest lap, and its place the classification's.
+void take_official_decision(DriverSummary& d, const OfficialCar& car, const Session& session) {
+  d.best_lap_ms = car.fastest_lap_ms;
+  d.best_lap_number = car.fastest_lap;
+  d.best_lap_basis = car.fastest_lap_basis;
+  d.no_best_lap_reason = car.no_fastest_lap_reason;
+  d.result_row = car.result_row;
+  if (car.result_row && session.results) d.race_position = session.results->entries[*car.result_row].position;
+}
+
+std::int64_t number_order(const std::optional<std::string>& number) {
+  std::int64_t value = 0;
+  for (char c : number.value_or("")) {
+    if (c < '0' || c > '9') break;
+    value = value * 10 + (c - '0');
+  }
+  return value;
+}
+
+}  // namespace
 
 SessionAnalysis analyse_session(const Session& session) {
   SessionAnalysis out;
@@ -65,13 +93,19 @@ SessionAnalysis analyse_session(const Session& session) {
   const std::vector<OfficialLap> official =
       session.sections ? session.sections->laps : std::vector<OfficialLap>{};
   out.links = link_cars(official, out.ecu);
+  const std::vector<OfficialCar> cars = official_cars(session);
+  std::map<std::string, const OfficialCar*> car_by_id;
+  for (const auto& car : cars) car_by_id[car.car_id] = &car;
 
-  std::map<std::string, std::string> vehicle_of_car, car_of_vehicle;
-  for (const auto& link : out.links)
+  // Official cars by car id (official_car_id): two cars can share a number.
+  std::map<std::string, std::string> vehicle_of_car, car_of_vehicle, number_of_car;
+  for (const auto& link : out.links) {
+    number_of_car[link.car_id] = link.car_number;
     if (link.vehicle_id) {
-      vehicle_of_car[link.car_number] = *link.vehicle_id;
-      car_of_vehicle[*link.vehicle_id] = link.car_number;
+      vehicle_of_car[link.car_id] = *link.vehicle_id;
+      car_of_vehicle[*link.vehicle_id] = link.car_id;
     }
+  }
   auto driver_id_of_car = [&](const std::string& car) {
     auto it = vehicle_of_car.find(car);
     return it != vehicle_of_car.end() ? it->second : "car-" + car;
@@ -79,14 +113,16 @@ SessionAnalysis analyse_session(const Session& session) {
 
   // Official laps: the timing system of record. A lap can appear twice in an export;
   // keep the first so nothing is counted twice.
-  std::map<std::pair<std::string, int>, bool> seen;
+  std::set<std::pair<std::string, int>> seen;
   for (const auto& lap : official) {
-    if (!seen.emplace(std::make_pair(lap.car_number, lap.lap), true).second) continue;
+    const std::string car = official_car_id(lap.car_number, lap.car_block);
+    if (!seen.emplace(car, lap.lap).second) continue;
     LapRecord r;
     r.source = LapSource::Official;
     r.car_number = lap.car_number;
-    r.driver_id = driver_id_of_car(lap.car_number);
-    if (auto it = vehicle_of_car.find(lap.car_number); it != vehicle_of_car.end()) r.vehicle_id = it->second;
+    r.car_id = car;
+    r.driver_id = driver_id_of_car(car);
+    if (auto it = vehicle_of_car.find(car); it != vehicle_of_car.end()) r.vehicle_id = it->second;
     r.lap = lap.lap;
     r.lap_time_ms = lap.lap_time_ms;
     r.s1_ms = lap.s1_ms;
@@ -101,13 +137,13 @@ SessionAnalysis analyse_session(const Session& session) {
     out.laps.push_back(std::move(r));
   }
   std::stable_sort(out.laps.begin(), out.laps.end(), [](const LapRecord& a, const LapRecord& b) {
-    return std::make_pair(std::stol("0" + a.car_number.value_or("")), a.lap) <
-           std::make_pair(std::stol("0" + b.car_number.value_or("")), b.lap);
+    return std::make_tuple(number_order(a.car_number), a.car_id, a.lap) <
+           std::make_tuple(number_order(b.car_number), b.car_id, b.lap);
   });
   // An ECU lap of a linked car gets the flag of the official lap it matches: the ECU logger
   // knows nothing of cautions, and without this an FCY lap looks like a slow green lap.
   std::map<std::pair<std::string, int>, std::string> official_flag;
-  for (const auto& r : out.laps) official_flag.emplace(std::make_pair(*r.car_number, r.lap), r.flag);
+  for (const auto& r : out.laps) official_flag.emplace(std::make_pair(*r.car_id, r.lap), r.flag);
   std::map<std::string, int> lap_offset_of_vehicle;
   for (const auto& link : out.links)
     if (link.vehicle_id) lap_offset_of_vehicle[*link.vehicle_id] = link.lap_offset;
@@ -118,7 +154,8 @@ SessionAnalysis analyse_session(const Session& session) {
       r.driver_id = vehicle.vehicle_id;
       r.vehicle_id = vehicle.vehicle_id;
       if (auto it = car_of_vehicle.find(vehicle.vehicle_id); it != car_of_vehicle.end()) {
-        r.car_number = it->second;
+        r.car_id = it->second;
+        r.car_number = number_of_car[it->second];
         const int official_lap = lap.lap - lap_offset_of_vehicle[vehicle.vehicle_id];
         if (auto flag = official_flag.find({it->second, official_lap}); flag != official_flag.end())
           r.flag = flag->second;
@@ -138,17 +175,20 @@ SessionAnalysis analyse_session(const Session& session) {
   std::map<std::string, std::vector<const LapRecord*>> official_laps_of, ecu_laps_of;
   for (const auto& r : out.laps) {
     if (r.source == LapSource::Official)
-      official_laps_of[*r.car_number].push_back(&r);
+      official_laps_of[*r.car_id].push_back(&r);
     else
       ecu_laps_of[*r.vehicle_id].push_back(&r);
   }
   for (const auto& link : out.links) {
     DriverSummary d;
-    d.driver_id = driver_id_of_car(link.car_number);
+    d.driver_id = driver_id_of_car(link.car_id);
     d.car_number = link.car_number;
+    d.car_id = link.car_id;
     d.vehicle_id = link.vehicle_id;
     d.source = LapSource::Official;
-    summarise(d, official_laps_of[link.car_number]);
+    summarise(d, official_laps_of[link.car_id]);
+    if (auto car = car_by_id.find(link.car_id); car != car_by_id.end())
+      take_official_decision(d, *car->second, session);
     out.drivers.push_back(std::move(d));
   }
   for (const auto& vehicle : out.ecu) {
@@ -158,6 +198,7 @@ SessionAnalysis analyse_session(const Session& session) {
     d.vehicle_id = vehicle.vehicle_id;
     d.source = LapSource::Ecu;
     summarise(d, ecu_laps_of[vehicle.vehicle_id]);
+    d.best_lap_basis = "the quickest valid ECU lap";
     out.drivers.push_back(std::move(d));
   }
   std::stable_sort(out.drivers.begin(), out.drivers.end(),

@@ -22,6 +22,7 @@ struct LapRecord {
   LapSource source = LapSource::Official;
   std::string driver_id;
   std::optional<std::string> car_number;
+  std::optional<std::string> car_id;  // official_car_id: which car of that number
   std::optional<std::string> vehicle_id;
   int lap = 0;
   std::int64_t lap_time_ms = 0;
@@ -35,15 +36,24 @@ struct LapRecord {
 };
 
 struct DriverSummary {
-  // The vehicle_id where the car has telemetry (the original's driver id), else "car-<number>".
+  // The vehicle_id where the car has telemetry (the original's driver id), else "car-<id>":
+  // "car-13", "car-3-2" for the second car numbered 3.
   std::string driver_id;
   std::optional<std::string> car_number;
+  std::optional<std::string> car_id;  // official_car_id
   std::optional<std::string> vehicle_id;
   LapSource source = LapSource::Official;  // which timing the numbers below come from
   int total_laps = 0;
   int valid_laps = 0;
+  // Official cars: the official fastest lap (analysis/official_cars.h), which is not always
+  // the quickest lap time (lap 1 and deleted laps never are). ECU vehicles: the quickest
+  // valid lap.
   std::optional<std::int64_t> best_lap_ms;
   std::optional<int> best_lap_number;
+  std::string best_lap_basis;             // how the best lap was decided
+  std::string no_best_lap_reason;         // why there is none, when there is none
+  std::optional<int> race_position;       // official classification (results file)
+  std::optional<std::size_t> result_row;  // its row in the results file
   std::optional<double> mean_lap_s;
   std::optional<double> std_dev_s;  // sample standard deviation
   // 100 - coefficient of variation in percent (the original's performance score).
@@ -71,7 +81,8 @@ struct SessionAnalysis {
   std::optional<std::int64_t> best_s1_ms, best_s2_ms, best_s3_ms;
   std::optional<std::int64_t> theoretical_best_ms;  // session: sum of the field's best sectors
 
-  // Finds a driver by driver_id, vehicle_id, car number ("13") or "car-13".
+  // Finds a driver by driver_id, vehicle_id, car id ("13", "3-2") or "car-13"; a number two
+  // cars share gives the first of them.
   const DriverSummary* find_driver(std::string_view id) const;
 };
 

@@ -90,7 +90,7 @@ std::optional<PaceThirds> pace_thirds(std::vector<std::pair<int, double>> lap_ti
 
 PitLossEstimate estimate_pit_loss(const std::vector<OfficialLap>& laps) {
   std::map<std::string, std::map<int, const OfficialLap*>> by_car;
-  for (const auto& lap : laps) by_car[lap.car_number].emplace(lap.lap, &lap);
+  for (const auto& lap : laps) by_car[official_car_id(lap.car_number, lap.car_block)].emplace(lap.lap, &lap);
   PitLossEstimate out;
   std::optional<double> smallest;
   for (const auto& [car, car_laps] : by_car) {

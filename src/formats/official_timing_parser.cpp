@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <map>
+#include <vector>
 
 #include "formats/csv_reader.h"
 #include "formats/table_columns.h"
@@ -15,6 +17,38 @@ std::string trimmed(std::string_view s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
   return std::string(s);
 }
+
+// NUMBER as written, but "7.0" is "7" (a spreadsheet's export). Leading zeros stay: at one
+// track "03" and "3" are two cars in every file.
+std::string car_number_text(std::string_view cell) {
+  std::string number = trimmed(cell);
+  const std::size_t dot = number.find('.');
+  if (dot != std::string::npos && dot > 0 && number.find_first_not_of('0', dot + 1) == std::string::npos &&
+      std::all_of(number.begin(), number.begin() + static_cast<std::ptrdiff_t>(dot),
+                  [](char c) { return std::isdigit(static_cast<unsigned char>(c)); }))
+    number.resize(dot);
+  return number;
+}
+
+// Cars that share a number are blocks of laps, each starting again at a low LAP_NUMBER; a
+// lap goes to the first car of its number whose last lap is below it, else starts a new
+// one. Rows in file order or interleaved by time give the same blocks.
+class CarBlocks {
+ public:
+  int block_of(const std::string& number, int lap) {
+    std::vector<int>& last_laps = last_lap_of_block_[number];
+    for (std::size_t i = 0; i < last_laps.size(); ++i)
+      if (last_laps[i] < lap) {
+        last_laps[i] = lap;
+        return static_cast<int>(i) + 1;
+      }
+    last_laps.push_back(lap);
+    return static_cast<int>(last_laps.size());
+  }
+
+ private:
+  std::map<std::string, std::vector<int>> last_lap_of_block_;
+};
 
 // Reads an optional column's cell as text, or "" when the column is absent.
 struct OptionalColumn {
@@ -51,13 +85,14 @@ Result<OfficialLaps> parse_sections(std::string bytes, std::string_view object_k
                        top_speed = first_of(*table, {"TOP_SPEED"}), elapsed = first_of(*table, {"ELAPSED"}),
                        hour = first_of(*table, {"HOUR"}), car_class = first_of(*table, {"CLASS"}),
                        driver = first_of(*table, {"DRIVER_NAME", "DRIVER_FIRSTNAME"}),
-                       team = first_of(*table, {"TEAM"});
+                       team = first_of(*table, {"TEAM"}), improvement = first_of(*table, {"LAP_IMPROVEMENT"});
 
   OfficialLaps out;
+  CarBlocks blocks;
   out.report = start_report(*table, object_key);
   out.laps.reserve(table->rows());
   for (std::size_t row = 0; row < table->rows(); ++row) {
-    std::string number = trimmed(table->cell(row, number_col));
+    std::string number = car_number_text(table->cell(row, number_col));
     auto lap = parse_int(table->cell(row, lap_col));
     auto lap_time = parse_duration_ms(table->cell(row, time_col));
     if (number.empty()) {
@@ -75,6 +110,7 @@ Result<OfficialLaps> parse_sections(std::string bytes, std::string_view object_k
       continue;
     }
     OfficialLap official;
+    official.car_block = blocks.block_of(number, static_cast<int>(*lap));
     official.car_number = std::move(number);
     official.lap = static_cast<int>(*lap);
     official.lap_time_ms = *lap_time;
@@ -91,6 +127,8 @@ Result<OfficialLaps> parse_sections(std::string bytes, std::string_view object_k
     official.car_class = trimmed(car_class.in(*table, row));
     official.driver_name = trimmed(driver.in(*table, row));
     official.team = trimmed(team.in(*table, row));
+    if (auto marker = parse_int(improvement.in(*table, row)))
+      official.lap_improvement = static_cast<int>(*marker);
     out.laps.push_back(std::move(official));
   }
   return out;
@@ -131,7 +169,7 @@ Result<Results> parse_results(std::string bytes, std::string_view object_key) {
   out.report = start_report(*table, object_key);
   for (std::size_t row = 0; row < table->rows(); ++row) {
     ResultEntry entry;
-    entry.car_number = trimmed(table->cell(row, number_col));
+    entry.car_number = car_number_text(table->cell(row, number_col));
     if (entry.car_number.empty()) {
       reject_row(out.report, *table, row, "empty NUMBER");
       continue;
@@ -164,7 +202,7 @@ Result<BestLaps> parse_best_laps(std::string bytes, std::string_view object_key)
   out.report = start_report(*table, object_key);
   for (std::size_t row = 0; row < table->rows(); ++row) {
     BestLapsEntry entry;
-    entry.car_number = trimmed(table->cell(row, number_col));
+    entry.car_number = car_number_text(table->cell(row, number_col));
     if (entry.car_number.empty()) {
       reject_row(out.report, *table, row, "empty NUMBER");
       continue;

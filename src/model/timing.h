@@ -35,7 +35,10 @@ struct LapEvents {
 
 // One lap of one car from the official 23_AnalysisEnduranceWithSections file.
 struct OfficialLap {
-  std::string car_number;  // NUMBER as written
+  std::string car_number;  // NUMBER as written ("7.0" read as "7"; "03" and "3" stay two cars)
+  // Which car of this number, in file order: two cars can share a number, each a block of
+  // laps whose LAP_NUMBER starts again; the second is 2.
+  int car_block = 1;
   int lap = 0;
   std::int64_t lap_time_ms = 0;
   std::optional<std::int64_t> s1_ms, s2_ms, s3_ms;
@@ -49,7 +52,16 @@ struct OfficialLap {
   std::string car_class;
   std::string driver_name;  // when the export carries names
   std::string team;
+  // LAP_IMPROVEMENT: in the files seen, 2 on each car's official best lap, 3 on the
+  // session's, 0 elsewhere (a deleted lap is never marked).
+  std::optional<int> lap_improvement;
 };
+
+// A car's id in APEX: its number as written, and "-2", "-3" for the second and third car
+// with that number ("3", "3-2").
+inline std::string official_car_id(const std::string& car_number, int car_block) {
+  return car_block <= 1 ? car_number : car_number + "-" + std::to_string(car_block);
+}
 
 struct OfficialLaps {
   std::vector<OfficialLap> laps;

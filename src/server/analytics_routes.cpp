@@ -286,13 +286,14 @@ void add_analytics_routes(RouteTable& table, ApiContext& context) {
                   .tag = "analytics",
                   .summary = "Cars by best lap, with gaps",
                   .description =
-                      "Position by best lap, gap to the leader and to the car ahead, laps, best lap number, "
+                      "Position by best lap (each car's official fastest lap: never lap 1 or a lap the "
+                      "officials deleted), gap to the leader and to the car ahead, laps, best lap number, "
                       "theoretical best, consistency and the official race position. ECU vehicles no "
-                      "official car claimed and cars without a valid lap follow, unranked.",
+                      "official car claimed and cars without an official fastest lap follow, unranked, "
+                      "with the reason.",
                   .responses = {ok("leaderboard", s::array(s::ref("LeaderboardEntry")))},
                   .handler = with_session([](const RouteRequest&, const LoadedSession& ls) -> RouteResult {
-                    const Results* results = ls.session.results ? &*ls.session.results : nullptr;
-                    return Reply::json(leaderboard_json(build_leaderboard(ls.analysis, results)));
+                    return Reply::json(leaderboard_json(build_leaderboard(ls.analysis)));
                   })});
 
   table.add(

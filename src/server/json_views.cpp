@@ -305,24 +305,27 @@ json weather_json(const Weather& weather) {
 
 json results_json(const Results& results, const SessionAnalysis& analysis) {
   json out = json::array();
-  for (const auto& e : results.entries) {
-    const DriverSummary* driver = analysis.find_driver(e.car_number);
-    out.push_back(json{
-        {"position", optional_json(e.position)},
-        {"car_number", e.car_number},
-        {"driver_id", driver && driver->car_number == e.car_number ? json(driver->driver_id) : json(nullptr)},
-        {"status", e.status},
-        {"laps", e.laps},
-        {"total_time", ms_or_null(e.total_time_ms)},
-        {"gap_first", ms_or_null(e.gap_first.ms)},
-        {"gap_first_laps", optional_json(e.gap_first.laps)},
-        {"gap_previous", ms_or_null(e.gap_previous.ms)},
-        {"gap_previous_laps", optional_json(e.gap_previous.laps)},
-        {"fastest_lap_number", optional_json(e.fastest_lap_number)},
-        {"fastest_lap_time", ms_or_null(e.fastest_lap_ms)},
-        {"fastest_lap_kph", rounded(e.fastest_lap_kph, 10.0)},
-        {"class", e.car_class},
-        {"vehicle", e.vehicle}});
+  for (std::size_t row = 0; row < results.entries.size(); ++row) {
+    const ResultEntry& e = results.entries[row];
+    // The car this row was matched to (two cars can share a number: analysis/official_cars.h).
+    const DriverSummary* driver = nullptr;
+    for (const auto& d : analysis.drivers)
+      if (d.result_row == row) driver = &d;
+    out.push_back(json{{"position", optional_json(e.position)},
+                       {"car_number", e.car_number},
+                       {"driver_id", driver ? json(driver->driver_id) : json(nullptr)},
+                       {"status", e.status},
+                       {"laps", e.laps},
+                       {"total_time", ms_or_null(e.total_time_ms)},
+                       {"gap_first", ms_or_null(e.gap_first.ms)},
+                       {"gap_first_laps", optional_json(e.gap_first.laps)},
+                       {"gap_previous", ms_or_null(e.gap_previous.ms)},
+                       {"gap_previous_laps", optional_json(e.gap_previous.laps)},
+                       {"fastest_lap_number", optional_json(e.fastest_lap_number)},
+                       {"fastest_lap_time", ms_or_null(e.fastest_lap_ms)},
+                       {"fastest_lap_kph", rounded(e.fastest_lap_kph, 10.0)},
+                       {"class", e.car_class},
+                       {"vehicle", e.vehicle}});
   }
   return out;
 }

@@ -88,7 +88,7 @@ TEST(BarberStrategyRealData, LeaderboardAndResultsAgreeOnTheWinner) {
   APEX_REQUIRE_SHARED_DATA(root);
   auto r1 = load(root, "R1");
   ASSERT_TRUE(r1.session.results);
-  auto rows = build_leaderboard(r1.analysis, &*r1.session.results);
+  auto rows = build_leaderboard(r1.analysis);
   ASSERT_FALSE(rows.empty());
   EXPECT_EQ(rows[0].driver->car_number, "13");
   EXPECT_EQ(rows[0].race_position, 1);

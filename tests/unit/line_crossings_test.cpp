@@ -28,26 +28,26 @@ std::int64_t jitter(int n, int seed) {
 }
 
 // Official crossings (ELAPSED) of a car, lap 1..kLaps, and its lap times.
-struct OfficialCar {
+struct SimulatedCar {
   std::string number;
   std::vector<std::int64_t> elapsed;  // [0] = the start, 0
 };
 
-OfficialCar leader(const std::string& number) {
-  OfficialCar car{number, {0}};
+SimulatedCar leader(const std::string& number) {
+  SimulatedCar car{number, {0}};
   for (int lap = 1; lap <= kLaps; ++lap)
     car.elapsed.push_back(car.elapsed.back() + 98'000 + (lap * 6271) % 1500);
   return car;
 }
 
 // A car 0.2-0.6 s behind `ahead` at every crossing.
-OfficialCar follower(const std::string& number, const OfficialCar& ahead) {
-  OfficialCar car{number, {0}};
+SimulatedCar follower(const std::string& number, const SimulatedCar& ahead) {
+  SimulatedCar car{number, {0}};
   for (int lap = 1; lap <= kLaps; ++lap) car.elapsed.push_back(ahead.elapsed[lap] + 200 + (lap * 3571) % 400);
   return car;
 }
 
-void add_official_laps(const OfficialCar& car, std::vector<OfficialLap>& out) {
+void add_official_laps(const SimulatedCar& car, std::vector<OfficialLap>& out) {
   for (int lap = 1; lap <= kLaps; ++lap) {
     OfficialLap o;
     o.car_number = car.number;
@@ -60,7 +60,7 @@ void add_official_laps(const OfficialCar& car, std::vector<OfficialLap>& out) {
 
 // The car's logger: its counter one ahead of the official lap number, skipping a number
 // from official lap `slip_from` on, its clock kEcuClockAhead ahead.
-EcuVehicleLaps logger(const std::string& vehicle_id, const OfficialCar& car, int seed, int slip_from) {
+EcuVehicleLaps logger(const std::string& vehicle_id, const SimulatedCar& car, int seed, int slip_from) {
   EcuVehicleLaps v;
   v.vehicle_id = vehicle_id;
   auto crossing = [&](int n) { return car.elapsed[n] + kEcuClockAhead + jitter(n, seed); };
@@ -94,7 +94,7 @@ TEST(LineCrossings, AStartOneMillisecondAfterAnEndIsOneCrossingNamedByTheEnd) {
 }
 
 TEST(LineCrossings, JitteredCrossingsMatchAfterTheClockOffset) {
-  const OfficialCar car = leader("7");
+  const SimulatedCar car = leader("7");
   std::vector<LineCrossing> official;
   for (int lap = 1; lap <= kLaps; ++lap) official.push_back(LineCrossing{car.elapsed[lap], lap});
   const auto agreement = compare_crossings(official, ecu_line_crossings(logger("GR86-006-7", car, 1, 21)));
@@ -106,8 +106,8 @@ TEST(LineCrossings, JitteredCrossingsMatchAfterTheClockOffset) {
 }
 
 TEST(CarLinking, LinksByLineCrossingsWhenJitterSpoilsTheLapTimes) {
-  const OfficialCar car7 = leader("7");
-  const OfficialCar car47 = follower("47", car7);  // no telemetry
+  const SimulatedCar car7 = leader("7");
+  const SimulatedCar car47 = follower("47", car7);  // no telemetry
   std::vector<OfficialLap> official;
   add_official_laps(car7, official);
   add_official_laps(car47, official);
@@ -124,8 +124,8 @@ TEST(CarLinking, LinksByLineCrossingsWhenJitterSpoilsTheLapTimes) {
 }
 
 TEST(CarLinking, TwoCarsNoseToTailEachGetTheirOwnVehicle) {
-  const OfficialCar car2 = leader("2");
-  const OfficialCar car47 = follower("47", car2);
+  const SimulatedCar car2 = leader("2");
+  const SimulatedCar car47 = follower("47", car2);
   std::vector<OfficialLap> official;
   add_official_laps(car2, official);
   add_official_laps(car47, official);
@@ -141,7 +141,7 @@ TEST(CarLinking, TwoCarsNoseToTailEachGetTheirOwnVehicle) {
 }
 
 TEST(CarLinking, LapTimeLinksShowHowTheirCrossingsAgree) {
-  const OfficialCar car = leader("13");
+  const SimulatedCar car = leader("13");
   std::vector<OfficialLap> official;
   add_official_laps(car, official);
   EcuVehicleLaps v = logger("GR86-022-13", car, 0, 99);
