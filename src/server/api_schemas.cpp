@@ -279,8 +279,12 @@ json build_components() {
                      object({{"s1", driver_sector}, {"s2", driver_sector}, {"s3", driver_sector}})}})))}});
   c["LeaderboardEntry"] = object(with_identity({
       {"position", with_description(nullable(integer()), "by best lap; null when unranked")},
-      {"best_lap", nullable(number())},
+      {"best_lap",
+       with_description(nullable(number()), "the official fastest lap where there is official timing")},
       {"best_lap_number", nullable(integer())},
+      {"best_lap_basis",
+       with_description(nullable(string()),
+                        "which rule decided the best lap: results, 99_, LAP_IMPROVEMENT, ...")},
       {"gap_to_leader", nullable(number())},
       {"gap_to_ahead", with_description(nullable(number()), "null for the leader")},
       {"total_laps", integer()},

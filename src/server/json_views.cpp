@@ -276,6 +276,8 @@ json leaderboard_json(const std::vector<LeaderboardRow>& rows) {
         json{{"position", optional_json(row.position)},
              {"best_lap", ms_or_null(d.best_lap_ms)},
              {"best_lap_number", optional_json(d.best_lap_number)},
+             {"best_lap_basis",
+              d.best_lap_ms && !d.best_lap_basis.empty() ? json(d.best_lap_basis) : json(nullptr)},
              {"gap_to_leader", ms_or_null(row.gap_to_leader_ms)},
              {"gap_to_ahead", ms_or_null(row.gap_to_ahead_ms)},
              {"total_laps", d.total_laps},
