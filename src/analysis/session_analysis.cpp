@@ -33,20 +33,32 @@ void summarise(DriverSummary& d, const std::vector<const LapRecord*>& laps) {
       d.best_lap_ms = lap->lap_time_ms;
       d.best_lap_number = lap->lap;
     }
-    auto keep_min = [](std::optional<std::int64_t>& best, const std::optional<std::int64_t>& v) {
-      if (v && *v > 0 && (!best || *v < *best)) best = v;
+    // Sectors only from a lap with all three: a blank one means a missed timing loop, and
+    // the lap's other sectors cannot be trusted to add up.
+    auto present = [](const std::optional<std::int64_t>& v) { return v && *v > 0; };
+    if (!present(lap->s1_ms) || !present(lap->s2_ms) || !present(lap->s3_ms)) continue;
+    auto keep_min = [](std::optional<std::int64_t>& best, std::int64_t v) {
+      if (!best || v < *best) best = v;
     };
-    keep_min(d.best_s1_ms, lap->s1_ms);
-    keep_min(d.best_s2_ms, lap->s2_ms);
-    keep_min(d.best_s3_ms, lap->s3_ms);
+    keep_min(d.best_s1_ms, *lap->s1_ms);
+    keep_min(d.best_s2_ms, *lap->s2_ms);
+    keep_min(d.best_s3_ms, *lap->s3_ms);
   }
   d.mean_lap_s = mean(d.valid_lap_times_s);
   d.std_dev_s = sample_std_dev(d.valid_lap_times_s);
   if (d.mean_lap_s && d.std_dev_s && *d.mean_lap_s > 0)
     d.consistency_score = 100.0 - *d.std_dev_s / *d.mean_lap_s * 100.0;
   d.within_half_second_percent = percent_within_of_best(d.valid_lap_times_s, kConsistencyWindowS);
-  if (d.best_s1_ms && d.best_s2_ms && d.best_s3_ms)
-    d.theoretical_best_ms = *d.best_s1_ms + *d.best_s2_ms + *d.best_s3_ms;
+}
+
+// The sum of the car's best sectors, never above its best lap: above it, the best lap's own
+// sectors were incomplete, so the true figure is unknown (and not this sum).
+void set_theoretical_best(DriverSummary& d) {
+  d.theoretical_best_ms.reset();
+  if (!d.best_s1_ms || !d.best_s2_ms || !d.best_s3_ms) return;
+  const std::int64_t sum = *d.best_s1_ms + *d.best_s2_ms + *d.best_s3_ms;
+  if (d.best_lap_ms && sum > *d.best_lap_ms) return;
+  d.theoretical_best_ms = sum;
 }
 
 }  // namespace
@@ -189,6 +201,7 @@ SessionAnalysis analyse_session(const Session& session) {
     summarise(d, official_laps_of[link.car_id]);
     if (auto car = car_by_id.find(link.car_id); car != car_by_id.end())
       take_official_decision(d, *car->second, session);
+    set_theoretical_best(d);
     out.drivers.push_back(std::move(d));
   }
   for (const auto& vehicle : out.ecu) {
@@ -199,6 +212,7 @@ SessionAnalysis analyse_session(const Session& session) {
     d.source = LapSource::Ecu;
     summarise(d, ecu_laps_of[vehicle.vehicle_id]);
     d.best_lap_basis = "the quickest valid ECU lap";
+    set_theoretical_best(d);
     out.drivers.push_back(std::move(d));
   }
   std::stable_sort(out.drivers.begin(), out.drivers.end(),

@@ -18,6 +18,22 @@ std::string trimmed(std::string_view s) {
   return std::string(s);
 }
 
+// The timing system writes -999 (and lower) for "no value": a number, but a missing one.
+constexpr double kSentinel = -999;
+
+std::optional<double> measured(std::string_view cell) {
+  auto value = parse_double(cell);
+  if (value && *value <= kSentinel) return std::nullopt;
+  return value;
+}
+
+// A count or a lap number: never negative; a sentinel or a negative one is missing.
+std::optional<int> counted(std::string_view cell) {
+  auto value = parse_int(cell);
+  if (!value || *value < 0 || *value > 1'000'000) return std::nullopt;
+  return static_cast<int>(*value);
+}
+
 // NUMBER as written, but "7.0" is "7" (a spreadsheet's export). Leading zeros stay: at one
 // track "03" and "3" are two cars in every file.
 std::string car_number_text(std::string_view cell) {
@@ -120,8 +136,8 @@ Result<OfficialLaps> parse_sections(std::string bytes, std::string_view object_k
     official.flag = trimmed(flag.in(*table, row));
     official.crossing_in_pit = !trimmed(in_pit.in(*table, row)).empty();
     official.pit_time_ms = parse_duration_ms(pit_time.in(*table, row));
-    official.kph = parse_double(kph.in(*table, row));
-    official.top_speed_kph = parse_double(top_speed.in(*table, row));
+    official.kph = measured(kph.in(*table, row));
+    official.top_speed_kph = measured(top_speed.in(*table, row));
     official.elapsed_ms = parse_duration_ms(elapsed.in(*table, row));
     official.hour = trimmed(hour.in(*table, row));
     official.car_class = trimmed(car_class.in(*table, row));
@@ -175,14 +191,14 @@ Result<Results> parse_results(std::string bytes, std::string_view object_key) {
       continue;
     }
     if (auto p = parse_int(position.in(*table, row)); p && *p > 0) entry.position = static_cast<int>(*p);
-    entry.laps = static_cast<int>(parse_int(table->cell(row, laps_col)).value_or(0));
+    entry.laps = counted(table->cell(row, laps_col)).value_or(0);
     entry.status = trimmed(status.in(*table, row));
     entry.total_time_ms = parse_duration_ms(total.in(*table, row));
     entry.gap_first = parse_result_gap(trimmed(gap_first.in(*table, row)));
     entry.gap_previous = parse_result_gap(trimmed(gap_previous.in(*table, row)));
-    if (auto n = parse_int(fl_lap.in(*table, row))) entry.fastest_lap_number = static_cast<int>(*n);
+    entry.fastest_lap_number = counted(fl_lap.in(*table, row));
     entry.fastest_lap_ms = parse_duration_ms(fl_time.in(*table, row));
-    entry.fastest_lap_kph = parse_double(fl_kph.in(*table, row));
+    entry.fastest_lap_kph = measured(fl_kph.in(*table, row));
     entry.car_class = trimmed(car_class.in(*table, row));
     entry.vehicle = trimmed(vehicle.in(*table, row));
     out.entries.push_back(std::move(entry));
@@ -207,14 +223,14 @@ Result<BestLaps> parse_best_laps(std::string bytes, std::string_view object_key)
       reject_row(out.report, *table, row, "empty NUMBER");
       continue;
     }
-    entry.total_driver_laps = static_cast<int>(parse_int(total.in(*table, row)).value_or(0));
+    entry.total_driver_laps = counted(total.in(*table, row)).value_or(0);
     for (int i = 1; i <= 10; ++i) {
       auto time_col = table->column("BESTLAP_" + std::to_string(i));
       auto lap_col = table->column("BESTLAP_" + std::to_string(i) + "_LAPNUM");
       if (!time_col || !lap_col) break;
       auto ms = parse_duration_ms(table->cell(row, *time_col));
-      auto lap = parse_int(table->cell(row, *lap_col));
-      if (ms && lap) entry.best.emplace_back(static_cast<int>(*lap), *ms);
+      auto lap = counted(table->cell(row, *lap_col));
+      if (ms && lap && *lap > 0) entry.best.emplace_back(*lap, *ms);
     }
     entry.average_ms = parse_duration_ms(average.in(*table, row));
     out.entries.push_back(std::move(entry));
@@ -247,13 +263,13 @@ Result<Weather> parse_weather(std::string bytes, std::string_view object_key) {
       reject_row(out.report, *table, row, "no readable time in TIME_UTC_SECONDS or TIME_UTC_STR");
       continue;
     }
-    sample.air_temp_c = parse_double(air.in(*table, row));
-    sample.track_temp_c = parse_double(track.in(*table, row));
+    sample.air_temp_c = measured(air.in(*table, row));
+    sample.track_temp_c = measured(track.in(*table, row));
     if (sample.track_temp_c == 0.0) sample.track_temp_c.reset();  // the sensor is missing, not freezing
-    sample.humidity_percent = parse_double(humidity.in(*table, row));
-    sample.pressure_hpa = parse_double(pressure.in(*table, row));
-    sample.wind_speed = parse_double(wind_speed.in(*table, row));
-    sample.wind_direction_deg = parse_double(wind_dir.in(*table, row));
+    sample.humidity_percent = measured(humidity.in(*table, row));
+    sample.pressure_hpa = measured(pressure.in(*table, row));
+    sample.wind_speed = measured(wind_speed.in(*table, row));
+    sample.wind_direction_deg = measured(wind_dir.in(*table, row));
     sample.rain = parse_double(rain.in(*table, row)).value_or(0) > 0;
     out.samples.push_back(sample);
   }

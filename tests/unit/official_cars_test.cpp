@@ -136,5 +136,52 @@ TEST(OfficialCars, TheParserTellsBlocksApartAndReadsNumbersWrittenAsDecimals) {
   EXPECT_EQ(laps->laps[1].lap_improvement, 2);
 }
 
+// The timing system's -999 and blank cells are missing values, never numbers.
+TEST(OfficialValues, SentinelsAndBlanksStayMissing) {
+  auto results = parse_results(
+      "POSITION;NUMBER;STATUS;LAPS;FL_LAPNUM;FL_TIME;FL_KPH\n1;7;Classified;20;-999;;-999\n", "03_test.CSV");
+  ASSERT_TRUE(results) << results.error().message;
+  EXPECT_FALSE(results->entries[0].fastest_lap_number) << "-999 is no lap number";
+  EXPECT_FALSE(results->entries[0].fastest_lap_kph);
+  auto sections = parse_sections(
+      "NUMBER;LAP_NUMBER;LAP_TIME;S1;S2;S3;KPH\n7;2;1:37.000;26.000;;28.000;-999\n", "23_test.CSV");
+  ASSERT_TRUE(sections) << sections.error().message;
+  EXPECT_FALSE(sections->laps[0].s2_ms);
+  EXPECT_FALSE(sections->laps[0].kph);
+  // Results silent on the fastest lap (a sentinel): the next rule decides.
+  Session s = session_of({lap_of("7", 1, 96000), lap_of("7", 2, 97000), lap_of("7", 3, 98000)});
+  s.results = *results;
+  auto cars = official_cars(s);
+  EXPECT_EQ(cars[0].fastest_lap, 2);
+}
+
+// A theoretical best comes only from laps with all three sectors, and is never above the
+// car's best lap (the best lap's blank sector would make the sum a guess).
+TEST(OfficialValues, TheoreticalBestFromCompleteLapsAndNeverAboveTheBestLap) {
+  auto with_sectors = [](int lap, std::int64_t ms, std::optional<std::int64_t> s1,
+                         std::optional<std::int64_t> s2, std::optional<std::int64_t> s3) {
+    OfficialLap l = lap_of("7", lap, ms);
+    l.s1_ms = s1;
+    l.s2_ms = s2;
+    l.s3_ms = s3;
+    return l;
+  };
+  // Lap 2, the best, has no S2; lap 3's sectors add up to more than lap 2's time.
+  Session s =
+      session_of({with_sectors(2, 97000, 26000, std::nullopt, 28000),
+                  with_sectors(3, 98000, 26500, 43000, 28500), with_sectors(4, 98500, 26400, 43600, 28500)});
+  auto analysis = analyse_session(s);
+  const DriverSummary* car7 = analysis.find_driver("7");
+  ASSERT_NE(car7, nullptr);
+  EXPECT_EQ(car7->best_lap_ms, 97000);
+  EXPECT_EQ(car7->best_s1_ms, 26400) << "lap 2's S1 is not used: its S2 is blank";
+  EXPECT_FALSE(car7->theoretical_best_ms) << "26.4 + 43.0 + 28.5 = 97.9 s is above the best lap";
+  // With complete sectors on every lap the sum is the theoretical best.
+  Session complete =
+      session_of({with_sectors(2, 97000, 26000, 43000, 28000), with_sectors(3, 98000, 25900, 43500, 28600)});
+  auto figures = analyse_session(complete);
+  EXPECT_EQ(figures.find_driver("7")->theoretical_best_ms, 25900 + 43000 + 28000);
+}
+
 }  // namespace
 }  // namespace apex
