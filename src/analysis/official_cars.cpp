@@ -106,33 +106,36 @@ std::map<std::string, std::vector<Block*>> blocks_by_number(std::vector<Block>& 
   return out;
 }
 
-void match_results(std::vector<Block>& blocks, const Results& results) {
-  const auto rows = rows_by_number(results.entries);
+// Matches each number's blocks to the rows of `entries` with that number. says(entry) gives
+// what a row says of its car: (laps, fastest lap, its time).
+template <typename Entry, typename Says>
+void match_blocks(std::vector<Block>& blocks, const std::vector<Entry>& entries, Says says,
+                  std::optional<std::size_t> OfficialCar::*row_of) {
+  const auto rows = rows_by_number(entries);
   for (auto& [number, of_number] : blocks_by_number(blocks)) {
     auto it = rows.find(number);
     if (it == rows.end()) continue;
     auto matched = match_rows(of_number.size(), it->second, [&](std::size_t b, std::size_t row) {
-      const ResultEntry& e = results.entries[row];
-      return agreement(*of_number[b], e.laps, e.fastest_lap_number, e.fastest_lap_ms);
+      const auto [laps, fastest_lap, fastest_ms] = says(entries[row]);
+      return agreement(*of_number[b], laps, fastest_lap, fastest_ms);
     });
-    for (std::size_t b = 0; b < of_number.size(); ++b) of_number[b]->car.result_row = matched[b];
+    for (std::size_t b = 0; b < of_number.size(); ++b) of_number[b]->car.*row_of = matched[b];
   }
 }
 
-void match_best_laps(std::vector<Block>& blocks, const BestLaps& best_laps) {
-  const auto rows = rows_by_number(best_laps.entries);
-  for (auto& [number, of_number] : blocks_by_number(blocks)) {
-    auto it = rows.find(number);
-    if (it == rows.end()) continue;
-    auto matched = match_rows(of_number.size(), it->second, [&](std::size_t b, std::size_t row) {
-      const BestLapsEntry& e = best_laps.entries[row];
-      const auto first = e.best.empty() ? std::optional<std::pair<int, std::int64_t>>() : e.best.front();
-      return agreement(*of_number[b], e.total_driver_laps,
-                       first ? std::optional<int>(first->first) : std::nullopt,
-                       first ? std::optional<std::int64_t>(first->second) : std::nullopt);
-    });
-    for (std::size_t b = 0; b < of_number.size(); ++b) of_number[b]->car.best_laps_row = matched[b];
-  }
+struct RowSays {
+  int laps = 0;
+  std::optional<int> fastest_lap;
+  std::optional<std::int64_t> fastest_ms;
+};
+
+RowSays result_says(const ResultEntry& e) {
+  return {e.laps, e.fastest_lap_number, e.fastest_lap_ms};
+}
+
+RowSays best_laps_say(const BestLapsEntry& e) {
+  if (e.best.empty()) return {e.total_driver_laps, std::nullopt, std::nullopt};
+  return {e.total_driver_laps, e.best.front().first, e.best.front().second};
 }
 
 void set_fastest(OfficialCar& car, int lap, std::int64_t ms, const char* basis) {
@@ -180,8 +183,9 @@ void decide_fastest_lap(Block& block, const Session& session, bool laps_are_mark
 std::vector<OfficialCar> official_cars(const Session& session) {
   if (!session.sections) return {};
   std::vector<Block> blocks = blocks_of(*session.sections);
-  if (session.results) match_results(blocks, *session.results);
-  if (session.best_laps) match_best_laps(blocks, *session.best_laps);
+  if (session.results) match_blocks(blocks, session.results->entries, result_says, &OfficialCar::result_row);
+  if (session.best_laps)
+    match_blocks(blocks, session.best_laps->entries, best_laps_say, &OfficialCar::best_laps_row);
   const bool laps_are_marked =
       std::any_of(blocks.begin(), blocks.end(), [](const Block& b) { return b.marked_lap; });
   std::vector<OfficialCar> cars;
