@@ -145,6 +145,15 @@ Tree gen_tree(const std::vector<RaceFiles>& races) {
     int count = *rc::gen::inRange(1001, 1060);
     for (int i = 0; i < count; ++i) tree[bulk + "part " + std::to_string(i) + ".bin"] = std::to_string(i);
   }
+  // S3 holds "a/n" and "a/n/b" at once; a folder on disk cannot be a file too: keep the deeper.
+  for (auto it = tree.begin(); it != tree.end();) {
+    const std::string folder = it->first + "/";
+    auto below = tree.lower_bound(folder);
+    if (below != tree.end() && below->first.starts_with(folder))
+      it = tree.erase(it);
+    else
+      ++it;
+  }
   return tree;
 }
 
