@@ -101,57 +101,58 @@ def with_length(head, length):
     return ("\r\n".join(lines) + f"\r\nContent-Length: {length}\r\n\r\n").encode("latin-1")
 
 
+async def requests(reader):
+    """Each request on a keep-alive connection, (head, method, target, headers), until the
+    client closes it."""
+    while True:
+        try:
+            head, request_line, headers = await read_message_head(reader)
+        except (asyncio.IncompleteReadError, ConnectionError):
+            return
+        yield head, request_line.split(" ")[0], request_line.split(" ")[1], headers
+
+
 async def handle(reader, writer, upstream):
-    try:
-        while True:
-            try:
-                head, request_line, headers = await read_message_head(reader)
-            except (asyncio.IncompleteReadError, ConnectionError):
-                return
-            body = await reader.readexactly(int(headers.get("content-length", "0") or 0))
-            method, target = request_line.split(" ")[0], request_line.split(" ")[1]
-            if target.startswith(CONTROL_PATH):
-                if method == "POST":
-                    FAULTS.rules = json.loads(body or b"[]")
-                    FAULTS.requests, FAULTS.injected = 0, {}
-                writer.write(json_answer({"requests": FAULTS.requests, "injected": FAULTS.injected}))
-                await writer.drain()
-                continue
-            FAULTS.requests += 1
-            fault = FAULTS.pick(method, target) or "pass"
-            if fault == "reset":
-                return
-            if fault in ("status:500", "status:503", "slowdown"):
-                status = 500 if fault == "status:500" else 503
-                code = {"status:500": "InternalError", "status:503": "ServiceUnavailable"}.get(fault, "SlowDown")
-                writer.write(s3_error(status, code, "injected by s3_fault_proxy"))
-                await writer.drain()
-                continue
-            if fault.startswith("delay:"):
-                await asyncio.sleep(float(fault.split(":")[1]))
-            response_head, response_body = await forward(head, body, upstream)
-            if fault == "drop-mid-body" and len(response_body) > 1:
-                writer.write(response_head.encode("latin-1") + response_body[: len(response_body) // 2])
-                await writer.drain()
-                return
-            if fault == "truncate" and len(response_body) > 1:
-                half = response_body[: len(response_body) // 2]
-                writer.write(with_length(response_head, len(half)) + half)
-                await writer.drain()
-                continue
-            if fault.startswith("stall:"):
-                writer.write(response_head.encode("latin-1"))
-                await writer.drain()
-                await asyncio.sleep(float(fault.split(":")[1]))
-                writer.write(response_body)
-                await writer.drain()
-                continue
-            writer.write(response_head.encode("latin-1") + response_body)
+    async for head, method, target, headers in requests(reader):
+        body = await reader.readexactly(int(headers.get("content-length", "0") or 0))
+        if target.startswith(CONTROL_PATH):
+            if method == "POST":
+                FAULTS.rules = json.loads(body or b"[]")
+                FAULTS.requests, FAULTS.injected = 0, {}
+            writer.write(json_answer({"requests": FAULTS.requests, "injected": FAULTS.injected}))
             await writer.drain()
-    except (ConnectionError, asyncio.IncompleteReadError):
-        pass
-    finally:
-        writer.close()
+            continue
+        FAULTS.requests += 1
+        fault = FAULTS.pick(method, target) or "pass"
+        if fault == "reset":
+            return
+        if fault in ("status:500", "status:503", "slowdown"):
+            status = 500 if fault == "status:500" else 503
+            code = {"status:500": "InternalError", "status:503": "ServiceUnavailable"}.get(fault, "SlowDown")
+            writer.write(s3_error(status, code, "injected by s3_fault_proxy"))
+            await writer.drain()
+            continue
+        if fault.startswith("delay:"):
+            await asyncio.sleep(float(fault.split(":")[1]))
+        response_head, response_body = await forward(head, body, upstream)
+        if fault == "drop-mid-body" and len(response_body) > 1:
+            writer.write(response_head.encode("latin-1") + response_body[: len(response_body) // 2])
+            await writer.drain()
+            return
+        if fault == "truncate" and len(response_body) > 1:
+            half = response_body[: len(response_body) // 2]
+            writer.write(with_length(response_head, len(half)) + half)
+            await writer.drain()
+            continue
+        if fault.startswith("stall:"):
+            writer.write(response_head.encode("latin-1"))
+            await writer.drain()
+            await asyncio.sleep(float(fault.split(":")[1]))
+            writer.write(response_body)
+            await writer.drain()
+            continue
+        writer.write(response_head.encode("latin-1") + response_body)
+        await writer.drain()
 
 
 def proxy_arguments(description, upstream_help):
@@ -163,11 +164,20 @@ def proxy_arguments(description, upstream_help):
 
 
 async def serve(name, listen, upstream, handler, detail=""):
-    """Serves handler(reader, writer, (upstream host, port)) on listen until killed."""
+    """Serves handler(reader, writer, (upstream host, port)) on listen until killed; a client
+    that goes away ends its connection quietly."""
     listen_host, listen_port = listen.rsplit(":", 1)
     up_host, up_port = upstream.rsplit(":", 1)
-    server = await asyncio.start_server(lambda r, w: handler(r, w, (up_host, int(up_port))), listen_host,
-                                        int(listen_port))
+
+    async def connection(reader, writer):
+        try:
+            await handler(reader, writer, (up_host, int(up_port)))
+        except (ConnectionError, asyncio.IncompleteReadError):
+            pass
+        finally:
+            writer.close()
+
+    server = await asyncio.start_server(connection, listen_host, int(listen_port))
     print(f"{name}: {listen} -> {upstream}{detail}", file=sys.stderr, flush=True)
     async with server:
         await server.serve_forever()

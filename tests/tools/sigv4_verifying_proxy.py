@@ -21,7 +21,6 @@ one encoding and sends another is refused.
 GET /__sigv4__ on the proxy answers what it saw, for tests to say which access key signed:
   {"accepted": {"ACCESS_KEY": count}, "anonymous": count, "refused": [{"code", "key", "method", "target"}]}
 """
-import asyncio
 import datetime
 import email.utils
 import hashlib
@@ -35,7 +34,7 @@ from botocore.awsrequest import AWSRequest, HTTPHeaders
 from botocore.credentials import Credentials
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from s3_fault_proxy import forward, json_answer, proxy_arguments, read_message_head, run_until_killed, s3_error, serve  # noqa: E402,E501
+from s3_fault_proxy import forward, json_answer, proxy_arguments, requests, run_until_killed, s3_error, serve  # noqa: E402,E501
 
 CONTROL_PATH = "/__sigv4__"
 MAX_SKEW = datetime.timedelta(minutes=15)
@@ -195,49 +194,39 @@ async def refuse(writer, method, target, refusal, ledger):
 
 
 async def handle(reader, writer, upstream, keys, region, ledger):
-    try:
-        while True:
-            try:
-                head, request_line, headers = await read_message_head(reader)
-            except (asyncio.IncompleteReadError, ConnectionError):
-                return
-            method, target = request_line.split(" ")[0], request_line.split(" ")[1]
-            if "chunked" in headers.get("transfer-encoding", "").lower():
-                await refuse(writer, method, target, Refusal("NotImplemented", "chunked request bodies are not supported"),
-                             ledger)
-                return
-            if target.startswith(CONTROL_PATH):
-                await read_body(reader, writer, headers)
-                writer.write(json_answer(ledger.as_dict()))
-                await writer.drain()
-                continue
-            try:
-                key, content_sha256 = verify_signature(method, target, header_values(head), keys, region)
-            except Refusal as refusal:
-                # A refused request's body is not read (S3 answers before it): the connection
-                # cannot be reused.
-                await refuse(writer, method, target, refusal, ledger)
-                if int(headers.get("content-length", "0") or 0) > 0:
-                    return
-                continue
-            body = await read_body(reader, writer, headers)
-            try:
-                verify_body(key, content_sha256, body)
-            except Refusal as refusal:
-                await refuse(writer, method, target, refusal, ledger)
-                continue
-            if key:
-                ledger.accepted[key] = ledger.accepted.get(key, 0) + 1
-            else:
-                ledger.anonymous += 1
-            head = b"\r\n".join(line for line in head.split(b"\r\n") if not line.lower().startswith(UNFORWARDED))
-            response_head, response_body = await forward(head, body, upstream)
-            writer.write(response_head.encode("latin-1") + response_body)
+    async for head, method, target, headers in requests(reader):
+        if "chunked" in headers.get("transfer-encoding", "").lower():
+            await refuse(writer, method, target, Refusal("NotImplemented", "chunked request bodies are not supported"),
+                         ledger)
+            return
+        if target.startswith(CONTROL_PATH):
+            await read_body(reader, writer, headers)
+            writer.write(json_answer(ledger.as_dict()))
             await writer.drain()
-    except (ConnectionError, asyncio.IncompleteReadError):
-        pass
-    finally:
-        writer.close()
+            continue
+        try:
+            key, content_sha256 = verify_signature(method, target, header_values(head), keys, region)
+        except Refusal as refusal:
+            # A refused request's body is not read (S3 answers before it): the connection
+            # cannot be reused.
+            await refuse(writer, method, target, refusal, ledger)
+            if int(headers.get("content-length", "0") or 0) > 0:
+                return
+            continue
+        body = await read_body(reader, writer, headers)
+        try:
+            verify_body(key, content_sha256, body)
+        except Refusal as refusal:
+            await refuse(writer, method, target, refusal, ledger)
+            continue
+        if key:
+            ledger.accepted[key] = ledger.accepted.get(key, 0) + 1
+        else:
+            ledger.anonymous += 1
+        head = b"\r\n".join(line for line in head.split(b"\r\n") if not line.lower().startswith(UNFORWARDED))
+        response_head, response_body = await forward(head, body, upstream)
+        writer.write(response_head.encode("latin-1") + response_body)
+        await writer.drain()
 
 
 def parse_keys(specs):
