@@ -16,7 +16,7 @@
 
 namespace apex {
 
-enum class LinkEvidence { None, LapTimes, LineCrossings };
+enum class LinkEvidence { None, LapTimes, LineCrossings, Override };
 
 struct CarLink {
   std::string car_id;                     // official_car_id: "3", "3-2" for a second car 3

@@ -7,6 +7,7 @@
 
 #include "analysis/lap_statistics.h"
 #include "analysis/official_cars.h"
+#include "analysis/session_overrides.h"
 
 namespace apex {
 
@@ -105,9 +106,10 @@ SessionAnalysis analyse_session(const Session& session) {
   const std::vector<OfficialLap> official =
       session.sections ? session.sections->laps : std::vector<OfficialLap>{};
   out.links = link_cars(official, out.ecu);
-  const std::vector<OfficialCar> cars = official_cars(session);
+  if (session.overrides) out.override_outcomes = apply_link_overrides(out.links, *session.overrides, out.ecu);
+  out.cars = official_cars(session);
   std::map<std::string, const OfficialCar*> car_by_id;
-  for (const auto& car : cars) car_by_id[car.car_id] = &car;
+  for (const auto& car : out.cars) car_by_id[car.car_id] = &car;
 
   // Official cars by car id (official_car_id): two cars can share a number.
   std::map<std::string, std::string> vehicle_of_car, car_of_vehicle, number_of_car;
@@ -182,6 +184,10 @@ SessionAnalysis analyse_session(const Session& session) {
       out.laps.push_back(std::move(r));
     }
   }
+
+  if (session.overrides)
+    for (auto& outcome : apply_lap_exclusions(out.laps, *session.overrides))
+      out.override_outcomes.push_back(std::move(outcome));
 
   // Drivers: every official car (official timing), plus ECU vehicles no car claimed.
   std::map<std::string, std::vector<const LapRecord*>> official_laps_of, ecu_laps_of;

@@ -10,6 +10,7 @@
 
 #include "analysis/car_linking.h"
 #include "analysis/ecu_laps.h"
+#include "analysis/official_cars.h"
 #include "model/session.h"
 
 namespace apex {
@@ -80,6 +81,8 @@ struct SessionAnalysis {
   std::optional<BestLap> best_lap;
   std::optional<std::int64_t> best_s1_ms, best_s2_ms, best_s3_ms;
   std::optional<std::int64_t> theoretical_best_ms;  // session: sum of the field's best sectors
+  std::vector<OfficialCar> cars;                    // official timing's cars and their decisions
+  std::vector<OverrideOutcome> override_outcomes;   // what the track's overrides did here
 
   // Finds a driver by driver_id, vehicle_id, car id ("13", "3-2") or "car-13"; a number two
   // cars share gives the first of them.

@@ -33,8 +33,11 @@ TrackCatalog build_track(std::string id, std::vector<ClassifiedObject> objects) 
 
   std::map<int, std::map<FileKind, std::vector<ClassifiedObject>>> by_race;
   std::map<FileKind, std::vector<ClassifiedObject>> without_race;
+  std::vector<ClassifiedObject> overrides;
   for (auto& object : objects) {
-    if (!object.name.kind) {
+    if (object.name.kind == FileKind::Overrides) {
+      overrides.push_back(std::move(object));
+    } else if (!object.name.kind) {
       std::string reason = "not a race data file: no file kind recognised in the name";
       track.unrecognised.push_back({std::move(object.info.key), std::move(reason)});
     } else if (object.name.race) {
@@ -76,6 +79,9 @@ TrackCatalog build_track(std::string id, std::vector<ClassifiedObject> objects) 
     }
   }
   for (auto& [kind, gap] : single_gap) assign(*gap, kind, std::move(without_race[kind]));
+  // The overrides file speaks for every session of the track: each reads its own part.
+  if (!overrides.empty())
+    for (auto& session : track.sessions) assign(session, FileKind::Overrides, overrides);
 
   for (auto& session : track.sessions)
     std::sort(session.alternates.begin(), session.alternates.end(),

@@ -8,6 +8,8 @@
 #include <cstddef>
 #include <vector>
 
+#include "formats/overrides_parser.h"
+
 namespace apex {
 namespace {
 
@@ -204,6 +206,8 @@ std::string_view to_string(FileKind kind) {
       return "best_laps";
     case FileKind::Weather:
       return "weather";
+    case FileKind::Overrides:
+      return "overrides";
   }
   return "unknown";
 }
@@ -211,7 +215,8 @@ std::string_view to_string(FileKind kind) {
 std::optional<FileKind> file_kind_from_string(std::string_view name) {
   constexpr std::array kAll{FileKind::LapStart,       FileKind::LapEnd,   FileKind::LapTime,
                             FileKind::Telemetry,      FileKind::Sections, FileKind::Results,
-                            FileKind::ResultsByClass, FileKind::BestLaps, FileKind::Weather};
+                            FileKind::ResultsByClass, FileKind::BestLaps, FileKind::Weather,
+                            FileKind::Overrides};
   for (FileKind kind : kAll)
     if (iequals(name, to_string(kind))) return kind;
   return std::nullopt;
@@ -225,6 +230,11 @@ ClassifiedName classify_file_name(std::string_view path_in_track) {
   if (auto slash = path_in_track.rfind('/'); slash != std::string_view::npos) {
     file_name = path_in_track.substr(slash + 1);
     folders = path_in_track.substr(0, slash);
+  }
+  // The overrides file belongs to the whole track, whatever folder it sits in.
+  if (file_name == kOverridesFileName) {
+    result.kind = FileKind::Overrides;
+    return result;
   }
 
   constexpr std::string_view kExtension = ".csv";

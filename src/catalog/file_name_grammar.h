@@ -20,6 +20,7 @@ enum class FileKind {
   ResultsByClass,  // 05_
   BestLaps,        // 99_Best 10 Laps By Driver
   Weather,         // 26_Weather
+  Overrides,       // apex-overrides.json: an engineer's decisions for the whole track
 };
 
 std::string_view to_string(FileKind kind);  // "lap_start", "sections", ...

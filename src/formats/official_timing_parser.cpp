@@ -18,12 +18,9 @@ std::string trimmed(std::string_view s) {
   return std::string(s);
 }
 
-// The timing system writes -999 (and lower) for "no value": a number, but a missing one.
-constexpr double kSentinel = -999;
-
 std::optional<double> measured(std::string_view cell) {
   auto value = parse_double(cell);
-  if (value && *value <= kSentinel) return std::nullopt;
+  if (value && *value <= kMissingValueSentinel) return std::nullopt;
   return value;
 }
 

@@ -1,5 +1,7 @@
 #include "formats/table_columns.h"
 
+#include "formats/time_text.h"
+
 namespace apex {
 
 Result<std::vector<std::size_t>> require_columns(const CsvTable& table, std::string_view expected_kind,
@@ -27,6 +29,13 @@ ParseReport start_report(const CsvTable& table, std::string_view object_key) {
   report.rows = table.rows() + table.bad_rows();
   report.bad_rows = table.bad_rows();
   report.bad_row_reasons = table.bad_row_reasons();
+  for (std::size_t row = 0; row < table.rows(); ++row)
+    for (std::size_t column = 0; column < table.header().size(); ++column) {
+      const std::string_view cell = table.cell(row, column);
+      if (cell.empty() || (cell.front() != '-' && cell.front() != ' ')) continue;  // cheap: most cells
+      if (auto value = parse_double(cell); value && *value <= kMissingValueSentinel)
+        ++report.sentinel_cells[table.header()[column]];
+    }
   return report;
 }
 

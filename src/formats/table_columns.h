@@ -18,7 +18,10 @@ namespace apex {
 Result<std::vector<std::size_t>> require_columns(const CsvTable& table, std::string_view expected_kind,
                                                  std::initializer_list<std::string_view> names);
 
-// A report seeded with the table's own bad rows.
+// The timing system writes -999 (and lower) for "no value": a number, but a missing one.
+inline constexpr double kMissingValueSentinel = -999;
+
+// A report seeded with the table's own bad rows and its count of sentinel cells per column.
 ParseReport start_report(const CsvTable& table, std::string_view object_key);
 
 // Counts a row the parser could not use and keeps the first reasons.

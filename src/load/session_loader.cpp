@@ -4,6 +4,7 @@
 
 #include "formats/lap_events_parser.h"
 #include "formats/official_timing_parser.h"
+#include "formats/overrides_parser.h"
 
 namespace apex {
 
@@ -17,18 +18,55 @@ bool fatal(const Error& e) {
   return e.kind != ErrorKind::NotFound && e.kind != ErrorKind::Corrupt && e.kind != ErrorKind::Unreadable;
 }
 
+// The file's path inside the track folder names it in the overrides file.
+const FileExclusion* exclusion_of(const Session& session, const std::string& key) {
+  if (!session.overrides) return nullptr;
+  for (const auto& exclusion : session.overrides->excluded_files)
+    if (key == session.track_id + "/" + exclusion.path || key == exclusion.path) return &exclusion;
+  return nullptr;
+}
+
+// Another session's file of the same track with exactly these bytes: same size first (from the
+// listing, free), then the bytes. A file that cannot be read for the comparison is skipped.
+void note_identical_files(ObjectStore& store, const TrackCatalog& track, const SessionFiles& files,
+                          const ObjectInfo& object, std::string_view bytes, Session& session) {
+  for (const auto& other : track.sessions) {
+    if (other.id == files.id) continue;
+    for (const auto& [kind, candidate] : other.files) {
+      if (kind == FileKind::Overrides || candidate.size != object.size || candidate.key == object.key)
+        continue;
+      if (auto other_bytes = store.read_all(candidate.key); other_bytes && *other_bytes == bytes)
+        session.identical_files.push_back(IdenticalFile{object.key, candidate.key});
+    }
+  }
+}
+
+struct LoadContext {
+  ObjectStore& store;
+  const TrackCatalog& track;
+  const SessionFiles& files;
+  Session& session;
+};
+
 template <typename T>
-Status load_one(ObjectStore& store, Session& session, const SessionFiles& files, FileKind kind,
-                std::optional<T>& slot, Result<T> (*parse)(std::string, std::string_view)) {
-  const ObjectInfo* object = files.find(kind);
+Status load_one(const LoadContext& context, FileKind kind, std::optional<T>& slot,
+                Result<T> (*parse)(std::string, std::string_view)) {
+  Session& session = context.session;
+  const ObjectInfo* object = context.files.find(kind);
   if (!object) return {};
-  auto bytes = store.read_all(object->key);
+  if (const FileExclusion* exclusion = exclusion_of(session, object->key)) {
+    session.excluded_files.push_back(ExcludedFile{object->key, exclusion->reason});
+    return {};
+  }
+  auto bytes = context.store.read_all(object->key);
   if (!bytes) {
     if (fatal(bytes.error())) return std::unexpected(bytes.error());
     session.problems.push_back(object->key + ": " + bytes.error().message);
     return {};
   }
   session.sources.push_back(SourceFile{object->key, object->size, object->version});
+  if (object->size > 0)
+    note_identical_files(context.store, context.track, context.files, *object, *bytes, session);
   auto parsed = parse(std::move(*bytes), object->key);
   if (!parsed) {
     session.problems.push_back(parsed.error().message);
@@ -38,31 +76,45 @@ Status load_one(ObjectStore& store, Session& session, const SessionFiles& files,
   return {};
 }
 
+// This session's part of the track's overrides file, if it has one. A file that cannot be
+// parsed is a problem of the session and nothing in it applies.
+Status load_overrides(const LoadContext& context) {
+  Session& session = context.session;
+  const ObjectInfo* object = context.files.find(FileKind::Overrides);
+  if (!object) return {};
+  auto bytes = context.store.read_all(object->key);
+  if (!bytes) {
+    if (fatal(bytes.error())) return std::unexpected(bytes.error());
+    session.problems.push_back(object->key + ": " + bytes.error().message);
+    return {};
+  }
+  session.sources.push_back(SourceFile{object->key, object->size, object->version});
+  auto parsed = parse_overrides(*bytes, object->key);
+  if (!parsed) {
+    session.problems.push_back(parsed.error().message);
+    return {};
+  }
+  for (auto& [name, overrides] : *parsed)
+    if (normalise_session_id(name) == session.session_id) session.overrides = std::move(overrides);
+  return {};
+}
+
 }  // namespace
 
 Result<Session> load_session(ObjectStore& store, const TrackCatalog& track, const SessionFiles& files) {
   Session session;
   session.track_id = track.id;
   session.session_id = files.id;
-  Status status;
+  const LoadContext context{store, track, files, session};
+  if (auto ok = load_overrides(context); !ok) return std::unexpected(ok.error());
   for (auto step : std::initializer_list<std::function<Status()>>{
-           [&] {
-             return load_one(store, session, files, FileKind::LapStart, session.lap_starts, parse_lap_events);
-           },
-           [&] {
-             return load_one(store, session, files, FileKind::LapEnd, session.lap_ends, parse_lap_events);
-           },
-           [&] {
-             return load_one(store, session, files, FileKind::LapTime, session.lap_times, parse_lap_events);
-           },
-           [&] {
-             return load_one(store, session, files, FileKind::Sections, session.sections, parse_sections);
-           },
-           [&] { return load_one(store, session, files, FileKind::Results, session.results, parse_results); },
-           [&] {
-             return load_one(store, session, files, FileKind::BestLaps, session.best_laps, parse_best_laps);
-           },
-           [&] { return load_one(store, session, files, FileKind::Weather, session.weather, parse_weather); },
+           [&] { return load_one(context, FileKind::LapStart, session.lap_starts, parse_lap_events); },
+           [&] { return load_one(context, FileKind::LapEnd, session.lap_ends, parse_lap_events); },
+           [&] { return load_one(context, FileKind::LapTime, session.lap_times, parse_lap_events); },
+           [&] { return load_one(context, FileKind::Sections, session.sections, parse_sections); },
+           [&] { return load_one(context, FileKind::Results, session.results, parse_results); },
+           [&] { return load_one(context, FileKind::BestLaps, session.best_laps, parse_best_laps); },
+           [&] { return load_one(context, FileKind::Weather, session.weather, parse_weather); },
        }) {
     if (auto ok = step(); !ok) return std::unexpected(ok.error());
   }

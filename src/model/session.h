@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "model/overrides.h"
 #include "model/timing.h"
 
 namespace apex {
@@ -17,6 +18,19 @@ struct SourceFile {
   std::string key;
   std::uint64_t size = 0;
   std::string version;
+};
+
+// A file of this session whose bytes are exactly another file's of the same track: its name
+// claims this session, but one of the two holds the other's data.
+struct IdenticalFile {
+  std::string key;
+  std::string same_as;  // the other session's file
+};
+
+// A file of this session an override told APEX not to read.
+struct ExcludedFile {
+  std::string key;
+  std::string reason;
 };
 
 struct Session {
@@ -30,6 +44,9 @@ struct Session {
   std::vector<SourceFile> sources;
   // Files that exist but could not be used ("key: why"); the rest of the session still loads.
   std::vector<std::string> problems;
+  std::optional<SessionOverrides> overrides;  // this session's part of the overrides file
+  std::vector<ExcludedFile> excluded_files;
+  std::vector<IdenticalFile> identical_files;
 
   std::vector<const ParseReport*> reports() const;
 };

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <utility>
@@ -17,6 +18,8 @@ struct ParseReport {
   std::size_t rows = 0;
   std::size_t bad_rows = 0;
   std::vector<std::string> bad_row_reasons;
+  // Column -> cells holding the timing system's "no value" sentinel (-999): read as missing.
+  std::map<std::string, std::size_t> sentinel_cells;
 };
 
 // One line crossing seen by a car's ECU (a row of a lap_start / lap_end / lap_time file).

@@ -324,6 +324,21 @@ void add_analytics_routes(RouteTable& table, ApiContext& context) {
                           404, "no results file for " + ls.session.track_id + " " + ls.session.session_id));
                     return Reply::json(results_json(*ls.session.results, ls.analysis));
                   })});
+
+  table.add(Route{.method = "GET",
+                  .path = session + "/quality",
+                  .tag = "analytics",
+                  .summary = "Data-quality report",
+                  .description =
+                      "Every check APEX makes on the session's files, what it found and what it decided: "
+                      "files read and left out, values read as missing, results against lap timing, how "
+                      "each fastest lap was decided, laps that do not count, cars sharing a number, "
+                      "telemetry links with their evidence, ECU laps that cannot be real, and the "
+                      "track's overrides (apex-overrides.json, docs/overrides.md).",
+                  .responses = {ok("quality report", s::ref("QualityReport"))},
+                  .handler = with_session([](const RouteRequest&, const LoadedSession& ls) -> RouteResult {
+                    return Reply::json(quality_json(session_quality(ls.session, ls.analysis), ls.session));
+                  })});
 }
 
 }  // namespace apex

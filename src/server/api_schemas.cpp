@@ -182,22 +182,24 @@ json build_components() {
                      {"lap_number_inferred", boolean()}},
                     "official laps carry s1..s3, flag and pit; ECU laps start_time, end_time (ECU clock), "
                     "lap_number_inferred and flag");
-  c["CarLink"] =
-      object({{"car_number", string()},
-              {"vehicle_id", nullable(string())},
-              {"compared_laps", integer()},
-              {"agreeing_laps", integer()},
-              {"agreement", nullable(number())},
-              {"median_lap_difference", nullable(number())},
-              {"lap_offset", integer()},
-              {"id_number_matches", boolean()},
-              {"linked_by", with_description(nullable(string_enum({"lap_times", "line_crossings"})),
-                                             "lap_times: its lap times agree; line_crossings: no "
-                                             "vehicle's lap times agree, but this one crosses the "
-                                             "line when the car does")},
-              {"compared_crossings", integer()},
-              {"matching_crossings", integer()},
-              {"median_crossing_difference", nullable(number())}});
+  c["CarLink"] = object(
+      {{"car_number", string()},
+       {"car_id", with_description(string(), "the car's APEX id: its number, \"3-2\" for the second car 3")},
+       {"vehicle_id", nullable(string())},
+       {"compared_laps", integer()},
+       {"agreeing_laps", integer()},
+       {"agreement", nullable(number())},
+       {"median_lap_difference", nullable(number())},
+       {"lap_offset", integer()},
+       {"id_number_matches", boolean()},
+       {"linked_by", with_description(nullable(string_enum({"lap_times", "line_crossings", "override"})),
+                                      "lap_times: its lap times agree; line_crossings: no "
+                                      "vehicle's lap times agree, but this one crosses the "
+                                      "line when the car does; override: the track's "
+                                      "apex-overrides.json says so")},
+       {"compared_crossings", integer()},
+       {"matching_crossings", integer()},
+       {"median_crossing_difference", nullable(number())}});
   c["Consistency"] = object(with_identity({
       {"consistency_score", with_description(nullable(number()), "% of valid laps within 0.5 s of the best")},
       {"rating", nullable(string_enum({"Elite", "Professional", "Advanced", "Developing"}))},
@@ -294,6 +296,22 @@ json build_components() {
       {"race_position", with_description(nullable(integer()), "official classification")},
       {"unranked_reason", nullable(string())},
   }));
+  const json quality_status = with_description(string_enum({"ok", "notice", "warning"}),
+                                               "ok: nothing unusual; notice: handled by a rule of how timing "
+                                               "works; warning: worth an engineer's look");
+  c["QualityFinding"] = object({{"subject", with_description(string(), "a file, \"car 3-2\", a vehicle id")},
+                                {"found", string()},
+                                {"decided", string()},
+                                {"status", quality_status}});
+  c["QualityCheck"] = object({{"id", string()},
+                              {"title", string()},
+                              {"status", with_description(quality_status, "the worst of its findings")},
+                              {"summary", string()},
+                              {"findings", array(ref("QualityFinding"))}});
+  c["QualityReport"] = object({{"track", string()},
+                               {"session", string()},
+                               {"status", with_description(quality_status, "the worst of its checks")},
+                               {"checks", array(ref("QualityCheck"))}});
   c["WeatherSample"] =
       object({{"time_utc", string()},
               {"air_temp_c", nullable(number())},

@@ -65,6 +65,7 @@ json laps_json(const std::vector<LapRecord>& laps) {
 
 json car_link_json(const CarLink& link) {
   return json{{"car_number", link.car_number},
+              {"car_id", link.car_id},
               {"vehicle_id", optional_json(link.vehicle_id)},
               {"compared_laps", link.compared_laps},
               {"agreeing_laps", link.agreeing_laps},
@@ -76,6 +77,7 @@ json car_link_json(const CarLink& link) {
               {"id_number_matches", link.id_number_matches},
               {"linked_by", link.linked_by == LinkEvidence::LapTimes        ? json("lap_times")
                             : link.linked_by == LinkEvidence::LineCrossings ? json("line_crossings")
+                            : link.linked_by == LinkEvidence::Override      ? json("override")
                                                                             : json(nullptr)},
               {"compared_crossings", link.crossings.compared},
               {"matching_crossings", link.crossings.matching},
@@ -289,6 +291,29 @@ json leaderboard_json(const std::vector<LeaderboardRow>& rows) {
     out.push_back(std::move(entry));
   }
   return out;
+}
+
+json quality_json(const std::vector<QualityCheck>& checks, const Session& session) {
+  json items = json::array();
+  QualityStatus worst = QualityStatus::Ok;
+  for (const auto& check : checks) {
+    worst = std::max(worst, check.status);
+    json findings = json::array();
+    for (const auto& f : check.findings)
+      findings.push_back(json{{"subject", f.subject},
+                              {"found", f.found},
+                              {"decided", f.decided},
+                              {"status", to_string(f.status)}});
+    items.push_back(json{{"id", check.id},
+                         {"title", check.title},
+                         {"status", to_string(check.status)},
+                         {"summary", check.summary},
+                         {"findings", std::move(findings)}});
+  }
+  return json{{"track", session.track_id},
+              {"session", session.session_id},
+              {"status", to_string(worst)},
+              {"checks", std::move(items)}};
 }
 
 json weather_json(const Weather& weather) {

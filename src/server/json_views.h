@@ -10,6 +10,7 @@
 #include "analysis/leaderboard.h"
 #include "analysis/sector_analysis.h"
 #include "analysis/session_analysis.h"
+#include "analysis/session_quality.h"
 #include "analysis/strategy_analysis.h"
 #include "catalog/catalog.h"
 #include "model/track_facts.h"
@@ -38,6 +39,7 @@ nlohmann::json sector_analysis_json(const SectorAnalysis& sectors, std::string_v
 nlohmann::json leaderboard_json(const std::vector<LeaderboardRow>& rows);
 nlohmann::json weather_json(const Weather& weather);
 nlohmann::json results_json(const Results& results, const SessionAnalysis& analysis);
+nlohmann::json quality_json(const std::vector<QualityCheck>& checks, const Session& session);
 
 struct DetailedPerformanceInputs {
   const DriverSummary* driver = nullptr;

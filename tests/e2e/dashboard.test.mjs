@@ -294,6 +294,14 @@ async function main() {
     await page.click('#tab-data');
     await page.waitForSelector('.facts');
     assert.match(await page.textContent('.facts'), /local folder/);
+    // The session's data-quality report: every check the API reports, with its status.
+    await page.waitForSelector('[data-testid=quality] [data-check]');
+    const shownChecks = await page.$$eval('[data-testid=quality] [data-check]', (els) =>
+      els.map((e) => [e.getAttribute('data-check'), e.getAttribute('data-status'), e.querySelectorAll('tbody tr').length]),
+    );
+    const quality = JSON.parse((await raw(port, `/api/analytics/track/${TRACK}/session/${SESSION}/quality`)).body);
+    assert.deepEqual(shownChecks, quality.checks.map((c) => [c.id, c.status, c.findings.length]));
+    assert.ok(shownChecks.some(([id]) => id === 'car_links'), 'the links check is shown');
     await shot('data');
 
     assert.deepEqual(pageErrors, [], 'no uncaught errors in the page');

@@ -1,5 +1,6 @@
-// Data page: where the data comes from and what the catalog made of it (GET /health,
-// GET /api/analytics/track/{t}/files).
+// Data page: where the data comes from, what the catalog made of it and the session's
+// data-quality report (GET /health, GET /api/analytics/track/{t}/files,
+// GET /api/analytics/track/{t}/session/{s}/quality).
 import { getJson } from '../api';
 import type { ViewContext } from '../main';
 import { errorBox, h, loading, section } from '../ui';
@@ -18,6 +19,49 @@ interface TrackFiles {
   unrecognised: (string | { key?: string; reason?: string })[];
 }
 
+type QualityStatus = 'ok' | 'notice' | 'warning';
+interface QualityReport {
+  track: string;
+  session: string;
+  status: QualityStatus;
+  checks: {
+    id: string;
+    title: string;
+    status: QualityStatus;
+    summary: string;
+    findings: { subject: string; found: string; decided: string; status: QualityStatus }[];
+  }[];
+}
+
+// One table per check with findings; a check with none is its summary line.
+function qualityPanel(report: QualityReport): HTMLElement {
+  const checks = report.checks.map((check) =>
+    h(
+      'div',
+      { class: `quality quality-${check.status}`, 'data-check': check.id, 'data-status': check.status },
+      h('h3', { text: `${check.title}: ${check.status}` }),
+      h('p', { class: 'note', text: check.summary }),
+      check.findings.length
+        ? h(
+            'table',
+            { class: 'files' },
+            h('thead', {}, h('tr', {}, ...['', 'Subject', 'Found', 'Decided'].map((t) => h('th', { scope: 'col', text: t })))),
+            h(
+              'tbody',
+              {},
+              ...check.findings.map((f) =>
+                h('tr', { 'data-status': f.status }, h('td', { class: f.status === 'warning' ? 'bad' : '', text: f.status }), h('td', { text: f.subject }), h('td', { text: f.found }), h('td', { text: f.decided })),
+              ),
+            ),
+          )
+        : null,
+    ),
+  );
+  const panel = section(`Data quality of ${report.track} ${report.session}: ${report.status}`, ...checks);
+  panel.setAttribute('data-testid', 'quality');
+  return panel;
+}
+
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 
 export async function renderData(ctx: ViewContext): Promise<void> {
@@ -25,10 +69,12 @@ export async function renderData(ctx: ViewContext): Promise<void> {
   ctx.root.append(status);
   let health: Health;
   let files: TrackFiles;
+  let quality: QualityReport;
   try {
-    [health, files] = await Promise.all([
+    [health, files, quality] = await Promise.all([
       getJson<Health>('/health', ctx.signal),
       getJson<TrackFiles>(`/api/analytics/track/${encodeURIComponent(ctx.track)}/files`, ctx.signal),
+      getJson<QualityReport>(`/api/analytics/track/${encodeURIComponent(ctx.track)}/session/${encodeURIComponent(ctx.session)}/quality`, ctx.signal),
     ]);
   } catch (e) {
     if ((e as Error).name === 'AbortError') return;
@@ -65,5 +111,5 @@ export async function renderData(ctx: ViewContext): Promise<void> {
   const unrecognised = files.unrecognised.length
     ? h('ul', {}, ...files.unrecognised.map((u) => h('li', {}, h('code', { text: typeof u === 'string' ? u : JSON.stringify(u) }))))
     : h('p', { text: 'None: every file of this track was recognised.' });
-  status.replaceWith(source, section(`Catalog of ${files.track}`, ...sessions, h('h3', { text: 'Unrecognised files' }), unrecognised));
+  status.replaceWith(source, qualityPanel(quality), section(`Catalog of ${files.track}`, ...sessions, h('h3', { text: 'Unrecognised files' }), unrecognised));
 }
