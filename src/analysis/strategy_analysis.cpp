@@ -230,8 +230,8 @@ PitStrategy pit_strategy(const PitPlanRequest& request, const Degradation& own,
     out.rate_source = "driver";
     out.wear_rate = own.wear_rate();
     if (!out.wear_rate)
-      rate_problem = "no tyre wear measured for this driver, " + degradation_explanation(own) +
-                     ": a stop cannot be planned from tyre wear";
+      rate_problem =
+          "no stop is planned: no tyre wear measured for this driver (" + degradation_explanation(own) + ")";
   } else if (field && field->median_slope) {
     out.measured_rate = field->median_slope;
     out.rate_source = "field median";
@@ -241,13 +241,14 @@ PitStrategy pit_strategy(const PitPlanRequest& request, const Degradation& own,
                         std::to_string(field->drivers_fitted) + " drivers is used, " +
                         std::to_string(field->drivers_degrading) + " of them degrading significantly");
     if (!out.wear_rate)
-      rate_problem = "no tyre wear measured in this session: only " +
-                     std::to_string(field->drivers_degrading) + " of " +
-                     std::to_string(field->drivers_fitted) +
-                     " drivers' lap times grow significantly, so the field's median slope is no rate of wear";
+      rate_problem =
+          "no stop is planned: no tyre wear measured in this session (only " +
+          std::to_string(field->drivers_degrading) + " of " + std::to_string(field->drivers_fitted) +
+          " drivers' lap times grow significantly, so the field's median slope is no rate of wear)";
   } else {
-    rate_problem = "no degradation rate could be measured: no driver of this session has " +
-                   std::to_string(kMinDegradationLaps) + " green-flag laps";
+    rate_problem =
+        "no stop is planned: no degradation rate could be measured (no driver of this session has " +
+        std::to_string(kMinDegradationLaps) + " green-flag laps)";
   }
   out.pit_data = pit_loss.stops_measured > 0;
   if (!out.pit_data) {
@@ -255,7 +256,8 @@ PitStrategy pit_strategy(const PitPlanRequest& request, const Degradation& own,
     out.message += pit_loss.pit_laps == 0
                        ? "no lap ended in the pit lane or carries a pit time"
                        : std::to_string(pit_loss.pit_laps) +
-                             " pit laps in the timing, but no stop under green followed by a green out-lap";
+                             " laps in the pit lane or with a pit time, none of them a stop under green "
+                             "followed by a green out-lap that can be measured";
     out.message += ", so a stop's cost is unknown and no stop is planned";
     if (!rate_problem.empty()) out.notes.push_back(rate_problem);
     return out;

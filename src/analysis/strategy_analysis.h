@@ -107,7 +107,8 @@ std::optional<PaceThirds> pace_thirds(std::vector<std::pair<int, double>> lap_ti
 
 // --- pit stops -----------------------------------------------------------------------
 
-// The original's fixed pit-lane loss, used when a session has no pit stop to measure.
+// The original's fixed pit-lane loss: what a PitLossEstimate holds when no stop was
+// measured. pit_strategy never plans with it.
 inline constexpr double kDefaultPitLossS = 25.0;
 
 struct PitLossEstimate {

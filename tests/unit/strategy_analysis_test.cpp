@@ -393,7 +393,7 @@ TEST(PitStrategyAnswer, NoPitStopsMeansNoPitDataAndNoPlan) {
   EXPECT_EQ(unmeasured.pit_laps, 1);
   auto answer2 = pit_strategy({2, 400, 10, 40.0}, wearing(), std::nullopt, unmeasured);
   EXPECT_FALSE(answer2.plan);
-  EXPECT_NE(answer2.message.find("1 pit laps"), std::string::npos) << answer2.message;
+  EXPECT_NE(answer2.message.find("1 laps in the pit lane"), std::string::npos) << answer2.message;
 }
 
 TEST(PitStrategyAnswer, OnlyASignificantPositiveRateIsPlannedWith) {
