@@ -70,8 +70,9 @@ struct Degradation {
   std::optional<double> wear_rate() const;
 };
 
-// The verdict in a sentence with its figures, e.g. "-0.2270 s/lap +/- 0.0669 over 10
-// green-flag laps: lap times fell significantly (t = -3.39, |t| >= 2.31) ...".
+// The verdict in a sentence with its figures, e.g. "lap times fell significantly: -0.1475
+// s/lap +/- 0.0611 (standard error) over 9 green-flag laps (t = -2.42, 95% critical value
+// 2.37); ...".
 std::string degradation_explanation(const Degradation& degradation);
 
 // lap_times: (lap number, seconds), any order. Fits lap time = a + b * lap number.
@@ -114,7 +115,7 @@ inline constexpr double kDefaultPitLossS = 25.0;
 struct PitLossEstimate {
   double seconds = kDefaultPitLossS;
   int stops_measured = 0;  // 0: seconds is kDefaultPitLossS, a figure not measured here
-  int pit_laps = 0;        // laps of any car that ended in the pit lane, measurable or not
+  int pit_laps = 0;        // laps of any car in the pit lane or with a pit time, measurable or not
 };
 
 // For every stop under green (in-lap crossing in the pit lane, followed by an out-lap):
