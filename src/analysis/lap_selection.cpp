@@ -1,11 +1,19 @@
 #include "analysis/lap_selection.h"
 
 #include <algorithm>
-#include <map>
+#include <iterator>
 
 #include "analysis/lap_statistics.h"
 
 namespace apex {
+
+namespace {
+
+bool by_lap_number(const LapRecord* a, const LapRecord* b) {
+  return a->lap < b->lap;
+}
+
+}  // namespace
 
 std::vector<const LapRecord*> laps_of_driver(const SessionAnalysis& analysis, const DriverSummary& driver) {
   std::vector<const LapRecord*> out;
@@ -15,21 +23,35 @@ std::vector<const LapRecord*> laps_of_driver(const SessionAnalysis& analysis, co
                                                      : lap.vehicle_id == driver.vehicle_id;
     if (mine) out.push_back(&lap);
   }
-  std::stable_sort(out.begin(), out.end(),
-                   [](const LapRecord* a, const LapRecord* b) { return a->lap < b->lap; });
+  std::stable_sort(out.begin(), out.end(), by_lap_number);
+  return out;
+}
+
+std::vector<const LapRecord*> GreenFlagLaps::with_outliers() const {
+  std::vector<const LapRecord*> out;
+  std::merge(laps.begin(), laps.end(), outliers.begin(), outliers.end(), std::back_inserter(out),
+             by_lap_number);
   return out;
 }
 
 GreenFlagLaps green_flag_laps(const SessionAnalysis& analysis, const DriverSummary& driver) {
   GreenFlagLaps out;
   out.flags_known = driver.source == LapSource::Official;
-  const auto laps = laps_of_driver(analysis, driver);
-  std::map<int, const LapRecord*> by_number;
-  for (const LapRecord* lap : laps) by_number.emplace(lap->lap, lap);
+  // The official fastest lap is the fastest lap that counted: a quicker one was deleted.
+  // (ECU vehicles have no official decision to compare with.)
+  const std::optional<std::int64_t> official_best =
+      driver.source == LapSource::Official ? driver.best_lap_ms : std::nullopt;
   std::vector<const LapRecord*> candidates;
-  for (const LapRecord* lap : laps) {
-    const LapRecord* previous = nullptr;
-    if (auto it = by_number.find(lap->lap - 1); it != by_number.end()) previous = it->second;
+  // Laps ended under green since the start or the last lap that ended under a flag (this
+  // one included). Without flags, the laps since the start.
+  int green_run = 0;
+  for (const LapRecord* lap : laps_of_driver(analysis, driver)) {
+    if (!out.flags_known)
+      green_run = lap->lap;
+    else if (lap->lap <= 1)
+      green_run = lap->flag == "GF" ? 1 : 0;
+    else
+      green_run = lap->flag == "GF" ? green_run + 1 : 0;
     if (!lap->valid) {
       ++out.excluded_invalid;
     } else if (lap->lap <= 1) {
@@ -38,8 +60,10 @@ GreenFlagLaps green_flag_laps(const SessionAnalysis& analysis, const DriverSumma
       ++out.excluded_flag;
     } else if (out.flags_known && lap->pit) {
       ++out.excluded_pit;
-    } else if (out.flags_known && previous && previous->flag != "GF") {
+    } else if (green_run <= kRestartLaps) {
       ++out.excluded_restart;
+    } else if (official_best && lap->lap_time_ms < *official_best) {
+      ++out.excluded_deleted;
     } else {
       candidates.push_back(lap);
     }
@@ -49,10 +73,11 @@ GreenFlagLaps green_flag_laps(const SessionAnalysis& analysis, const DriverSumma
   const double limit = median(times).value_or(0) * kGreenLapOutlierShare;
   for (const LapRecord* lap : candidates) {
     if (static_cast<double>(lap->lap_time_ms) > limit)
-      ++out.excluded_outlier;
+      out.outliers.push_back(lap);
     else
       out.laps.push_back(lap);
   }
+  out.excluded_outlier = static_cast<int>(out.outliers.size());
   return out;
 }
 
@@ -61,6 +86,13 @@ std::vector<std::pair<int, double>> lap_times_s(const std::vector<const LapRecor
   out.reserve(laps.size());
   for (const LapRecord* lap : laps)
     out.emplace_back(lap->lap, static_cast<double>(lap->lap_time_ms) / 1000.0);
+  return out;
+}
+
+std::vector<double> lap_seconds(const std::vector<const LapRecord*>& laps) {
+  std::vector<double> out;
+  out.reserve(laps.size());
+  for (const LapRecord* lap : laps) out.push_back(static_cast<double>(lap->lap_time_ms) / 1000.0);
   return out;
 }
 

@@ -24,4 +24,9 @@ struct LinearFit {
 // Least squares y = intercept + slope * x; nullopt with fewer than 3 points or no spread in x.
 std::optional<LinearFit> fit_line(const std::vector<double>& x, const std::vector<double>& y);
 
+// The two-sided 95% critical value of Student's t with this many degrees of freedom (n - 2
+// for a fitted line): a slope is significantly different from zero when |slope| exceeds it
+// times its standard error. 12.706 at 1, 2.228 at 10, 2.042 at 30, tending to 1.960.
+double t_critical_95(int degrees_of_freedom);
+
 }  // namespace apex

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <map>
 
 namespace apex {
@@ -38,6 +39,51 @@ Consistency consistency_of(const std::vector<double>& lap_times_s) {
   return out;
 }
 
+std::string_view to_string(DegradationVerdict verdict) {
+  switch (verdict) {
+    case DegradationVerdict::TooFewLaps:
+      return "too few laps";
+    case DegradationVerdict::NotSignificant:
+      return "not significant";
+    case DegradationVerdict::Degrading:
+      return "degrading";
+    case DegradationVerdict::Improving:
+      return "improving";
+  }
+  return "too few laps";
+}
+
+std::optional<double> Degradation::wear_rate() const {
+  if (verdict != DegradationVerdict::Degrading || !fit) return std::nullopt;
+  return fit->slope;
+}
+
+std::string degradation_explanation(const Degradation& d) {
+  const std::string laps = std::to_string(d.laps_analyzed) + " green-flag laps";
+  if (!d.fit)
+    return "only " + laps + ": at least " + std::to_string(kMinDegradationLaps) +
+           " are needed to fit a degradation rate";
+  char figures[160];
+  std::snprintf(figures, sizeof figures, "%+.4f s/lap +/- %.4f (standard error) over %s", d.fit->slope,
+                d.fit->slope_std_error, laps.c_str());
+  char test[96] = "an exact line";
+  if (d.t_value && d.t_critical)
+    std::snprintf(test, sizeof test, "t = %.2f, 95%% critical value %.2f", *d.t_value, *d.t_critical);
+  switch (d.verdict) {
+    case DegradationVerdict::Degrading:
+      return std::string("lap times grew significantly: ") + figures + " (" + test + ")";
+    case DegradationVerdict::Improving:
+      return std::string("lap times fell significantly: ") + figures + " (" + test +
+             "); faster laps as the race went on are not tyre wear, so no wear rate is taken from them";
+    case DegradationVerdict::NotSignificant:
+    case DegradationVerdict::TooFewLaps:
+      break;
+  }
+  return std::string("not significant: ") + figures + " (" + test +
+         "); these laps show no trend that can be told from their scatter, so no wear rate is taken from "
+         "them";
+}
+
 Degradation fit_degradation(std::vector<std::pair<int, double>> lap_times) {
   std::sort(lap_times.begin(), lap_times.end());
   Degradation out;
@@ -55,10 +101,37 @@ Degradation fit_degradation(std::vector<std::pair<int, double>> lap_times) {
     }
     out.fit = fit_line(x, y);
   }
+  if (out.fit) {
+    out.t_critical = t_critical_95(out.laps_analyzed - 2);
+    // Laps exactly on a line have no scatter: the sign of the slope is the whole answer.
+    if (out.fit->slope_std_error > 0) out.t_value = out.fit->slope / out.fit->slope_std_error;
+    const double t = out.t_value.value_or(out.fit->slope > 0   ? HUGE_VAL
+                                          : out.fit->slope < 0 ? -HUGE_VAL
+                                                               : 0.0);
+    if (t >= *out.t_critical)
+      out.verdict = DegradationVerdict::Degrading;
+    else if (t <= -*out.t_critical)
+      out.verdict = DegradationVerdict::Improving;
+    else
+      out.verdict = DegradationVerdict::NotSignificant;
+  }
   for (const auto& [lap, t] : lap_times) {
     double fitted = out.fit ? out.fit->intercept + out.fit->slope * lap - best : 0.0;
     out.lap_deltas.push_back(DegradationLap{lap, t, t - best, fitted});
   }
+  return out;
+}
+
+FieldDegradation field_degradation(const std::vector<Degradation>& drivers) {
+  FieldDegradation out;
+  std::vector<double> slopes;
+  for (const auto& d : drivers) {
+    if (!d.fit) continue;
+    slopes.push_back(d.fit->slope);
+    if (d.verdict == DegradationVerdict::Degrading) ++out.drivers_degrading;
+  }
+  out.drivers_fitted = static_cast<int>(slopes.size());
+  out.median_slope = median(std::move(slopes));
   return out;
 }
 
@@ -93,10 +166,12 @@ PitLossEstimate estimate_pit_loss(const std::vector<OfficialLap>& laps) {
   for (const auto& lap : laps) by_car[official_car_id(lap.car_number, lap.car_block)].emplace(lap.lap, &lap);
   PitLossEstimate out;
   std::optional<double> smallest;
+  auto is_pit = [](const OfficialLap& l) {
+    return l.crossing_in_pit || (l.pit_time_ms && *l.pit_time_ms > 0);
+  };
+  for (const auto& lap : laps)
+    if (is_pit(lap)) ++out.pit_laps;
   for (const auto& [car, car_laps] : by_car) {
-    auto is_pit = [](const OfficialLap& l) {
-      return l.crossing_in_pit || (l.pit_time_ms && *l.pit_time_ms > 0);
-    };
     std::vector<double> green;
     for (const auto& [n, lap] : car_laps)
       if (n > 1 && lap->flag == "GF" && !is_pit(*lap) && lap->lap_time_ms > 0)
@@ -143,6 +218,55 @@ PitPlan plan_pit_stop(const PitPlanRequest& request, double degradation_per_lap,
   } else {
     out.recommendation = "Stay out";
   }
+  return out;
+}
+
+PitStrategy pit_strategy(const PitPlanRequest& request, const Degradation& own,
+                         const std::optional<FieldDegradation>& field, const PitLossEstimate& pit_loss) {
+  PitStrategy out;
+  std::string rate_problem;
+  if (own.fit) {
+    out.measured_rate = own.fit->slope;
+    out.rate_source = "driver";
+    out.wear_rate = own.wear_rate();
+    if (!out.wear_rate)
+      rate_problem =
+          "no stop is planned: no tyre wear measured for this driver (" + degradation_explanation(own) + ")";
+  } else if (field && field->median_slope) {
+    out.measured_rate = field->median_slope;
+    out.rate_source = "field median";
+    if (field->significant()) out.wear_rate = field->median_slope;
+    out.notes.push_back("this driver has " + std::to_string(own.laps_analyzed) + " green-flag laps (" +
+                        std::to_string(kMinDegradationLaps) + " needed): the field's median slope over " +
+                        std::to_string(field->drivers_fitted) + " drivers is used, " +
+                        std::to_string(field->drivers_degrading) + " of them degrading significantly");
+    if (!out.wear_rate)
+      rate_problem =
+          "no stop is planned: no tyre wear measured in this session (only " +
+          std::to_string(field->drivers_degrading) + " of " + std::to_string(field->drivers_fitted) +
+          " drivers' lap times grow significantly, so the field's median slope is no rate of wear)";
+  } else {
+    rate_problem =
+        "no stop is planned: no degradation rate could be measured (no driver of this session has " +
+        std::to_string(kMinDegradationLaps) + " green-flag laps)";
+  }
+  out.pit_data = pit_loss.stops_measured > 0;
+  if (!out.pit_data) {
+    out.message = "no pit data in this session: ";
+    out.message += pit_loss.pit_laps == 0
+                       ? "no lap ended in the pit lane or carries a pit time"
+                       : std::to_string(pit_loss.pit_laps) +
+                             " laps in the pit lane or with a pit time, none of them a stop under green "
+                             "followed by a green out-lap that can be measured";
+    out.message += ", so a stop's cost is unknown and no stop is planned";
+    if (!rate_problem.empty()) out.notes.push_back(rate_problem);
+    return out;
+  }
+  if (!out.wear_rate) {
+    out.message = rate_problem;
+    return out;
+  }
+  out.plan = plan_pit_stop(request, *out.wear_rate, pit_loss.seconds);
   return out;
 }
 

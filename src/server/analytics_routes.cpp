@@ -188,33 +188,34 @@ void add_analytics_routes(RouteTable& table, ApiContext& context) {
                   .handler = with_driver([](const RouteRequest&, const LoadedSession&, const DriverSummary& d)
                                              -> RouteResult { return Reply::json(performance_json(d)); })});
 
-  table.add(
-      Route{.method = "GET",
-            .path = driver + "/detailed-performance",
-            .tag = "analytics",
-            .summary = "The original's detailed performance card, with real numbers",
-            .description =
-                "Track facts from reference/track_facts.json; theoretical best from official sectors (not "
-                "0.98 x best); consistency over valid laps; stint pace and degradation over green-flag laps.",
-            .responses = {ok("detailed performance", s::ref("DetailedPerformance"))},
-            .handler = with_driver(
-                [ctx](const RouteRequest&, const LoadedSession& ls, const DriverSummary& d) -> RouteResult {
-                  DetailedPerformanceInputs in;
-                  in.driver = &d;
-                  in.track_id = ls.session.track_id;
-                  in.session_id = ls.session.session_id;
-                  if (ctx->facts) {
-                    in.track = ctx->facts->find(ls.session.track_id);
-                    in.vehicle = &ctx->facts->vehicle();
-                  }
-                  in.consistency = consistency_of(d.valid_lap_times_s);
-                  auto green = green_flag_laps(ls.analysis, d);
-                  auto times = lap_times_s(green.laps);
-                  in.green_laps = static_cast<int>(times.size());
-                  in.pace = pace_thirds(times);
-                  in.degradation = fit_degradation(times);
-                  return Reply::json(detailed_performance_json(in));
-                })});
+  table.add(Route{
+      .method = "GET",
+      .path = driver + "/detailed-performance",
+      .tag = "analytics",
+      .summary = "The original's detailed performance card, with real numbers",
+      .description =
+          "Track facts from reference/track_facts.json; theoretical best from official sectors (not "
+          "0.98 x best); consistency, stint pace and degradation over green-flag laps (consistency keeps "
+          "incident laps), with the laps left out and why.",
+      .responses = {ok("detailed performance", s::ref("DetailedPerformance"))},
+      .handler = with_driver(
+          [ctx](const RouteRequest&, const LoadedSession& ls, const DriverSummary& d) -> RouteResult {
+            DetailedPerformanceInputs in;
+            in.driver = &d;
+            in.track_id = ls.session.track_id;
+            in.session_id = ls.session.session_id;
+            if (ctx->facts) {
+              in.track = ctx->facts->find(ls.session.track_id);
+              in.vehicle = &ctx->facts->vehicle();
+            }
+            in.green = green_flag_laps(ls.analysis, d);
+            in.consistency = consistency_of(lap_seconds(in.green.with_outliers()));
+            auto times = lap_times_s(in.green.laps);
+            in.green_laps = static_cast<int>(times.size());
+            in.pace = pace_thirds(times);
+            in.degradation = fit_degradation(times);
+            return Reply::json(detailed_performance_json(in));
+          })});
 
   table.add(Route{
       .method = "GET",

@@ -178,7 +178,37 @@ json driver_identity(const DriverSummary& d) {
 
 }  // namespace
 
-json consistency_json(const DriverSummary& d, const Consistency& c) {
+json laps_excluded_json(const GreenFlagLaps& green, bool outliers_excluded) {
+  return json{{"invalid", green.excluded_invalid},
+              {"not_green_flag", green.excluded_flag},
+              {"restart", green.excluded_restart},
+              {"pit", green.excluded_pit},
+              {"start", green.excluded_start},
+              {"deleted", green.excluded_deleted},
+              {"outlier", outliers_excluded ? green.excluded_outlier : 0}};
+}
+
+json pace_caveats_json(const GreenFlagLaps& green) {
+  json out = json::array();
+  if (green.flags_known) {
+    out.push_back(
+        "A lap the officials deleted stays in the timing files with its time and no mark: a deleted lap "
+        "faster than the car's official fastest lap is recognised and left out (laps_excluded.deleted), "
+        "a deleted lap slower than it cannot be told from the others and is counted.");
+    out.push_back(
+        "Green-flag laps only: laps that ended under FCY or FF, lap 1 and the first full lap after it, "
+        "the lap the green came back in after a caution and the first full lap after that (cooled "
+        "tyres, a bunched field), and in- and out-laps are left out (laps_excluded).");
+  } else {
+    out.push_back(
+        "ECU laps only: the timing files carry no flag, pit or deleted-lap data for this vehicle, so "
+        "caution, restart, pit and deleted laps cannot be told apart and are counted; only lap 1, the "
+        "first full lap and outliers are left out.");
+  }
+  return out;
+}
+
+json consistency_json(const DriverSummary& d, const Consistency& c, const GreenFlagLaps& green) {
   json out = driver_identity(d);
   out.update(json{{"consistency_score", percent2(c.score_percent)},
                   {"rating", c.total_laps > 0 ? json(c.rating) : json(nullptr)},
@@ -188,7 +218,10 @@ json consistency_json(const DriverSummary& d, const Consistency& c) {
                   {"std_deviation", seconds3(c.std_dev_s)},
                   {"laps_within_05s", c.laps_within_05s},
                   {"laps_within_1s", c.laps_within_1s},
-                  {"total_laps", c.total_laps}});
+                  {"total_laps", c.total_laps},
+                  {"laps_excluded", laps_excluded_json(green, false)},
+                  {"flags_known", green.flags_known},
+                  {"caveats", pace_caveats_json(green)}});
   return out;
 }
 
@@ -206,26 +239,23 @@ json tire_degradation_json(const DriverSummary& d, const GreenFlagLaps& green, c
     error = deg.fit->slope_std_error;
     r2 = deg.fit->r_squared;
   }
-  json message = nullptr;
-  if (!deg.fit)
-    message = "only " + std::to_string(deg.laps_analyzed) + " green-flag laps: at least " +
-              std::to_string(kMinDegradationLaps) + " are needed to fit a degradation rate";
   out.update(json{{"degradation_rate_per_lap", rate4(slope)},
                   {"degradation_std_error", rate4(error)},
                   {"r_squared", rounded(r2, 1000.0)},
+                  {"t_value", rounded(deg.t_value, 100.0)},
+                  {"t_critical", rounded(deg.t_critical, 1000.0)},
+                  {"verdict", std::string(to_string(deg.verdict))},
+                  {"significant", deg.verdict == DegradationVerdict::Degrading ||
+                                      deg.verdict == DegradationVerdict::Improving},
+                  {"explanation", degradation_explanation(deg)},
                   {"best_lap", seconds3(deg.best_lap_s)},
                   {"current_delta", seconds3(deg.current_delta_s)},
                   {"laps_analyzed", deg.laps_analyzed},
-                  {"laps_excluded",
-                   {{"invalid", green.excluded_invalid},
-                    {"not_green_flag", green.excluded_flag},
-                    {"restart", green.excluded_restart},
-                    {"pit", green.excluded_pit},
-                    {"start", green.excluded_start},
-                    {"outlier", green.excluded_outlier}}},
+                  {"laps_excluded", laps_excluded_json(green, true)},
                   {"flags_known", green.flags_known},
+                  {"caveats", pace_caveats_json(green)},
                   {"lap_deltas", deltas},
-                  {"message", message}});
+                  {"message", deg.fit ? json(nullptr) : json(degradation_explanation(deg))}});
   return out;
 }
 
@@ -380,7 +410,8 @@ json detailed_performance_json(const DetailedPerformanceInputs& in) {
                        {"rating", in.consistency.rating},
                        {"laps_within_05s", in.consistency.laps_within_05s},
                        {"laps_within_1s", in.consistency.laps_within_1s},
-                       {"total_laps", in.consistency.total_laps}};
+                       {"total_laps", in.consistency.total_laps},
+                       {"laps_excluded", laps_excluded_json(in.green, false)}};
 
   json pace;
   if (in.pace) {
@@ -395,11 +426,15 @@ json detailed_performance_json(const DetailedPerformanceInputs& in) {
                 {"mid_stint", stint(in.pace->mid)},
                 {"late_stint", stint(in.pace->late)},
                 {"degradation", {{"early_to_late_delta", seconds3(in.pace->early_to_late_delta_s)}}},
-                {"laps_analyzed", in.green_laps}};
+                {"laps_analyzed", in.green_laps},
+                {"laps_excluded", laps_excluded_json(in.green, true)},
+                {"caveats", pace_caveats_json(in.green)}};
   } else {
     pace = json{{"message", "Insufficient laps for pace analysis: " + std::to_string(in.green_laps) +
                                 " green-flag laps, at least 5 needed"},
-                {"laps_analyzed", in.green_laps}};
+                {"laps_analyzed", in.green_laps},
+                {"laps_excluded", laps_excluded_json(in.green, true)},
+                {"caveats", pace_caveats_json(in.green)}};
   }
 
   std::optional<double> slope;
@@ -407,6 +442,9 @@ json detailed_performance_json(const DetailedPerformanceInputs& in) {
   json degradation{
       {"early_to_late_delta", in.pace ? seconds3(in.pace->early_to_late_delta_s) : json(nullptr)},
       {"degradation_rate_per_lap", rate4(slope)},
+      {"degradation_std_error",
+       rate4(in.degradation.fit ? std::optional(in.degradation.fit->slope_std_error) : std::nullopt)},
+      {"verdict", std::string(to_string(in.degradation.verdict))},
       {"laps_analyzed", in.degradation.laps_analyzed}};
 
   const VehicleFacts* v = in.vehicle;

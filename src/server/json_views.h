@@ -29,9 +29,16 @@ nlohmann::json performance_json(const DriverSummary& driver);
 nlohmann::json driver_summary_json(const DriverSummary& driver);
 nlohmann::json track_files_json(const TrackCatalog& track);
 
-// Strategy and analysis shapes (issue 3). Seconds to the millisecond, rates to 0.1 ms per
-// lap, percentages to 0.01.
-nlohmann::json consistency_json(const DriverSummary& driver, const Consistency& consistency);
+// Strategy and analysis shapes. Seconds to the millisecond, rates to 0.1 ms per lap,
+// percentages to 0.01.
+// Why laps were left out of a pace figure, one count per reason; outliers are counted only
+// where the figure leaves them out (consistency keeps them: an incident is inconsistency).
+nlohmann::json laps_excluded_json(const GreenFlagLaps& green, bool outliers_excluded);
+// What the timing files cannot show, said wherever pace or consistency is served.
+nlohmann::json pace_caveats_json(const GreenFlagLaps& green);
+// consistency: over green.with_outliers().
+nlohmann::json consistency_json(const DriverSummary& driver, const Consistency& consistency,
+                                const GreenFlagLaps& green);
 nlohmann::json tire_degradation_json(const DriverSummary& driver, const GreenFlagLaps& green,
                                      const Degradation& degradation);
 nlohmann::json sector_analysis_json(const SectorAnalysis& sectors, std::string_view track,
@@ -47,10 +54,11 @@ struct DetailedPerformanceInputs {
   std::string_view session_id;
   const TrackFacts* track = nullptr;      // nullptr: the facts file does not know the track
   const VehicleFacts* vehicle = nullptr;  // nullptr: no facts file loaded
-  Consistency consistency;                // over the driver's valid laps
-  std::optional<PaceThirds> pace;         // over green-flag laps
-  Degradation degradation;                // over green-flag laps
+  Consistency consistency;                // over green.with_outliers()
+  std::optional<PaceThirds> pace;         // over green.laps
+  Degradation degradation;                // over green.laps
   int green_laps = 0;
+  GreenFlagLaps green;
 };
 nlohmann::json detailed_performance_json(const DetailedPerformanceInputs& in);
 nlohmann::json session_files_json(const TrackCatalog& track, const SessionFiles& files,

@@ -2,6 +2,7 @@
 #include <cmath>
 #include <string_view>
 
+#include "analysis/lap_selection.h"
 #include "analysis/lap_statistics.h"
 #include "server/api_routes.h"
 #include "server/api_schemas.h"
@@ -117,25 +118,30 @@ void add_strategy_routes(RouteTable& table, ApiContext& context) {
       .method = "GET",
       .path = driver + "/consistency",
       .tag = "strategy",
-      .summary = "Share of laps within 0.5 s of the driver's best",
+      .summary = "Share of green-flag laps within 0.5 s of the driver's best",
       .description =
-          "consistency_score = % of valid laps within 0.5 s of best (the original's meaning for this "
-          "route); std_deviation and coefficient_of_variation use the sample standard deviation.",
+          "consistency_score = % of green-flag laps within 0.5 s of the best of them (the original's "
+          "meaning for this route); caution, restart, start, pit and deleted laps are left out and counted "
+          "in laps_excluded, incident laps are kept. std_deviation and coefficient_of_variation use the "
+          "sample standard deviation. caveats says what the timing files cannot show.",
       .responses = {{200, "consistency", s::ref("Consistency")}},
-      .handler =
-          with_driver([](const RouteRequest&, const LoadedSession&, const DriverSummary& d) -> RouteResult {
-            return Reply::json(consistency_json(d, consistency_of(d.valid_lap_times_s)));
-          })});
+      .handler = with_driver([](const RouteRequest&, const LoadedSession& ls,
+                                const DriverSummary& d) -> RouteResult {
+        auto green = green_flag_laps(ls.analysis, d);
+        return Reply::json(consistency_json(d, consistency_of(lap_seconds(green.with_outliers())), green));
+      })});
 
   table.add(
       Route{.method = "GET",
             .path = driver + "/tire-degradation",
             .tag = "strategy",
-            .summary = "Lap time growth per lap on green-flag laps",
+            .summary = "Lap time growth per lap on green-flag laps, with its significance",
             .description =
                 "Least-squares slope of lap time over lap number on green-flag laps only (no FCY, FF, pit, "
-                "start or invalid laps), with its standard error and the fitted lap_deltas. With fewer than "
-                "5 usable laps the rate is null and message says why.",
+                "start, restart, deleted or invalid laps), with its standard error, t value and a verdict: "
+                "degrading or improving when |slope| reaches Student's t at 95% times its standard error, "
+                "not significant below, too few laps under 5 (rate null, message says why). A negative "
+                "slope is reported as measured.",
             .responses = {{200, "degradation", s::ref("TireDegradation")}},
             .handler = with_driver([](const RouteRequest&, const LoadedSession& ls,
                                       const DriverSummary& d) -> RouteResult {
@@ -149,10 +155,13 @@ void add_strategy_routes(RouteTable& table, ApiContext& context) {
       .tag = "strategy",
       .summary = "When a stop would pay off, from the driver's measured degradation",
       .description =
-          "Lap time is modelled as growing by the driver's fitted degradation per lap of tyre age (the "
-          "field's median rate when the driver has too few green-flag laps). Pit loss is measured from "
-          "the session's stops under green (the quickest one), else 25 s. fuel_level is validated and "
-          "echoed but not modelled: the timing files carry no fuel data. 422 names each bad field.",
+          "Lap time is modelled as growing by the driver's degradation per lap of tyre age, used only "
+          "when it is significantly positive (the field's median rate when the driver has fewer than 5 "
+          "green-flag laps and most of the field degrades significantly). Pit loss is measured from the "
+          "session's stops under green (the quickest one). Without a measured stop (pit_data_available "
+          "false) or without a significant rate, the plan fields are null and message says why. "
+          "fuel_level is validated and echoed but not modelled: the timing files carry no fuel data. "
+          "422 names each bad field.",
       .request_body = s::ref("PitStrategyRequest"),
       .request_body_example =
           json{{"current_lap", 12}, {"total_laps", 27}, {"tire_age", 12}, {"fuel_level", 40.0}},
@@ -165,61 +174,60 @@ void add_strategy_routes(RouteTable& table, ApiContext& context) {
 
             auto green = green_flag_laps(ls.analysis, d);
             auto times = lap_times_s(green.laps);
-            auto own = fit_degradation(times);
-            std::optional<double> rate;
-            json rate_source = nullptr;
-            if (own.fit) {
-              rate = own.fit->slope;
-              rate_source = "driver";
-            } else {
-              std::vector<double> slopes;
-              for (const auto& other : ls.analysis.drivers) {
-                if (other.source != d.source) continue;
-                auto fit = fit_degradation(lap_times_s(green_flag_laps(ls.analysis, other).laps)).fit;
-                if (fit) slopes.push_back(fit->slope);
-              }
-              rate = median(slopes);
-              if (rate) {
-                rate_source = "field median";
-                notes.push_back("this driver has " + std::to_string(times.size()) +
-                                " green-flag laps (5 needed): the field's median degradation of " +
-                                std::to_string(slopes.size()) + " drivers is used");
-              }
+            const Degradation own = fit_degradation(times);
+            std::optional<FieldDegradation> field;
+            if (!own.fit) {
+              std::vector<Degradation> fits;
+              for (const auto& other : ls.analysis.drivers)
+                if (other.source == d.source)
+                  fits.push_back(fit_degradation(lap_times_s(green_flag_laps(ls.analysis, other).laps)));
+              field = field_degradation(fits);
             }
-            std::vector<double> lap_seconds;
-            for (const auto& [lap, t] : times) lap_seconds.push_back(t);
-            std::optional<double> avg = lap_seconds.empty() ? d.mean_lap_s : mean(lap_seconds);
-
             PitLossEstimate pit_loss;
             if (ls.session.sections) pit_loss = estimate_pit_loss(ls.session.sections->laps);
+            const PitStrategy advice = pit_strategy(*request, own, field, pit_loss);
+            for (const auto& note : advice.notes) notes.push_back(note);
+            auto rate4 = [](std::optional<double> r) {
+              return r ? json(std::round(*r * 1e4) / 1e4) : json(nullptr);
+            };
 
-            json out{{"driver_id", d.driver_id},
-                     {"car_number", d.car_number ? json(*d.car_number) : json(nullptr)},
-                     {"vehicle_id", d.vehicle_id ? json(*d.vehicle_id) : json(nullptr)},
-                     {"source", to_string(d.source)},
-                     {"current_lap", request->current_lap},
-                     {"total_laps", request->total_laps},
-                     {"tire_age", request->tire_age},
-                     {"fuel_level", request->fuel_level},
-                     {"remaining_laps", request->total_laps - request->current_lap},
-                     {"avg_lap_time", rounded3(avg)},
-                     {"degradation_rate_per_lap", rate ? json(std::round(*rate * 1e4) / 1e4) : json(nullptr)},
-                     {"degradation_source", rate_source},
-                     {"pit_stop_time_loss", std::round(pit_loss.seconds * 1000.0) / 1000.0},
-                     {"pit_loss_source", pit_loss.stops_measured > 0 ? "measured" : "default"},
-                     {"pit_stops_measured", pit_loss.stops_measured},
-                     {"projected_time_loss_no_pit", nullptr},
-                     {"optimal_pit_lap", nullptr},
-                     {"time_saved_by_pitting", nullptr},
-                     {"recommendation", nullptr},
-                     {"message", nullptr},
-                     {"notes", notes}};
-            if (!rate) {
-              out["message"] =
-                  "no degradation rate could be measured: no driver of this session has 5 green-flag laps";
+            std::vector<double> lap_secs;
+            for (const auto& [lap, t] : times) lap_secs.push_back(t);
+            std::optional<double> avg = lap_secs.empty() ? d.mean_lap_s : mean(lap_secs);
+
+            json out{
+                {"driver_id", d.driver_id},
+                {"car_number", d.car_number ? json(*d.car_number) : json(nullptr)},
+                {"vehicle_id", d.vehicle_id ? json(*d.vehicle_id) : json(nullptr)},
+                {"source", to_string(d.source)},
+                {"current_lap", request->current_lap},
+                {"total_laps", request->total_laps},
+                {"tire_age", request->tire_age},
+                {"fuel_level", request->fuel_level},
+                {"remaining_laps", request->total_laps - request->current_lap},
+                {"avg_lap_time", rounded3(avg)},
+                {"degradation_rate_per_lap", rate4(advice.measured_rate)},
+                {"degradation_std_error",
+                 rate4(own.fit ? std::optional(own.fit->slope_std_error) : std::nullopt)},
+                {"degradation_verdict", std::string(to_string(own.verdict))},
+                {"degradation_source", advice.rate_source.empty() ? json(nullptr) : json(advice.rate_source)},
+                {"wear_rate_used", rate4(advice.wear_rate)},
+                {"pit_data_available", advice.pit_data},
+                {"pit_stop_time_loss", advice.pit_data ? rounded3(pit_loss.seconds) : json(nullptr)},
+                {"pit_loss_source", advice.pit_data ? json("measured") : json(nullptr)},
+                {"pit_stops_measured", pit_loss.stops_measured},
+                {"pit_laps_in_timing", pit_loss.pit_laps},
+                {"projected_time_loss_no_pit", nullptr},
+                {"optimal_pit_lap", nullptr},
+                {"time_saved_by_pitting", nullptr},
+                {"recommendation", nullptr},
+                {"message", nullptr},
+                {"notes", notes}};
+            if (!advice.plan) {
+              out["message"] = advice.message;
               return Reply::json(std::move(out));
             }
-            PitPlan plan = plan_pit_stop(*request, *rate, pit_loss.seconds);
+            const PitPlan& plan = *advice.plan;
             out["projected_time_loss_no_pit"] = rounded3(plan.projected_time_loss_no_pit_s);
             out["optimal_pit_lap"] = plan.optimal_pit_lap ? json(*plan.optimal_pit_lap) : json(nullptr);
             out["time_saved_by_pitting"] = rounded3(plan.time_saved_by_best_stop_s);

@@ -435,6 +435,9 @@ TEST_F(ApiQuality, PitStrategyUsesTheMeasuredDegradation) {
   ASSERT_EQ(s2, 200);
   EXPECT_EQ(plan["degradation_rate_per_lap"], deg["degradation_rate_per_lap"]);
   EXPECT_EQ(plan["degradation_source"], "driver");
+  EXPECT_EQ(plan["degradation_verdict"], "degrading");
+  EXPECT_EQ(plan["wear_rate_used"], deg["degradation_rate_per_lap"]);
+  EXPECT_EQ(plan["pit_data_available"], true);
   EXPECT_EQ(plan["pit_loss_source"], "measured");
   EXPECT_EQ(plan["recommendation"], "Stay out") << "a sprint race: no stop pays back the pit lane";
   EXPECT_TRUE(plan["optimal_pit_lap"].is_null());
@@ -516,12 +519,20 @@ TEST_F(ApiQuality, NewEndpointsAnswerWithTheirShapes) {
   auto [s5, deg] = get_json(kStrategy13 + "/tire-degradation");
   ASSERT_EQ(s5, 200);
   EXPECT_GT(deg["degradation_rate_per_lap"].get<double>(), 0.0);
+  EXPECT_EQ(deg["verdict"], "degrading");
+  EXPECT_GE(deg["t_value"].get<double>(), deg["t_critical"].get<double>());
   EXPECT_TRUE(deg["message"].is_null());
   EXPECT_EQ(deg["lap_deltas"].size(), deg["laps_analyzed"].get<std::size_t>());
+  // Laps 1 (start, FCY), 2 (FCY), 3 and 4 (the restart) and 27 (FF) are left out.
+  EXPECT_EQ(deg["laps_excluded"]["restart"], 2);
+  EXPECT_EQ(deg["laps_excluded"]["not_green_flag"], 2);
+  EXPECT_FALSE(deg["caveats"].empty());
   auto [s6, cons] = get_json(kStrategy13 + "/consistency");
   ASSERT_EQ(s6, 200);
-  EXPECT_EQ(cons["total_laps"], 27);
+  EXPECT_EQ(cons["total_laps"], 22) << "green-flag laps: 27 less the start, 2 caution, 2 restart laps";
+  EXPECT_EQ(cons["laps_excluded"], deg["laps_excluded"]);
   EXPECT_EQ(cons["best_lap"], 97.428);
+  EXPECT_FALSE(cons["caveats"].empty());
 }
 
 // On the demo race every corner of car 13's best lap is above its grip-limited speed: no

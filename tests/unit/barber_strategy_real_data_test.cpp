@@ -1,5 +1,5 @@
-// Issue 3's analyses on the real Barber files (../shared/data/gr-cup): the figures an
-// engineer can check against the official timing sheets. Skipped in a clone without
+// Strategy and sector analyses on the real Barber files (../shared/data/gr-cup): the
+// figures an engineer can check against the official timing sheets. Skipped in a clone without
 // ../shared.
 #include <gtest/gtest.h>
 
@@ -72,16 +72,20 @@ TEST(BarberStrategyRealData, Car13DegradationOnGreenLaps) {
   const DriverSummary* car13 = r1.analysis.find_driver("13");
   ASSERT_NE(car13, nullptr);
   auto green = green_flag_laps(r1.analysis, *car13);
-  // 27 laps: lap 1 (start, FCY), lap 2 (FCY), lap 3 (restart after FCY) and lap 27 (FF) are out.
+  // 27 laps: lap 1 (start, FCY), lap 2 (FCY), lap 3 (the green came back), lap 4 (the first
+  // full lap after the caution) and lap 27 (FF) are out.
   EXPECT_EQ(green.excluded_start, 1);
   EXPECT_EQ(green.excluded_flag, 2);
-  EXPECT_EQ(green.excluded_restart, 1);
+  EXPECT_EQ(green.excluded_restart, 2);
   auto deg = fit_degradation(lap_times_s(green.laps));
   ASSERT_TRUE(deg.fit);
   // The leader's pace fades by a few hundredths per lap (97.4 s around lap 8, 98.3 s by lap 24).
   EXPECT_GT(deg.fit->slope, 0.01);
   EXPECT_LT(deg.fit->slope, 0.1);
   EXPECT_LT(deg.fit->slope_std_error, deg.fit->slope / 2);
+  EXPECT_EQ(deg.verdict, DegradationVerdict::Degrading);
+  ASSERT_TRUE(deg.wear_rate());
+  EXPECT_EQ(*deg.wear_rate(), deg.fit->slope);
 }
 
 TEST(BarberStrategyRealData, LeaderboardAndResultsAgreeOnTheWinner) {

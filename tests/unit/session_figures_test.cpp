@@ -28,7 +28,8 @@ OfficialLap official(const std::string& car, int n, std::int64_t s1, std::int64_
 }
 
 // Car 7: best sectors 26.500 (lap 3), 42.300 (lap 4), 28.400 (lap 5) -> theoretical 97.200;
-// best lap 97.300 on lap 4. Lap 2 is under FCY, lap 3 is the restart.
+// best lap 97.300 on lap 4. Lap 2 is under FCY, lap 3 is the restart and lap 4 the first
+// full lap after it (both restart laps).
 // Car 8: 26.600 / 42.200 / 28.700 -> 97.500; best lap 97.600 on lap 3.
 // Car 9: only one lap, 99.000.
 Session hand_made_session() {
@@ -77,10 +78,10 @@ TEST(SectorAnalysis, TheoreticalBestAndTimeLostPerSector) {
   EXPECT_EQ(car7.sectors[2].lost_ms, 0);
   EXPECT_EQ(car7.lost_to_session_ms, 100);
   EXPECT_EQ(car7.driver->theoretical_best_ms, car7.theoretical_best_ms) << "the summary agrees";
-  // Means over green laps 4, 5, 6 (not the start, the FCY lap or the restart).
-  EXPECT_EQ(car7.sectors[0].green_laps, 3);
-  EXPECT_NEAR(*car7.sectors[0].mean_s, (26.6 + 26.7 + 26.8) / 3, 1e-9);
-  EXPECT_NEAR(*car7.sectors[2].mean_s, (28.4 + 28.4 + 28.5) / 3, 1e-9);
+  // Means over green laps 5 and 6 (not the start, the FCY lap or the restart laps 3 and 4).
+  EXPECT_EQ(car7.sectors[0].green_laps, 2);
+  EXPECT_NEAR(*car7.sectors[0].mean_s, (26.7 + 26.8) / 2, 1e-9);
+  EXPECT_NEAR(*car7.sectors[2].mean_s, (28.4 + 28.5) / 2, 1e-9);
 
   const DriverSectors& car8 = sectors.drivers[1];
   EXPECT_EQ(car8.driver->car_number, "8");
@@ -89,8 +90,8 @@ TEST(SectorAnalysis, TheoreticalBestAndTimeLostPerSector) {
   EXPECT_EQ(car8.sectors[1].lost_ms, 0);
   EXPECT_EQ(car8.sectors[2].lost_ms, 300);
   EXPECT_EQ(car8.lost_to_session_ms, 400);
-  // Car 8's lap 3 follows its FCY lap 2: a restart, and lap 4 is the only green lap.
-  EXPECT_EQ(car8.sectors[1].green_laps, 1);
+  // Car 8's laps 3 and 4 follow its FCY lap 2: both restart laps, no green lap is left.
+  EXPECT_EQ(car8.sectors[1].green_laps, 0);
 
   const DriverSectors& car9 = sectors.drivers[2];
   EXPECT_EQ(car9.theoretical_best_ms, 99000);
@@ -116,10 +117,10 @@ TEST(GreenFlagLaps, ExcludesStartCautionRestartPitInvalidAndOutliers) {
   auto green = green_flag_laps(analysis, *car7);
   std::vector<int> kept;
   for (const LapRecord* l : green.laps) kept.push_back(l->lap);
-  EXPECT_EQ(kept, (std::vector<int>{4, 5, 6, 7, 12}));
+  EXPECT_EQ(kept, (std::vector<int>{5, 6, 7, 12}));
   EXPECT_EQ(green.excluded_start, 1);
   EXPECT_EQ(green.excluded_flag, 1);
-  EXPECT_EQ(green.excluded_restart, 1);
+  EXPECT_EQ(green.excluded_restart, 2) << "laps 3 and 4";
   EXPECT_EQ(green.excluded_pit, 2);
   EXPECT_EQ(green.excluded_outlier, 1);
   EXPECT_EQ(green.excluded_invalid, 1);
