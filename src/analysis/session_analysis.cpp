@@ -105,6 +105,13 @@ SessionAnalysis analyse_session(const Session& session) {
   const std::vector<OfficialLap> official =
       session.sections ? session.sections->laps : std::vector<OfficialLap>{};
   out.links = link_cars(official, out.ecu);
+  // Linking uses lap durations only, so the laps can be judged again with what official
+  // timing says of each linked car.
+  OfficialReferences references;
+  for (const auto& link : out.links)
+    if (link.vehicle_id)
+      references[*link.vehicle_id] = official_reference(official, link.car_id, link.lap_offset);
+  flag_impossible_laps(out.ecu, references);
   const std::vector<OfficialCar> cars = official_cars(session);
   std::map<std::string, const OfficialCar*> car_by_id;
   for (const auto& car : cars) car_by_id[car.car_id] = &car;
