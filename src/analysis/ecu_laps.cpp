@@ -49,7 +49,8 @@ std::vector<Cluster> collapse_bursts(std::vector<Crossing> crossings) {
 }  // namespace
 
 std::vector<EcuVehicleLaps> build_ecu_laps(const std::vector<LapEvent>& starts,
-                                           const std::vector<LapEvent>& ends) {
+                                           const std::vector<LapEvent>& ends,
+                                           const OfficialReferences& official) {
   std::map<std::string, std::vector<Crossing>> by_vehicle;
   for (const auto& e : starts)
     by_vehicle[e.vehicle_id].push_back(Crossing{e.timestamp_ms, lap_counter_lost(e.lap) ? 0 : e.lap});
@@ -86,58 +87,160 @@ std::vector<EcuVehicleLaps> build_ecu_laps(const std::vector<LapEvent>& starts,
     }
     vehicles.push_back(std::move(v));
   }
-  flag_impossible_laps(vehicles);
+  flag_impossible_laps(vehicles, official);
   return vehicles;
 }
 
-void flag_impossible_laps(std::vector<EcuVehicleLaps>& vehicles) {
-  std::vector<double> car_medians;
-  std::map<std::string, double> median_of;
-  for (const auto& v : vehicles) {
-    std::vector<double> durations;
-    for (const auto& lap : v.laps) durations.push_back(static_cast<double>(lap.duration_ms));
-    if (auto m = median(durations); m && durations.size() >= 3) {
-      car_medians.push_back(*m);
-      median_of[v.vehicle_id] = *m;
+namespace {
+
+std::string seconds(double ms) {
+  return format_lap_time(static_cast<std::int64_t>(std::llround(ms)));
+}
+
+// Green pace from ECU laps alone: the lap at rank kGreenPaceQuantile of the car's laps. The
+// median is a caution lap in a race run mostly under caution, and the fastest lap is an
+// artefact wherever a crossing was mis-timed; a low quantile stays among the green laps as
+// long as at least that share of the laps is green and a smaller share are short artefacts.
+std::optional<double> green_pace_estimate(const std::vector<EcuLap>& laps) {
+  if (laps.size() < 3) return std::nullopt;
+  std::vector<double> durations;
+  for (const auto& lap : laps) durations.push_back(static_cast<double>(lap.duration_ms));
+  const auto rank = static_cast<std::size_t>(kGreenPaceQuantile * static_cast<double>(durations.size()));
+  std::nth_element(durations.begin(), durations.begin() + static_cast<std::ptrdiff_t>(rank), durations.end());
+  return durations[rank];
+}
+
+void flag(EcuLap& lap, std::string reason) {
+  lap.valid = false;
+  lap.invalid_reason = std::move(reason);
+}
+
+// The median of up to two valid laps on each side of laps i and i + 1: what an ordinary lap
+// took just then (a caution lap under caution).
+std::optional<double> neighbours_lap(const std::vector<EcuLap>& laps, std::size_t i) {
+  std::vector<double> around;
+  for (std::size_t j = i >= 2 ? i - 2 : 0; j < std::min(laps.size(), i + 4); ++j)
+    if ((j < i || j > i + 1) && laps[j].valid) around.push_back(static_cast<double>(laps[j].duration_ms));
+  return median(around);
+}
+
+// One vehicle's laps. pace: the car's green pace; field: the field's.
+void judge_vehicle(std::vector<EcuLap>& laps, const OfficialLapReference* ref, double pace, double field) {
+  const double reference = std::min(pace, field);
+  const double short_limit = kTooShortShare * reference;
+  const double slow_reference = std::max(pace, field);
+  const double long_limit = kTooLongMultiple * slow_reference;
+  auto official_at = [&](int ecu_lap) -> const OfficialLapReference::Lap* {
+    if (!ref) return nullptr;
+    auto it = ref->by_ecu_lap.find(ecu_lap);
+    return it != ref->by_ecu_lap.end() ? &it->second : nullptr;
+  };
+  // Official timing decides where it can: a lap that agrees with its official lap is real,
+  // one far from it (and from the laps either side) is an artefact. Between the two, and
+  // without an official lap, the lap is judged by pace.
+  std::vector<bool> confirmed(laps.size(), false);
+  for (std::size_t i = 0; i < laps.size(); ++i) {
+    const double d = static_cast<double>(laps[i].duration_ms);
+    bool far_from_all = true;
+    for (int shift : {0, -1, 1}) {
+      const auto* o = official_at(laps[i].lap + shift);
+      if (!o) continue;
+      const auto diff = std::llabs(laps[i].duration_ms - o->ms);
+      confirmed[i] = confirmed[i] || diff <= kOfficialAgreementMs;
+      far_from_all =
+          far_from_all && static_cast<double>(diff) > kOfficialDisagreementShare * static_cast<double>(o->ms);
+    }
+    if (confirmed[i]) continue;
+    if (const auto* o = official_at(laps[i].lap); o && far_from_all) {
+      flag(laps[i], "disagrees with official lap " + std::to_string(o->official_lap) + ": " + seconds(d) +
+                        " against " + seconds(static_cast<double>(o->ms)));
+    } else if (d < short_limit) {
+      flag(laps[i], "too short: " + seconds(d) + " is under " + seconds(short_limit) +
+                        ", below the car's and the field's green pace (" + seconds(reference) + ")");
+    } else if (d > long_limit) {
+      flag(laps[i], "too long: " + seconds(d) + " is over " + seconds(long_limit) +
+                        ", the limit from the green pace (" + seconds(slow_reference) +
+                        "): car stopped or crossings lost");
     }
   }
-  auto field = median(car_medians);
-  if (!field) return;
+  // A mis-timed crossing moves time from one lap to its neighbour: together they still make
+  // the two official laps, or, without them, about two ordinary laps with one of them short.
+  for (std::size_t i = 0; i + 1 < laps.size(); ++i) {
+    if (confirmed[i] || confirmed[i + 1]) continue;
+    const double a = static_cast<double>(laps[i].duration_ms),
+                 b = static_cast<double>(laps[i + 1].duration_ms);
+    const auto* oa = official_at(laps[i].lap);
+    const auto* ob = official_at(laps[i + 1].lap);
+    const std::string pair = "mis-timed crossing: laps " + std::to_string(laps[i].lap) + " and " +
+                             std::to_string(laps[i + 1].lap) + " (" + seconds(a) + " + " + seconds(b) + ")";
+    std::string reason;
+    if (oa && ob) {
+      const std::int64_t off_a = laps[i].duration_ms - oa->ms, off_b = laps[i + 1].duration_ms - ob->ms;
+      if (std::llabs(off_a) > kMisTimedOfficialMs && std::llabs(off_b) > kMisTimedOfficialMs &&
+          std::llabs(off_a + off_b) <= kOfficialAgreementMs)
+        reason = pair + " add up to official laps " + std::to_string(oa->official_lap) + " and " +
+                 std::to_string(ob->official_lap) + " (" + seconds(static_cast<double>(oa->ms)) + " + " +
+                 seconds(static_cast<double>(ob->ms)) + ")";
+    } else if (std::min(a, b) < short_limit) {
+      auto two_of = [&](double lap) {
+        return std::abs((a + b) - 2 * lap) <= kMisTimedPairTolerance * 2 * lap;
+      };
+      if (two_of(pace)) {
+        reason = pair + " add up to about two laps at the green pace (" + seconds(pace) + ")";
+      } else if (auto around = neighbours_lap(laps, i); around && two_of(*around)) {
+        reason = pair + " add up to about two laps of their neighbours (" + seconds(*around) + ")";
+      }
+    }
+    if (reason.empty()) continue;
+    flag(laps[i], reason);
+    flag(laps[i + 1], reason);
+  }
+}
+
+}  // namespace
+
+OfficialLapReference official_reference(const std::vector<OfficialLap>& official, const std::string& car_id,
+                                        int lap_offset) {
+  OfficialLapReference reference;
+  std::vector<double> green;
+  for (const auto& lap : official) {
+    if (lap.lap_time_ms <= 0 || official_car_id(lap.car_number, lap.car_block) != car_id) continue;
+    // A lap can appear twice in an export: the first counts.
+    if (!reference.by_ecu_lap
+             .emplace(lap.lap + lap_offset, OfficialLapReference::Lap{lap.lap, lap.lap_time_ms})
+             .second)
+      continue;
+    if (lap.flag == "GF") green.push_back(static_cast<double>(lap.lap_time_ms));
+  }
+  if (green.size() >= static_cast<std::size_t>(kMinGreenLaps))
+    reference.green_pace_ms = static_cast<std::int64_t>(std::llround(*median(green)));
+  return reference;
+}
+
+void flag_impossible_laps(std::vector<EcuVehicleLaps>& vehicles, const OfficialReferences& official) {
+  auto reference_of = [&](const EcuVehicleLaps& v) -> const OfficialLapReference* {
+    auto it = official.find(v.vehicle_id);
+    return it != official.end() ? &it->second : nullptr;
+  };
+  // Each car's green pace: official where the car is linked, else estimated from its laps.
+  std::vector<double> paces;
+  std::map<std::string, double> pace_of;
+  for (const auto& v : vehicles) {
+    std::optional<double> pace;
+    if (const auto* ref = reference_of(v); ref && ref->green_pace_ms)
+      pace = static_cast<double>(*ref->green_pace_ms);
+    else
+      pace = green_pace_estimate(v.laps);
+    if (!pace) continue;
+    paces.push_back(*pace);
+    pace_of[v.vehicle_id] = *pace;
+  }
+  const auto field = median(paces);
   for (auto& v : vehicles) {
-    // A car's own typical lap is trusted only when it has enough laps; the field's otherwise.
-    double typical = median_of.contains(v.vehicle_id) ? median_of[v.vehicle_id] : *field;
-    double reference = std::min(typical, *field);
-    double short_limit = kTooShortShare * reference;
-    double long_limit = kTooLongMultiple * std::max(typical, *field);
-    auto seconds = [](double ms) { return format_lap_time(static_cast<std::int64_t>(std::llround(ms))); };
-    auto& laps = v.laps;
-    for (std::size_t i = 0; i < laps.size(); ++i) {
-      double d = static_cast<double>(laps[i].duration_ms);
-      if (d < short_limit) {
-        laps[i].valid = false;
-        laps[i].invalid_reason = "too short: " + seconds(d) + " is under " + seconds(short_limit) +
-                                 ", below the car's and the field's typical lap (" + seconds(reference) + ")";
-      } else if (d > long_limit) {
-        laps[i].valid = false;
-        laps[i].invalid_reason = "too long: " + seconds(d) + " is over " + seconds(long_limit) +
-                                 " (car stopped or crossings lost)";
-      }
-    }
-    // A mis-timed crossing moves time from one lap to its neighbour: a long lap next
-    // to a short one that together make about two laps.
-    for (std::size_t i = 0; i + 1 < laps.size(); ++i) {
-      double a = static_cast<double>(laps[i].duration_ms), b = static_cast<double>(laps[i + 1].duration_ms);
-      bool one_short = std::min(a, b) < short_limit;
-      bool sum_two_laps = std::abs((a + b) - 2 * typical) <= kMisTimedPairTolerance * 2 * typical;
-      if (!one_short || !sum_two_laps) continue;
-      std::string reason = "mis-timed crossing: laps " + std::to_string(laps[i].lap) + " and " +
-                           std::to_string(laps[i + 1].lap) + " (" + seconds(a) + " + " + seconds(b) +
-                           ") add up to about two laps";
-      for (auto* lap : {&laps[i], &laps[i + 1]}) {
-        lap->valid = false;
-        lap->invalid_reason = reason;
-      }
-    }
+    for (auto& lap : v.laps) lap.valid = true, lap.invalid_reason.clear();
+    if (!field) continue;
+    const OfficialLapReference* ref = reference_of(v);
+    judge_vehicle(v.laps, ref, pace_of.contains(v.vehicle_id) ? pace_of[v.vehicle_id] : *field, *field);
   }
 }
 

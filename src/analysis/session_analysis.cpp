@@ -107,6 +107,14 @@ SessionAnalysis analyse_session(const Session& session) {
       session.sections ? session.sections->laps : std::vector<OfficialLap>{};
   out.links = link_cars(official, out.ecu);
   if (session.overrides) out.override_outcomes = apply_link_overrides(out.links, *session.overrides, out.ecu);
+  // Linking uses lap durations only, so the laps can be judged again with what official
+  // timing says of each car linked by evidence (a link an override forced has no lap offset
+  // to line the two lap counters up: its laps are judged by pace).
+  OfficialReferences references;
+  for (const auto& link : out.links)
+    if (link.vehicle_id && link.linked_by != LinkEvidence::Override)
+      references[*link.vehicle_id] = official_reference(official, link.car_id, link.lap_offset);
+  flag_impossible_laps(out.ecu, references);
   out.cars = official_cars(session);
   std::map<std::string, const OfficialCar*> car_by_id;
   for (const auto& car : out.cars) car_by_id[car.car_id] = &car;

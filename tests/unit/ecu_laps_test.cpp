@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <stdexcept>
+
 #include "analysis/car_linking.h"
 
 namespace apex {
@@ -79,6 +81,147 @@ TEST(EcuLaps, ImpossiblyShortLapAloneIsFlagged) {
             {{0, 1}, {99000, 2}, {198000, 3}, {260000, 4}, {359000, 5}, {458000, 6}, {557000, 7}});
   auto vehicles = build_ecu_laps(starts, ends);
   for (const auto& lap : vehicles[0].laps) EXPECT_EQ(lap.valid, lap.lap != 3) << lap.lap;
+}
+
+// A vehicle whose laps take the given times, counted from first_lap.
+EcuVehicleLaps vehicle_with_laps(const std::string& id, const std::vector<std::int64_t>& durations,
+                                 int first_lap = 1) {
+  EcuVehicleLaps v;
+  v.vehicle_id = id;
+  std::int64_t t = kT0;
+  int lap = first_lap;
+  for (std::int64_t d : durations) {
+    v.laps.push_back(EcuLap{lap++, false, t, t + d, d, true, ""});
+    t += d;
+  }
+  return v;
+}
+
+const EcuLap& lap_of(const EcuVehicleLaps& v, int lap) {
+  for (const auto& l : v.laps)
+    if (l.lap == lap) return l;
+  throw std::out_of_range("no lap " + std::to_string(lap));
+}
+
+TEST(EcuLaps, CautionHeavyRaceKeepsGreenLapsAndFlagsMisTimedPairs) {
+  // 5 green laps, 20 under caution, 5 green: the median lap is a caution lap.
+  auto race = [](std::int64_t green, int seed) {
+    std::vector<std::int64_t> laps;
+    for (int lap = 1; lap <= 30; ++lap) {
+      const std::int64_t jitter = (lap * seed) % 700;
+      laps.push_back((lap <= 5 || lap > 25 ? green : 140'000) + jitter);
+    }
+    return laps;
+  };
+  auto a = race(99'000, 379), b = race(100'000, 211), c = race(101'000, 97);
+  // Car a: a crossing 33 s late under green (133 s then 67 s). Car b: one 60 s late under
+  // caution (200 s then 80 s), which only the neighbouring caution laps explain.
+  a[26] = 133'000, a[27] = 67'000;
+  b[9] = 200'000, b[10] = 80'000;
+  std::vector<EcuVehicleLaps> vehicles{vehicle_with_laps("GR86-001-1", a), vehicle_with_laps("GR86-002-2", b),
+                                       vehicle_with_laps("GR86-003-3", c)};
+  flag_impossible_laps(vehicles);
+  for (const auto& v : vehicles) {
+    for (const auto& lap : v.laps) {
+      const bool artefact = (v.vehicle_id == "GR86-001-1" && (lap.lap == 27 || lap.lap == 28)) ||
+                            (v.vehicle_id == "GR86-002-2" && (lap.lap == 10 || lap.lap == 11));
+      EXPECT_EQ(lap.valid, !artefact) << v.vehicle_id << " lap " << lap.lap << ": " << lap.invalid_reason;
+    }
+  }
+  EXPECT_NE(
+      lap_of(vehicles[0], 27).invalid_reason.find("mis-timed crossing: laps 27 and 28 (2:13.000 + 1:07.000)"),
+      std::string::npos)
+      << lap_of(vehicles[0], 27).invalid_reason;
+  EXPECT_NE(lap_of(vehicles[0], 27).invalid_reason.find("green pace (1:39."), std::string::npos)
+      << lap_of(vehicles[0], 27).invalid_reason;
+  EXPECT_NE(lap_of(vehicles[1], 11).invalid_reason.find("two laps of their neighbours (2:20."),
+            std::string::npos)
+      << lap_of(vehicles[1], 11).invalid_reason;
+}
+
+TEST(EcuLaps, ShortLapIsJudgedAgainstGreenPaceNotCautionPace) {
+  // 14 caution laps around 140 s and 6 green laps around 100 s; lap 18 (85 s) is below
+  // 92% of the green pace, and a 110 s lap at the end of the caution is not.
+  std::vector<std::int64_t> laps;
+  for (int lap = 1; lap <= 20; ++lap) laps.push_back((lap <= 14 ? 140'000 : 100'000) + (lap * 137) % 500);
+  laps[13] = 110'000;
+  laps[17] = 85'000;
+  std::vector<EcuVehicleLaps> vehicles{vehicle_with_laps("GR86-001-1", laps)};
+  flag_impossible_laps(vehicles);
+  for (const auto& lap : vehicles[0].laps)
+    EXPECT_EQ(lap.valid, lap.lap != 18) << lap.lap << " " << lap.invalid_reason;
+  EXPECT_NE(lap_of(vehicles[0], 18).invalid_reason.find("too short: 1:25.000 is under 1:32."),
+            std::string::npos)
+      << lap_of(vehicles[0], 18).invalid_reason;
+}
+
+OfficialLap official_lap(const std::string& car, int lap, std::int64_t ms, const std::string& flag) {
+  OfficialLap o;
+  o.car_number = car;
+  o.lap = lap;
+  o.lap_time_ms = ms;
+  o.flag = flag;
+  return o;
+}
+
+TEST(EcuLaps, OfficialReferenceIsKeyedByEcuLapWithGreenPace) {
+  std::vector<OfficialLap> official{
+      official_lap("22", 1, 110'000, "GF"),  official_lap("22", 2, 100'000, "GF"),
+      official_lap("22", 3, 150'000, "FCY"), official_lap("22", 4, 152'000, "FCY"),
+      official_lap("22", 5, 151'000, "FCY"), official_lap("22", 6, 101'000, "GF"),
+      official_lap("22", 6, 999'000, "GF"),  // repeated in the export
+      official_lap("13", 1, 90'000, "GF")};
+  const auto ref = official_reference(official, "22", 2);
+  ASSERT_EQ(ref.by_ecu_lap.size(), 6u);
+  EXPECT_EQ(ref.by_ecu_lap.at(3).official_lap, 1);
+  EXPECT_EQ(ref.by_ecu_lap.at(8).ms, 101'000) << "the first of a repeated lap counts";
+  EXPECT_EQ(ref.green_pace_ms, 101'000) << "median of the green laps only";
+  EXPECT_FALSE(official_reference(official, "13", 0).green_pace_ms) << "one green lap is too few";
+}
+
+TEST(EcuLaps, LinkedCarLapsThatAgreeWithOfficialLapsAreNeverFlagged) {
+  // Car 22: green around 99 s, a 320 s stop on lap 4, five caution laps; ECU counters run one
+  // ahead of the official ones.
+  std::vector<OfficialLap> official;
+  std::vector<std::int64_t> official_ms;
+  for (int lap = 1; lap <= 16; ++lap) {
+    const bool caution = lap >= 7 && lap <= 11;
+    const std::int64_t ms = lap == 4 ? 320'000 : (caution ? 145'000 : 99'000) + (lap * 331) % 600;
+    official.push_back(official_lap("22", lap, ms, caution ? "FCY" : "GF"));
+    official_ms.push_back(ms);
+  }
+  std::vector<std::int64_t> ecu_ms;
+  for (std::size_t i = 0; i < official_ms.size(); ++i)
+    ecu_ms.push_back(official_ms[i] + (i % 2 == 0 ? 40 : -250));
+  // Official laps 13 and 14: the crossing between them logged 34 s late. Official lap 2: 20 s
+  // too long, with nothing given back.
+  ecu_ms[12] += 34'000, ecu_ms[13] -= 34'000;
+  ecu_ms[1] += 20'000;
+  std::vector<EcuVehicleLaps> vehicles{
+      vehicle_with_laps("GR86-010-16", ecu_ms, 2),
+      vehicle_with_laps("GR86-004-78", std::vector<std::int64_t>(16, 99'500))};
+
+  // By pace alone the stop is too long.
+  flag_impossible_laps(vehicles);
+  EXPECT_FALSE(lap_of(vehicles[0], 5).valid);
+  EXPECT_NE(lap_of(vehicles[0], 5).invalid_reason.find("too long"), std::string::npos);
+
+  // With the official laps the stop is real; judging again clears the earlier flags.
+  const OfficialReferences refs{{"GR86-010-16", official_reference(official, "22", 1)}};
+  flag_impossible_laps(vehicles, refs);
+  for (const auto& lap : vehicles[0].laps) {
+    const bool agrees =
+        std::llabs(lap.duration_ms - official_ms[static_cast<std::size_t>(lap.lap - 2)]) <= 300;
+    EXPECT_EQ(lap.valid, agrees) << "lap " << lap.lap << ": " << lap.invalid_reason;
+  }
+  EXPECT_EQ(lap_of(vehicles[0], 3).invalid_reason,
+            "disagrees with official lap 2: 1:58.812 against 1:39.062");
+  EXPECT_NE(lap_of(vehicles[0], 14).invalid_reason.find("mis-timed crossing: laps 14 and 15"),
+            std::string::npos)
+      << lap_of(vehicles[0], 14).invalid_reason;
+  EXPECT_NE(lap_of(vehicles[0], 15).invalid_reason.find("add up to official laps 13 and 14"),
+            std::string::npos)
+      << lap_of(vehicles[0], 15).invalid_reason;
 }
 
 OfficialLap official(const std::string& car, int lap, std::int64_t ms) {
