@@ -101,11 +101,22 @@ std::int64_t number_order(const std::optional<std::string>& number) {
 SessionAnalysis analyse_session(const Session& session) {
   SessionAnalysis out;
   // lap_time files hold lap-end events in schemas A and C; use them when lap_end is missing.
-  const auto& ends = session.lap_ends ? events_of(session.lap_ends) : events_of(session.lap_times);
-  out.ecu = build_ecu_laps(events_of(session.lap_starts), ends);
+  const auto& ends_file = session.lap_ends ? session.lap_ends : session.lap_times;
   const std::vector<OfficialLap> official =
       session.sections ? session.sections->laps : std::vector<OfficialLap>{};
-  out.links = link_cars(official, out.ecu);
+  // The session clock from all events (cars linked by lap times), then the laps again from
+  // the events of the race alone: a lap file can hold other days.
+  const auto estimate =
+      estimate_session_clock(official, build_ecu_laps(events_of(session.lap_starts), events_of(ends_file)));
+  out.clock = estimate.clock;
+  out.why_no_clock = estimate.why_not;
+  auto in_race = [&](const std::optional<LapEvents>& file) {
+    if (!out.clock || !file) return events_of(file);
+    return events_in_race_window(file->events, *out.clock, file->report.object_key, out.events_left_out);
+  };
+  const auto starts = in_race(session.lap_starts);
+  out.ecu = build_ecu_laps(starts, in_race(ends_file));
+  out.links = link_cars(official, out.ecu, out.clock);
   if (session.overrides) out.override_outcomes = apply_link_overrides(out.links, *session.overrides, out.ecu);
   // Linking uses lap durations only, so the laps can be judged again with what official
   // timing says of each car linked by evidence (a link an override forced has no lap offset

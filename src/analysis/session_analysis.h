@@ -74,8 +74,14 @@ struct BestLap {
 };
 
 struct SessionAnalysis {
-  std::vector<EcuVehicleLaps> ecu;
+  std::vector<EcuVehicleLaps> ecu;  // from the ECU events inside the race window
   std::vector<CarLink> links;
+  // The ECU clock against official timing (analysis/car_linking.h), and the ECU events left
+  // out for lying outside the race on it; without a clock, why_no_clock says why and no
+  // event was checked.
+  std::optional<SessionClock> clock;
+  std::string why_no_clock;
+  std::vector<EventsLeftOut> events_left_out;
   std::vector<LapRecord> laps;         // official first (by car, lap), then ECU
   std::vector<DriverSummary> drivers;  // by best lap, drivers without a lap last
   std::optional<BestLap> best_lap;

@@ -197,6 +197,8 @@ json build_components() {
                                       "vehicle's lap times agree, but this one crosses the "
                                       "line when the car does; override: the track's "
                                       "apex-overrides.json says so")},
+       {"few_laps",
+        with_description(boolean(), "the link rests on fewer than 5 laps: little to check it by")},
        {"compared_crossings", integer()},
        {"matching_crossings", integer()},
        {"median_crossing_difference", nullable(number())}});

@@ -79,6 +79,7 @@ json car_link_json(const CarLink& link) {
                             : link.linked_by == LinkEvidence::LineCrossings ? json("line_crossings")
                             : link.linked_by == LinkEvidence::Override      ? json("override")
                                                                             : json(nullptr)},
+              {"few_laps", link.few_laps},
               {"compared_crossings", link.crossings.compared},
               {"matching_crossings", link.crossings.matching},
               {"median_crossing_difference", rounded(link.crossings.median_abs_diff_s, 1e4)}};
