@@ -55,11 +55,13 @@ struct DriverSummary {
   std::string no_best_lap_reason;         // why there is none, when there is none
   std::optional<int> race_position;       // official classification (results file)
   std::optional<std::size_t> result_row;  // its row in the results file
+  // Pace, over green racing laps (analysis/lap_selection.h: no caution, restart, pit, start
+  // or deleted lap; incidents kept).
   std::optional<double> mean_lap_s;
   std::optional<double> std_dev_s;  // sample standard deviation
   // 100 - coefficient of variation in percent (the original's performance score).
   std::optional<double> consistency_score;
-  std::optional<double> within_half_second_percent;  // share of valid laps within 0.5 s of best
+  std::optional<double> within_half_second_percent;  // share of those laps within 0.5 s of their best
   std::optional<std::int64_t> best_s1_ms, best_s2_ms, best_s3_ms;
   std::optional<std::int64_t> theoretical_best_ms;  // sum of the driver's best sectors
   std::vector<double> valid_lap_times_s;            // in lap order
