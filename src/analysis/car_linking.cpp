@@ -231,9 +231,12 @@ SessionClockEstimate estimate_clock(const LinkingInput& in, const std::vector<Ec
   }
   // Each car linked by lap times: its own offset, from the laps whose times agree.
   std::vector<std::int64_t> by_lap_times;
+  std::vector<std::string> vehicle_of_offset;
   for (const auto& [car, c] : chosen)
-    if (auto offset = lap_time_link_offset(in, car, ecu[c.vehicle_index], c.link.lap_offset))
+    if (auto offset = lap_time_link_offset(in, car, ecu[c.vehicle_index], c.link.lap_offset)) {
       by_lap_times.push_back(*offset);
+      vehicle_of_offset.push_back(ecu[c.vehicle_index].vehicle_id);
+    }
   if (by_lap_times.empty()) {
     out.why_not = "no car linked by lap times";
     return out;
@@ -265,6 +268,9 @@ SessionClockEstimate estimate_clock(const LinkingInput& in, const std::vector<Ec
   };
   count(by_lap_times, clock.cars);
   count(by_crossings, clock.cars_by_crossings);
+  for (std::size_t i = 0; i < by_lap_times.size(); ++i)
+    if (std::llabs(by_lap_times[i] - clock.offset_ms) > kCrossingAgreementMs)
+      out.own_clock_vehicles.insert(vehicle_of_offset[i]);
   clock.spread_ms = low ? *high - *low : 0;
   set_race_window(clock, in.official_crossings);
   out.clock = clock;

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -69,6 +70,9 @@ std::optional<std::string> number_in_vehicle_id(const std::string& vehicle_id);
 struct SessionClockEstimate {
   std::optional<SessionClock> clock;
   std::string why_not;
+  // Vehicles whose lap times link them to a car but whose logger's clock is off the
+  // session's (a logger can be hours or days off): the race window says nothing of them.
+  std::set<std::string> own_clock_vehicles;
 };
 SessionClockEstimate estimate_session_clock(const std::vector<OfficialLap>& official,
                                             const std::vector<EcuVehicleLaps>& ecu);

@@ -37,10 +37,6 @@ std::vector<const LapRecord*> GreenFlagLaps::with_outliers() const {
 GreenFlagLaps green_flag_laps(const SessionAnalysis& analysis, const DriverSummary& driver) {
   GreenFlagLaps out;
   out.flags_known = driver.source == LapSource::Official;
-  // The official fastest lap is the fastest lap that counted: a quicker one was deleted.
-  // (ECU vehicles have no official decision to compare with.)
-  const std::optional<std::int64_t> official_best =
-      driver.source == LapSource::Official ? driver.best_lap_ms : std::nullopt;
   std::vector<const LapRecord*> candidates;
   // Laps ended under green since the start or the last lap that ended under a flag (this
   // one included). Without flags, the laps since the start.
@@ -52,7 +48,9 @@ GreenFlagLaps green_flag_laps(const SessionAnalysis& analysis, const DriverSumma
       green_run = lap->flag == "GF" ? 1 : 0;
     else
       green_run = lap->flag == "GF" ? green_run + 1 : 0;
-    if (!lap->valid) {
+    if (lap->deleted) {
+      ++out.excluded_deleted;
+    } else if (!lap->valid) {
       ++out.excluded_invalid;
     } else if (lap->lap <= 1) {
       ++out.excluded_start;
@@ -62,8 +60,6 @@ GreenFlagLaps green_flag_laps(const SessionAnalysis& analysis, const DriverSumma
       ++out.excluded_pit;
     } else if (green_run <= kRestartLaps) {
       ++out.excluded_restart;
-    } else if (official_best && lap->lap_time_ms < *official_best) {
-      ++out.excluded_deleted;
     } else {
       candidates.push_back(lap);
     }

@@ -34,7 +34,7 @@ struct GreenFlagLaps {
   int excluded_restart = 0;                // within kRestartLaps of the start or a caution
   int excluded_pit = 0;                    // in-lap or out-lap
   int excluded_start = 0;                  // lap 1
-  int excluded_deleted = 0;                // faster than the car's official fastest lap: deleted
+  int excluded_deleted = 0;                // deleted by the officials (OfficialCar::deleted_laps)
   int excluded_outlier = 0;                // slower than kGreenLapOutlierShare x the median of the rest
   bool flags_known = true;                 // false for ECU-only drivers: no flag or pit data exists
 
@@ -47,8 +47,7 @@ struct GreenFlagLaps {
 inline constexpr double kGreenLapOutlierShare = 1.05;
 
 // Official laps: valid, flag GF, not lap 1, not within kRestartLaps of the start or of a
-// lap that ended under a flag, not a pit lap, not faster than the car's official fastest
-// lap (the officials deleted it: the fastest lap that counted is the official one), not an
+// lap that ended under a flag, not a pit lap, not deleted by the officials, not an
 // outlier. ECU-only drivers: valid laps except the first kRestartLaps and outliers
 // (flags_known = false says the flag and pit filters could not be applied).
 GreenFlagLaps green_flag_laps(const SessionAnalysis& analysis, const DriverSummary& driver);

@@ -136,22 +136,28 @@ CrossingAgreement compare_crossings_at(const std::vector<LineCrossing>& official
 
 void set_race_window(SessionClock& clock, const OfficialCrossings& official) {
   std::vector<double> lap_times;
+  for (const auto& [car, crossings] : official.by_car)
+    for (const auto& c : crossings) lap_times.push_back(static_cast<double>(c.lap_time_ms));
+  const auto typical = static_cast<std::int64_t>(median(lap_times).value_or(0));
+  // A lap's start is its crossing less its time, but never more than a few typical laps
+  // before: one absurd lap time must not stretch the window back by days.
+  const std::int64_t longest_lap = kLongestLapInTypicalLaps * typical;
   std::optional<std::int64_t> first_start, last_crossing;
   for (const auto& [car, crossings] : official.by_car)
     for (const auto& c : crossings) {
-      lap_times.push_back(static_cast<double>(c.lap_time_ms));
-      const std::int64_t start = c.time_ms - c.lap_time_ms;
+      const std::int64_t start = c.time_ms - std::min(c.lap_time_ms, longest_lap);
       if (!first_start || start < *first_start) first_start = start;
       if (!last_crossing || c.time_ms > *last_crossing) last_crossing = c.time_ms;
     }
   if (!first_start) return;
-  const auto margin = static_cast<std::int64_t>(kRaceWindowMarginLaps * median(lap_times).value_or(0));
+  const auto margin = static_cast<std::int64_t>(kRaceWindowMarginLaps * static_cast<double>(typical));
   clock.race_start_ms = *first_start + clock.offset_ms - margin;
   clock.race_end_ms = *last_crossing + clock.offset_ms + margin;
 }
 
 std::vector<LapEvent> events_in_race_window(const std::vector<LapEvent>& events, const SessionClock& clock,
-                                            const std::string& file, std::vector<EventsLeftOut>& left_out) {
+                                            const std::string& file, std::vector<EventsLeftOut>& left_out,
+                                            const std::set<std::string>& own_clock) {
   std::vector<LapEvent> kept;
   kept.reserve(events.size());
   struct Outside {
@@ -160,7 +166,8 @@ std::vector<LapEvent> events_in_race_window(const std::vector<LapEvent>& events,
   };
   std::map<std::string, Outside> outside;
   for (const auto& e : events) {
-    if (e.timestamp_ms >= clock.race_start_ms && e.timestamp_ms <= clock.race_end_ms) {
+    if ((e.timestamp_ms >= clock.race_start_ms && e.timestamp_ms <= clock.race_end_ms) ||
+        own_clock.contains(e.vehicle_id)) {
       kept.push_back(e);
       continue;
     }

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -91,6 +92,9 @@ struct SessionClock {
 // first lap's start or after the last crossing belong to no lap of the race: the formation
 // and cool-down laps, another session, another day. Wide against the clock's spread (~0.1 s).
 inline constexpr double kRaceWindowMarginLaps = 0.5;
+// A lap's start is put at most this many typical laps before its crossing: the window needs
+// the race's first lap start, and one absurd lap time must not stretch it back by days.
+inline constexpr std::int64_t kLongestLapInTypicalLaps = 3;
 
 // Sets race_start_ms and race_end_ms of clock from the official crossings.
 void set_race_window(SessionClock& clock, const OfficialCrossings& official);
@@ -105,8 +109,9 @@ struct EventsLeftOut {
 };
 
 // The events inside the clock's race window; those outside are counted per vehicle into
-// left_out.
+// left_out. The events of vehicles in own_clock are all kept.
 std::vector<LapEvent> events_in_race_window(const std::vector<LapEvent>& events, const SessionClock& clock,
-                                            const std::string& file, std::vector<EventsLeftOut>& left_out);
+                                            const std::string& file, std::vector<EventsLeftOut>& left_out,
+                                            const std::set<std::string>& own_clock = {});
 
 }  // namespace apex

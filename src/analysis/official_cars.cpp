@@ -178,6 +178,27 @@ void decide_fastest_lap(Block& block, const Session& session, bool laps_are_mark
     car.no_fastest_lap_reason = "no lap after lap 1 (a lap from the grid is never a fastest lap)";
 }
 
+void find_deleted_laps(Block& block, const Session& session) {
+  OfficialCar& car = block.car;
+  if (car.fastest_lap_ms)
+    for (const auto& [lap, ms] : block.lap_ms)
+      if (lap >= 2 && ms < *car.fastest_lap_ms)
+        car.deleted_laps[lap] =
+            "quicker than the official fastest lap (lap " + std::to_string(*car.fastest_lap) + ")";
+  if (!session.best_laps || !car.best_laps_row) return;
+  const auto& listed = session.best_laps->entries[*car.best_laps_row].best;
+  // Only a full list of ten says which laps did not count: a shorter one can leave out laps
+  // for other reasons (a car's laps in the pit lane, under a flag), so it decides nothing.
+  if (listed.size() < 10) return;
+  const std::int64_t slowest = listed.back().second;
+  for (const auto& [lap, ms] : block.lap_ms) {
+    const bool is_listed =
+        std::any_of(listed.begin(), listed.end(), [&](const auto& l) { return l.first == lap; });
+    if (lap < 2 || is_listed || car.deleted_laps.contains(lap) || ms >= slowest) continue;
+    car.deleted_laps[lap] = "quicker than the tenth best lap in 99_ but not listed there";
+  }
+}
+
 }  // namespace
 
 std::vector<OfficialCar> official_cars(const Session& session) {
@@ -191,6 +212,7 @@ std::vector<OfficialCar> official_cars(const Session& session) {
   std::vector<OfficialCar> cars;
   for (auto& block : blocks) {
     decide_fastest_lap(block, session, laps_are_marked);
+    find_deleted_laps(block, session);
     cars.push_back(std::move(block.car));
   }
   return cars;

@@ -15,6 +15,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -34,6 +35,11 @@ struct OfficialCar {
   std::optional<std::int64_t> fastest_lap_ms;
   std::string fastest_lap_basis;      // the rule that decided, in words
   std::string no_fastest_lap_reason;  // when fastest_lap is empty
+  // Laps the officials deleted (lap -> how the files show it): after lap 1, quicker than the
+  // official fastest lap; or, where the car's row in 99_ lists ten laps (only laps that count,
+  // never lap 1), quicker than the slowest of them and not listed. A deleted lap slower than
+  // both cannot be seen.
+  std::map<int, std::string> deleted_laps;
 };
 
 // In the order the cars first appear in 23_.

@@ -117,9 +117,11 @@ SessionAnalysis analyse_session(const Session& session) {
       estimate_session_clock(official, build_ecu_laps(events_of(session.lap_starts), events_of(ends_file)));
   out.clock = estimate.clock;
   out.why_no_clock = estimate.why_not;
+  out.own_clock_vehicles = estimate.own_clock_vehicles;
   auto in_race = [&](const std::optional<LapEvents>& file) {
     if (!out.clock || !file) return events_of(file);
-    return events_in_race_window(file->events, *out.clock, file->report.object_key, out.events_left_out);
+    return events_in_race_window(file->events, *out.clock, file->report.object_key, out.events_left_out,
+                                 estimate.own_clock_vehicles);
   };
   const auto starts = in_race(session.lap_starts);
   out.ecu = build_ecu_laps(starts, in_race(ends_file));
@@ -173,6 +175,13 @@ SessionAnalysis analyse_session(const Session& session) {
     if (lap.lap_time_ms <= 0) {
       r.valid = false;
       r.invalid_reason = "official lap time is zero";
+    } else if (auto car_it = car_by_id.find(car); car_it != car_by_id.end()) {
+      if (auto deleted = car_it->second->deleted_laps.find(lap.lap);
+          deleted != car_it->second->deleted_laps.end()) {
+        r.valid = false;
+        r.deleted = true;
+        r.invalid_reason = "deleted by the officials: " + deleted->second;
+      }
     }
     out.laps.push_back(std::move(r));
   }

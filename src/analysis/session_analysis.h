@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,7 @@ struct LapRecord {
   std::optional<std::int64_t> start_ms, end_ms;  // ECU clock
   bool lap_number_inferred = false;
   bool valid = true;
+  bool deleted = false;  // official: the officials deleted it (OfficialCar::deleted_laps); never valid
   std::string invalid_reason;
 };
 
@@ -84,8 +86,9 @@ struct SessionAnalysis {
   std::optional<SessionClock> clock;
   std::string why_no_clock;
   std::vector<EventsLeftOut> events_left_out;
-  std::vector<LapRecord> laps;         // official first (by car, lap), then ECU
-  std::vector<DriverSummary> drivers;  // by best lap, drivers without a lap last
+  std::set<std::string> own_clock_vehicles;  // linked, but their loggers' clocks are off the session's
+  std::vector<LapRecord> laps;               // official first (by car, lap), then ECU
+  std::vector<DriverSummary> drivers;        // by best lap, drivers without a lap last
   std::optional<BestLap> best_lap;
   std::optional<std::int64_t> best_s1_ms, best_s2_ms, best_s3_ms;
   std::optional<std::int64_t> theoretical_best_ms;  // session: sum of the field's best sectors

@@ -1,6 +1,7 @@
 #include "analysis/session_overrides.h"
 
 #include <algorithm>
+#include <optional>
 
 namespace apex {
 namespace {
@@ -27,6 +28,21 @@ void unlink(CarLink& link) {
   link = blank;
 }
 
+// Whether entry i of `links` is overruled by a later one naming the same car or vehicle.
+std::optional<std::string> overruled(const std::vector<LinkOverride>& links, std::size_t i) {
+  for (std::size_t later = i + 1; later < links.size(); ++later)
+    if (links[later].car_id == links[i].car_id || links[later].vehicle_id == links[i].vehicle_id)
+      return "overruled by a later entry linking car " + links[later].car_id + " to " +
+             links[later].vehicle_id;
+  return std::nullopt;
+}
+
+bool forced(const SessionOverrides& overrides, const LinkOverride& pair) {
+  return std::any_of(
+      overrides.forced_links.begin(), overrides.forced_links.end(),
+      [&](const LinkOverride& l) { return l.car_id == pair.car_id && l.vehicle_id == pair.vehicle_id; });
+}
+
 }  // namespace
 
 std::vector<OverrideOutcome> apply_link_overrides(std::vector<CarLink>& links,
@@ -39,7 +55,9 @@ std::vector<OverrideOutcome> apply_link_overrides(std::vector<CarLink>& links,
                     forbidden.reason),
         false, ""};
     CarLink* link = find_car(links, forbidden.car_id);
-    if (!link) {
+    if (forced(overrides, forbidden)) {
+      outcome.result = "contradicted by a link entry for the same pair: the link stands";
+    } else if (!link) {
       outcome.result = "the session has no car " + forbidden.car_id;
     } else if (link->vehicle_id != forbidden.vehicle_id) {
       outcome.result = "not linked that way: nothing to undo";
@@ -50,25 +68,32 @@ std::vector<OverrideOutcome> apply_link_overrides(std::vector<CarLink>& links,
     }
     outcomes.push_back(std::move(outcome));
   }
-  for (const auto& forced : overrides.forced_links) {
+  for (std::size_t i = 0; i < overrides.forced_links.size(); ++i) {
+    const LinkOverride& link_override = overrides.forced_links[i];
     OverrideOutcome outcome{
-        with_reason("link car " + forced.car_id + " to " + forced.vehicle_id, forced.reason), false, ""};
-    CarLink* link = find_car(links, forced.car_id);
-    if (!link) {
-      outcome.result = "the session has no car " + forced.car_id;
-    } else if (!has_vehicle(ecu, forced.vehicle_id)) {
-      outcome.result = "the session's ECU files have no vehicle " + forced.vehicle_id;
+        with_reason("link car " + link_override.car_id + " to " + link_override.vehicle_id,
+                    link_override.reason),
+        false, ""};
+    CarLink* link = find_car(links, link_override.car_id);
+    if (auto later = overruled(overrides.forced_links, i)) {
+      outcome.result = *later;
+    } else if (!link) {
+      outcome.result = "the session has no car " + link_override.car_id;
+    } else if (!has_vehicle(ecu, link_override.vehicle_id)) {
+      outcome.result = "the session's ECU files have no vehicle " + link_override.vehicle_id;
     } else {
       std::string taken_from;
       for (auto& other : links)
-        if (&other != link && other.vehicle_id == forced.vehicle_id) {
+        if (&other != link && other.vehicle_id == link_override.vehicle_id) {
           taken_from = other.car_id;
           unlink(other);
         }
       const std::string before = link->vehicle_id.value_or("no vehicle");
       unlink(*link);
-      link->vehicle_id = forced.vehicle_id;
+      link->vehicle_id = link_override.vehicle_id;
       link->linked_by = LinkEvidence::Override;
+      link->id_number_matches =
+          number_in_vehicle_id(link_override.vehicle_id) == number_in_vehicle_id("car-" + link->car_number);
       outcome.applied = true;
       outcome.result = "linked (was " + before + ")" +
                        (taken_from.empty() ? "" : "; car " + taken_from + " left unlinked");

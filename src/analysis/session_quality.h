@@ -34,7 +34,7 @@ struct QualityCheck {
 };
 
 // The checks in a fixed order: files, values, results vs timing, fastest laps, deleted
-// laps, duplicate numbers, car links, ECU laps, overrides.
+// laps, duplicate numbers, car links, race window, ECU laps, overrides.
 std::vector<QualityCheck> session_quality(const Session& session, const SessionAnalysis& analysis);
 
 }  // namespace apex

@@ -14,8 +14,24 @@ struct Invalid {
   std::string what;
 };
 
+// Lap counters beyond this are not laps (the ECU's "lap lost" is 32768).
+constexpr std::int64_t kMaxLap = 1'000'000;
+// An engineer's overrides are a few lines; a bigger file is not one.
+constexpr std::size_t kMaxOverridesBytes = 1u << 20;
+
 std::string type_name(const json& value) {
   return value.is_null() ? "null" : std::string(value.type_name());
+}
+
+// A value for an error message: a short scalar as written, anything else by its type (a
+// deeply nested value must not be printed, or even walked).
+std::string shown(const json& value) {
+  if (value.is_primitive()) {
+    std::string text = value.dump();
+    return text.size() <= 40 ? text : type_name(value);
+  }
+  const std::string type = type_name(value);
+  return (type.front() == 'a' || type.front() == 'o' ? "an " : "a ") + type;
 }
 
 void expect_object(const json& value, const std::string& where) {
@@ -80,9 +96,10 @@ std::vector<LapExclusion> lap_exclusions(const json& session, const std::string&
                     "name either a 'car' (official timing) or a 'vehicle' (ECU laps), not both or neither"};
     auto number = list[i].find("lap");
     if (number == list[i].end()) throw Invalid{at, "missing 'lap'"};
-    if (!number->is_number_integer() || number->get<std::int64_t>() < 1 ||
-        number->get<std::int64_t>() > 100000)
-      throw Invalid{at + ".lap", "expected a lap number (an integer from 1), found " + number->dump()};
+    if (!number->is_number_integer() || number->get<std::int64_t>() < 0 ||
+        number->get<std::int64_t>() > kMaxLap)
+      throw Invalid{at + ".lap", "expected a lap number (an integer from 0 to " + std::to_string(kMaxLap) +
+                                     "), found " + shown(*number)};
     lap.lap = number->get<int>();
     lap.reason = text_field(list[i], at, "reason", false);
     out.push_back(std::move(lap));
@@ -128,6 +145,11 @@ std::string line_and_column(std::string_view bytes, std::size_t offset) {
 
 Result<OverridesBySession> parse_overrides(std::string_view bytes, std::string_view object_key) {
   const std::string file(object_key);
+  if (bytes.size() > kMaxOverridesBytes)
+    return make_error(ErrorKind::Corrupt, file + ": " + std::to_string(bytes.size()) +
+                                              " bytes, more than an overrides file holds (at most " +
+                                              std::to_string(kMaxOverridesBytes) +
+                                              "); nothing in it was applied");
   json document;
   try {
     document = json::parse(bytes);

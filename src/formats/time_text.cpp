@@ -60,6 +60,8 @@ std::optional<std::int64_t> read_fraction_ms(std::string_view s, std::size_t& po
   return ms;
 }
 
+constexpr std::int64_t kMaxDurationS = 7LL * 24 * 3600;
+
 }  // namespace
 
 std::optional<std::int64_t> parse_duration_ms(std::string_view text) {
@@ -81,6 +83,10 @@ std::optional<std::int64_t> parse_duration_ms(std::string_view text) {
   }
   auto fraction = read_fraction_ms(s, pos);
   if (!fraction || pos != s.size()) return std::nullopt;
+  // No duration in race timing comes near a week (a whole race is hours; the longest ECU
+  // lap value seen is about 2 hours): a bigger one is garbage, and would overflow below.
+  for (int i = 0; i < count; ++i)
+    if (parts[i] > kMaxDurationS) return std::nullopt;
   std::int64_t seconds = 0;
   if (count == 1) seconds = parts[0];
   if (count == 2) {

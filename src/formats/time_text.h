@@ -12,6 +12,7 @@
 namespace apex {
 
 // "H:MM:SS.mmm", "M:SS.mmm", "MM:SS.mmm", "SS.mmm", "SS"; a leading '+' is allowed.
+// nullopt for anything else, and for a part beyond a week (garbage, not a race time).
 std::optional<std::int64_t> parse_duration_ms(std::string_view text);
 
 // "2025-09-06T18:40:41.927Z" (or without Z, or with +00:00) to milliseconds since the epoch.

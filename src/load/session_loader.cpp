@@ -26,18 +26,18 @@ const FileExclusion* exclusion_of(const Session& session, const std::string& key
   return nullptr;
 }
 
-// Another session's file of the same track with exactly these bytes: same size first (from the
-// listing, free), then the bytes. A file that cannot be read for the comparison is skipped.
+// Another session's file of the same kind and track with exactly these bytes: same size first
+// (from the listing, free), then the bytes. A file that cannot be read for the comparison is
+// skipped.
 void note_identical_files(ObjectStore& store, const TrackCatalog& track, const SessionFiles& files,
-                          const ObjectInfo& object, std::string_view bytes, Session& session) {
+                          FileKind object_kind, const ObjectInfo& object, std::string_view bytes,
+                          Session& session) {
   for (const auto& other : track.sessions) {
     if (other.id == files.id) continue;
-    for (const auto& [kind, candidate] : other.files) {
-      if (kind == FileKind::Overrides || candidate.size != object.size || candidate.key == object.key)
-        continue;
-      if (auto other_bytes = store.read_all(candidate.key); other_bytes && *other_bytes == bytes)
-        session.identical_files.push_back(IdenticalFile{object.key, candidate.key});
-    }
+    const ObjectInfo* candidate = other.find(object_kind);
+    if (!candidate || candidate->size != object.size || candidate->key == object.key) continue;
+    if (auto other_bytes = store.read_all(candidate->key); other_bytes && *other_bytes == bytes)
+      session.identical_files.push_back(IdenticalFile{object.key, candidate->key});
   }
 }
 
@@ -66,7 +66,7 @@ Status load_one(const LoadContext& context, FileKind kind, std::optional<T>& slo
   }
   session.sources.push_back(SourceFile{object->key, object->size, object->version});
   if (object->size > 0)
-    note_identical_files(context.store, context.track, context.files, *object, *bytes, session);
+    note_identical_files(context.store, context.track, context.files, kind, *object, *bytes, session);
   auto parsed = parse(std::move(*bytes), object->key);
   if (!parsed) {
     session.problems.push_back(parsed.error().message);
@@ -76,26 +76,52 @@ Status load_one(const LoadContext& context, FileKind kind, std::optional<T>& slo
   return {};
 }
 
-// This session's part of the track's overrides file, if it has one. A file that cannot be
-// parsed is a problem of the session and nothing in it applies.
+// This session's part of the track's overrides file, if it has one: the entries of every
+// name that means this session ("R1", "Race 1"), with a note for names that mean no session
+// of the track. A file that cannot be read or parsed is a problem of the session, its error
+// kept with the overrides, and nothing in it applies.
 Status load_overrides(const LoadContext& context) {
   Session& session = context.session;
   const ObjectInfo* object = context.files.find(FileKind::Overrides);
   if (!object) return {};
+  session.overrides = SessionOverrides{};
+  session.overrides->source_key = object->key;
   auto bytes = context.store.read_all(object->key);
   if (!bytes) {
     if (fatal(bytes.error())) return std::unexpected(bytes.error());
-    session.problems.push_back(object->key + ": " + bytes.error().message);
+    session.overrides->error = object->key + ": " + bytes.error().message;
+    session.problems.push_back(session.overrides->error);
     return {};
   }
   session.sources.push_back(SourceFile{object->key, object->size, object->version});
   auto parsed = parse_overrides(*bytes, object->key);
   if (!parsed) {
+    session.overrides->error = parsed.error().message;
     session.problems.push_back(parsed.error().message);
     return {};
   }
-  for (auto& [name, overrides] : *parsed)
-    if (normalise_session_id(name) == session.session_id) session.overrides = std::move(overrides);
+  SessionOverrides& mine = *session.overrides;
+  std::vector<std::string> names;
+  for (auto& [name, overrides] : *parsed) {
+    const auto id = normalise_session_id(name);
+    if (!id || !context.track.find_session(*id)) {
+      mine.notes.push_back("'" + name + "' names no session of this track (sessions: " +
+                           context.track.session_ids_text() + "): its entries apply nowhere");
+      continue;
+    }
+    if (*id != session.session_id) continue;
+    names.push_back("'" + name + "'");
+    auto append = [](auto& to, auto& from) { to.insert(to.end(), from.begin(), from.end()); };
+    append(mine.forced_links, overrides.forced_links);
+    append(mine.forbidden_links, overrides.forbidden_links);
+    append(mine.excluded_laps, overrides.excluded_laps);
+    append(mine.excluded_files, overrides.excluded_files);
+  }
+  if (names.size() > 1) {
+    std::string list;
+    for (const auto& n : names) list += (list.empty() ? "" : " and ") + n;
+    mine.notes.push_back(list + " all name " + session.session_id + ": their entries are combined");
+  }
   return {};
 }
 

@@ -32,7 +32,9 @@ struct FileExclusion {
 };
 
 struct SessionOverrides {
-  std::string source_key;  // the overrides file these came from
+  std::string source_key;          // the overrides file these came from
+  std::string error;               // why nothing in the file applies (it could not be read or parsed)
+  std::vector<std::string> notes;  // what in the file names nothing, or twice, for this session
   std::vector<LinkOverride> forced_links;
   std::vector<LinkOverride> forbidden_links;
   std::vector<LapExclusion> excluded_laps;

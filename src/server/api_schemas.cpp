@@ -75,6 +75,9 @@ std::vector<std::pair<std::string, json>> identity() {
   return {{"driver_id",
            with_description(string(), "vehicle_id of the car's ECU, or car-<number> without telemetry")},
           {"car_number", nullable(string())},
+          {"car_id", with_description(nullable(string()),
+                                      "the official car's APEX id (\"3-2\": the second car numbered 3); null "
+                                      "for an ECU vehicle no car claimed")},
           {"vehicle_id", nullable(string())},
           {"source",
            with_description(string_enum({"official", "ecu"}),

@@ -100,6 +100,7 @@ json best_lap_json(const SessionAnalysis& analysis, std::string_view track, std:
 json driver_summary_json(const DriverSummary& d) {
   return json{{"driver_id", d.driver_id},
               {"car_number", optional_json(d.car_number)},
+              {"car_id", optional_json(d.car_id)},
               {"vehicle_id", optional_json(d.vehicle_id)},
               {"source", to_string(d.source)},
               {"total_laps", d.total_laps},
@@ -173,6 +174,7 @@ json ms_or_null(std::optional<std::int64_t> ms) {
 json driver_identity(const DriverSummary& d) {
   return json{{"driver_id", d.driver_id},
               {"car_number", optional_json(d.car_number)},
+              {"car_id", optional_json(d.car_id)},
               {"vehicle_id", optional_json(d.vehicle_id)},
               {"source", to_string(d.source)}};
 }
@@ -193,9 +195,11 @@ json pace_caveats_json(const GreenFlagLaps& green) {
   json out = json::array();
   if (green.flags_known) {
     out.push_back(
-        "A lap the officials deleted stays in the timing files with its time and no mark: a deleted lap "
-        "faster than the car's official fastest lap is recognised and left out (laps_excluded.deleted), "
-        "a deleted lap slower than it cannot be told from the others and is counted.");
+        "A lap the officials deleted stays in the timing files with its time and no mark: one quicker "
+        "than the car's official fastest lap, or (where the session has the best-ten-laps file, 99_) "
+        "quicker than the slowest lap listed there but not listed, is recognised and left out "
+        "(laps_excluded.deleted); a deleted lap slower than both cannot be told from the others and "
+        "is counted.");
     out.push_back(
         "Green-flag laps only: laps that ended under FCY or FF, lap 1 and the first full lap after it, "
         "the lap the green came back in after a caution and the first full lap after that (cooled "

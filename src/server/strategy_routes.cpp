@@ -198,6 +198,7 @@ void add_strategy_routes(RouteTable& table, ApiContext& context) {
             json out{
                 {"driver_id", d.driver_id},
                 {"car_number", d.car_number ? json(*d.car_number) : json(nullptr)},
+                {"car_id", d.car_id ? json(*d.car_id) : json(nullptr)},
                 {"vehicle_id", d.vehicle_id ? json(*d.vehicle_id) : json(nullptr)},
                 {"source", to_string(d.source)},
                 {"current_lap", request->current_lap},

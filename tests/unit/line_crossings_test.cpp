@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 
 #include "analysis/car_linking.h"
 #include "analysis/session_analysis.h"
@@ -352,6 +353,34 @@ TEST(SessionAnalysis, EcuEventsOfTheNextDayAreLeftOutWithTheirReason) {
   ASSERT_NE(vehicle, analysis.ecu.end());
   EXPECT_EQ(vehicle->laps.size(), static_cast<std::size_t>(kLaps));
   EXPECT_EQ(by_car(analysis.links).at("7").vehicle_id, "GR86-006-7");
+}
+
+TEST(SessionAnalysis, ALoggerWhoseClockIsOffKeepsItsLapsWhenItsLapTimesLinkIt) {
+  // Cars 13 and 8 set the session clock; car 21's logger runs three hours ahead of theirs.
+  const SimulatedCar car8 = leader("8", 20'000), car21 = leader("21", 60'000);
+  Session session;
+  session.sections = OfficialLaps{};
+  session.lap_starts = LapEvents{};
+  session.lap_ends = LapEvents{};
+  auto& starts = session.lap_starts->events;
+  auto& ends = session.lap_ends->events;
+  for (const auto* car : {&kAnchor, &car8, &car21}) add_official_laps(*car, session.sections->laps);
+  add_events(anchor_logger(), starts, ends);
+  add_events(logger("GR86-030-8", car8, 0, 99), starts, ends);
+  EcuVehicleLaps off = logger("GR86-041-21", car21, 0, 99);
+  for (auto& lap : off.laps) lap.start_ms += 3 * 3600 * 1000, lap.end_ms += 3 * 3600 * 1000;
+  add_events(off, starts, ends);
+
+  const SessionAnalysis analysis = analyse_session(session);
+  ASSERT_TRUE(analysis.clock) << analysis.why_no_clock;
+  EXPECT_LE(std::llabs(analysis.clock->offset_ms - kEcuClockAhead), 1);
+  EXPECT_TRUE(analysis.events_left_out.empty());
+  EXPECT_EQ(analysis.own_clock_vehicles, std::set<std::string>{"GR86-041-21"});
+  EXPECT_EQ(by_car(analysis.links).at("21").vehicle_id, "GR86-041-21");
+  const auto vehicle = std::find_if(analysis.ecu.begin(), analysis.ecu.end(),
+                                    [](const EcuVehicleLaps& v) { return v.vehicle_id == "GR86-041-21"; });
+  ASSERT_NE(vehicle, analysis.ecu.end());
+  EXPECT_EQ(vehicle->laps.size(), static_cast<std::size_t>(kLaps));
 }
 
 TEST(SessionAnalysis, WithoutOfficialTimingNoEventIsLeftOut) {

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "analysis/leaderboard.h"
 #include "analysis/session_analysis.h"
 #include "formats/official_timing_parser.h"
@@ -96,6 +98,40 @@ TEST(OfficialFastestLap, BestTenLapsDecideWithoutResults) {
   auto cars = official_cars(s);
   EXPECT_EQ(cars[0].fastest_lap, 2);
   EXPECT_NE(cars[0].fastest_lap_basis.find("99_"), std::string::npos);
+}
+
+TEST(OfficialDeletedLaps, TheBestTenLapsFileShowsDeletedLapsSlowerThanTheFastest) {
+  // Laps 2..13; 99_ lists the ten best that count. Lap 5 (98.55 s) is quicker than the tenth
+  // listed (98.9 s) but missing: deleted. Lap 13 (99.5 s) is slower than all listed: unknown.
+  std::vector<OfficialLap> laps{lap_of("13", 1, 96000)};
+  BestLapsEntry entry;
+  entry.car_number = "13";
+  for (int lap = 2; lap <= 13; ++lap) {
+    const std::int64_t ms = lap == 5    ? 98550
+                            : lap == 13 ? 99500
+                                        : 98000 + 100 * (lap - 2) - (lap > 5 ? 100 : 0);
+    laps.push_back(lap_of("13", lap, ms));
+    if (lap != 5 && lap != 13) entry.best.emplace_back(lap, ms);
+  }
+  std::sort(entry.best.begin(), entry.best.end(), [](auto& a, auto& b) { return a.second < b.second; });
+  ASSERT_EQ(entry.best.size(), 10u);
+  Session s = session_of(laps);
+  s.best_laps = BestLaps{{entry}, {}};
+  auto cars = official_cars(s);
+  ASSERT_EQ(cars.size(), 1u);
+  EXPECT_EQ(cars[0].fastest_lap, 2);
+  ASSERT_EQ(cars[0].deleted_laps.size(), 1u) << "lap 1 is never listed, and is not deleted";
+  EXPECT_EQ(cars[0].deleted_laps.begin()->first, 5);
+  EXPECT_NE(cars[0].deleted_laps.begin()->second.find("not listed"), std::string::npos);
+
+  // The session's laps: the deleted one is invalid and says why; pace never sees it.
+  const SessionAnalysis analysis = analyse_session(s);
+  for (const auto& r : analysis.laps) {
+    EXPECT_EQ(r.deleted, r.lap == 5) << r.lap;
+    if (r.lap == 5) {
+      EXPECT_NE(r.invalid_reason.find("deleted by the officials"), std::string::npos);
+    }
+  }
 }
 
 TEST(OfficialCars, TwoCarsWithOneNumberAreTwoCarsMatchedToTheirResultRows) {

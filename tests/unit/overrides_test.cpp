@@ -55,6 +55,8 @@ TEST(OverridesFile, AMistakeNamesTheFileAndThePlace) {
            Case{R"({"R1": {"link": {"car": "51"}}})", "R1.link: expected a list"},
            Case{"{\"R1\": {\n  \"link\": [,]}}", "line 2, column"},
            Case{R"(["R1"])", "the file: expected an object"},
+           Case{R"({"R1": {"exclude_laps": [{"car": "47", "lap": 1000001}]}})",
+                "from 0 to 1000000), found 1000001"},
        }) {
     auto parsed = parse_overrides(c.text, "t/apex-overrides.json");
     ASSERT_FALSE(parsed) << c.text;
@@ -62,6 +64,17 @@ TEST(OverridesFile, AMistakeNamesTheFileAndThePlace) {
         << parsed.error().message;
     EXPECT_NE(parsed.error().message.find(c.expected), std::string::npos) << parsed.error().message;
   }
+}
+
+TEST(OverridesFile, ADeeplyNestedOrHugeFileIsRefusedWithoutWalkingIt) {
+  const std::string deep = R"({"R1": {"exclude_laps": [{"car": "47", "lap": )" + std::string(100000, '[') +
+                           std::string(100000, ']') + "}]}}";
+  auto nested = parse_overrides(deep, "t/apex-overrides.json");
+  ASSERT_FALSE(nested);
+  EXPECT_NE(nested.error().message.find("found an array"), std::string::npos) << nested.error().message;
+  auto huge = parse_overrides(std::string(2u << 20, ' '), "t/apex-overrides.json");
+  ASSERT_FALSE(huge);
+  EXPECT_NE(huge.error().message.find("more than an overrides file holds"), std::string::npos);
 }
 
 TEST(OverridesFile, TheCatalogGivesItToEverySessionOfTheTrack) {
@@ -150,12 +163,60 @@ TEST(OverridesFile, ABrokenFileIsAProblemAndNothingApplies) {
   ASSERT_TRUE(store.write_all("t/apex-overrides.json",
                               R"({"R1": {"exclude_files": [{"file": "R1_t_lap_end.csv"}]},)"));
   Session session = load(store, "R1");
-  EXPECT_FALSE(session.overrides);
+  ASSERT_TRUE(session.overrides);
+  EXPECT_TRUE(session.overrides->empty());
+  EXPECT_NE(session.overrides->error.find("t/apex-overrides.json: not valid JSON"), std::string::npos);
   EXPECT_TRUE(session.lap_ends);
   ASSERT_EQ(session.problems.size(), 1u);
   EXPECT_NE(session.problems[0].find("t/apex-overrides.json: not valid JSON"), std::string::npos);
-  EXPECT_EQ(check_named(session_quality(session, analyse_session(session)), "files").status,
-            QualityStatus::Warning);
+  const auto checks = session_quality(session, analyse_session(session));
+  EXPECT_EQ(check_named(checks, "files").status, QualityStatus::Warning);
+  EXPECT_EQ(check_named(checks, "files").findings[0].subject, "t/apex-overrides.json");
+  const QualityCheck& overrides = check_named(checks, "overrides");
+  EXPECT_EQ(overrides.status, QualityStatus::Warning);
+  EXPECT_EQ(overrides.summary, "the overrides file could not be used");
+}
+
+TEST(OverridesFile, NamesOfNoSessionAreReportedAndNamesOfOneSessionCombined) {
+  MemoryStore store;
+  ASSERT_TRUE(store.write_all("t/R1_t_lap_end.csv", kLapEnds));
+  ASSERT_TRUE(store.write_all("t/23_AnalysisEnduranceWithSections_Race 1.CSV", kSections));
+  ASSERT_TRUE(store.write_all("t/apex-overrides.json", R"({
+      "R1": {"exclude_laps": [{"car": "7", "lap": 2}]},
+      "Race 1": {"exclude_laps": [{"car": "7", "lap": 3}]},
+      "Race 3": {"exclude_laps": [{"car": "7", "lap": 4}]}})"));
+  Session session = load(store, "R1");
+  ASSERT_TRUE(session.overrides);
+  EXPECT_EQ(session.overrides->excluded_laps.size(), 2u);
+  const auto checks = session_quality(session, analyse_session(session));
+  std::string text;
+  for (const auto& f : check_named(checks, "overrides").findings) text += f.found + "\n";
+  EXPECT_NE(text.find("'Race 3' names no session of this track (sessions: R1)"), std::string::npos) << text;
+  EXPECT_NE(text.find("'R1' and 'Race 1' all name R1: their entries are combined"), std::string::npos)
+      << text;
+  EXPECT_EQ(check_named(checks, "overrides").status, QualityStatus::Warning);
+}
+
+TEST(OverridesFile, ContradictoryLinksSayWhichOneStands) {
+  std::vector<CarLink> links(2);
+  links[0].car_id = links[0].car_number = "5";
+  links[1].car_id = links[1].car_number = "8";
+  std::vector<EcuVehicleLaps> ecu(2);
+  ecu[0].vehicle_id = "GR86-040-3";
+  ecu[1].vehicle_id = "GR86-012-8";
+  SessionOverrides overrides;
+  overrides.forced_links = {{"5", "GR86-040-3", ""}, {"5", "GR86-012-8", ""}};
+  overrides.forbidden_links = {{"5", "GR86-012-8", ""}};
+  auto outcomes = apply_link_overrides(links, overrides, ecu);
+  ASSERT_EQ(outcomes.size(), 3u);
+  EXPECT_FALSE(outcomes[0].applied);
+  EXPECT_EQ(outcomes[0].result, "contradicted by a link entry for the same pair: the link stands");
+  EXPECT_FALSE(outcomes[1].applied);
+  EXPECT_EQ(outcomes[1].result, "overruled by a later entry linking car 5 to GR86-012-8");
+  EXPECT_TRUE(outcomes[2].applied);
+  EXPECT_EQ(links[0].vehicle_id, "GR86-012-8");
+  EXPECT_FALSE(links[0].id_number_matches);
+  EXPECT_FALSE(links[1].vehicle_id);
 }
 
 TEST(OverridesFile, AForbiddenLinkIsUndoneAndAForcedOneTakesItsVehicle) {
@@ -176,7 +237,7 @@ TEST(OverridesFile, AForbiddenLinkIsUndoneAndAForcedOneTakesItsVehicle) {
   links[0].vehicle_id = "GR86-022-15";
   overrides.forbidden_links.clear();
   overrides.forced_links.push_back({"51", "GR86-022-15", ""});
-  overrides.forced_links.push_back({"51", "GR86-999-51", ""});  // not in the ECU files
+  overrides.forced_links.push_back({"15", "GR86-999-15", ""});  // not in the ECU files
   outcomes = apply_link_overrides(links, overrides, ecu);
   ASSERT_EQ(outcomes.size(), 2u);
   EXPECT_TRUE(outcomes[0].applied);
@@ -249,9 +310,10 @@ TEST(QualityReport, SaysWhyLapsDoNotCountAndWhichCarsShareANumber) {
   ASSERT_EQ(deleted.findings.size(), 2u);
   EXPECT_NE(deleted.findings[0].found.find("lap 1 (1:39.000)"), std::string::npos);
   EXPECT_NE(deleted.findings[0].found.find("starts from the grid"), std::string::npos);
-  EXPECT_NE(
-      deleted.findings[1].found.find("lap 3 (1:40.000) is quicker than the official fastest lap (lap 4"),
-      std::string::npos);
+  EXPECT_NE(deleted.findings[1].found.find("lap 3 (1:40.000) was deleted by the officials: it is quicker "
+                                           "than the official fastest lap (lap 4)"),
+            std::string::npos)
+      << deleted.findings[1].found;
   EXPECT_NE(deleted.summary.find("1 deleted lap seen"), std::string::npos);
   const QualityCheck& shared = check_named(checks, "duplicate_numbers");
   ASSERT_EQ(shared.findings.size(), 1u);

@@ -325,6 +325,8 @@ TEST(GreenFlagLaps, PitLapsAndDeletedLapsAreExcluded) {
   laps[6].pit = true;  // lap 7: out-lap
   laps[6].lap_time_ms = 113000;
   laps[9].lap_time_ms = 99800;  // lap 10: faster than the official fastest lap: deleted
+  laps[9].deleted = true;       // as analyse_session marks it (OfficialCar::deleted_laps)
+  laps[9].valid = false;
   auto car = one_car(laps, 100003);
   auto green = green_flag_laps(car.analysis, car.driver);
   EXPECT_EQ(green.excluded_pit, 2);

@@ -20,6 +20,13 @@ TEST(Duration, EveryFormatInTheData) {
     EXPECT_FALSE(parse_duration_ms(bad)) << bad;
 }
 
+TEST(Duration, AValueBeyondAWeekIsGarbageNotATime) {
+  EXPECT_EQ(parse_duration_ms("168:00:00.000"), 168LL * 3600 * 1000);
+  EXPECT_FALSE(parse_duration_ms("999999999999999999"));
+  EXPECT_FALSE(parse_duration_ms("9223372036854775.807"));
+  EXPECT_FALSE(parse_duration_ms("999999:00:00"));
+}
+
 TEST(Iso8601, ParsesAndFormatsMilliseconds) {
   auto t = parse_iso8601_ms("2025-09-06T18:40:41.927Z");
   ASSERT_TRUE(t);
