@@ -26,15 +26,13 @@ const FileExclusion* exclusion_of(const Session& session, const std::string& key
   return nullptr;
 }
 
-// Another session's file of the same kind and track with exactly these bytes: same size first
-// (from the listing, free), then the bytes. A file that cannot be read for the comparison is
-// skipped.
+// Another session's file of the same kind and track with exactly these bytes (one of
+// files_compared_with): same size first (from the listing, free), then the bytes. A file that
+// cannot be read for the comparison is skipped.
 void note_identical_files(ObjectStore& store, const TrackCatalog& track, const SessionFiles& files,
-                          FileKind object_kind, const ObjectInfo& object, std::string_view bytes,
-                          Session& session) {
+                          FileKind kind, const ObjectInfo& object, std::string_view bytes, Session& session) {
   for (const auto& other : track.sessions) {
-    if (other.id == files.id) continue;
-    const ObjectInfo* candidate = other.find(object_kind);
+    const ObjectInfo* candidate = other.id == files.id ? nullptr : other.find(kind);
     if (!candidate || candidate->size != object.size || candidate->key == object.key) continue;
     if (auto other_bytes = store.read_all(candidate->key); other_bytes && *other_bytes == bytes)
       session.identical_files.push_back(IdenticalFile{object.key, candidate->key});
@@ -126,6 +124,17 @@ Status load_overrides(const LoadContext& context) {
 }
 
 }  // namespace
+
+std::vector<ObjectInfo> files_compared_with(const TrackCatalog& track, const SessionFiles& files) {
+  std::vector<ObjectInfo> out;
+  for (const auto& other : track.sessions) {
+    if (other.id == files.id) continue;
+    for (const auto& [kind, object] : files.files)
+      if (const ObjectInfo* candidate = other.find(kind); candidate && kind != FileKind::Overrides)
+        out.push_back(*candidate);
+  }
+  return out;
+}
 
 Result<Session> load_session(ObjectStore& store, const TrackCatalog& track, const SessionFiles& files) {
   Session session;

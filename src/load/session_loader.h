@@ -2,6 +2,8 @@
 // the model.
 #pragma once
 
+#include <vector>
+
 #include "catalog/catalog.h"
 #include "core/error.h"
 #include "model/session.h"
@@ -13,5 +15,10 @@ namespace apex {
 // itself fails (unavailable, credentials refused); a corrupt or unreadable file (one that
 // stays so until someone fixes it: permission denied on a local file) becomes a problem entry.
 Result<Session> load_session(ObjectStore& store, const TrackCatalog& track, const SessionFiles& files);
+
+// The other sessions' files a session's files are compared with, to tell a file whose bytes
+// are another session's (Session::identical_files): of the same track and kind. A change in
+// them can change that session's report, as a change in its own files can.
+std::vector<ObjectInfo> files_compared_with(const TrackCatalog& track, const SessionFiles& files);
 
 }  // namespace apex

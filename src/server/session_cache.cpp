@@ -1,5 +1,7 @@
 #include "server/session_cache.h"
 
+#include <algorithm>
+
 namespace apex {
 namespace {
 
@@ -20,6 +22,12 @@ bool same_objects(const SessionFiles& a, const SessionFiles& b) {
       return false;
   }
   return true;
+}
+
+bool same_objects(const std::vector<ObjectInfo>& a, const std::vector<ObjectInfo>& b) {
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](const ObjectInfo& x, const ObjectInfo& y) {
+    return x.key == y.key && x.version == y.version && x.size == y.size;
+  });
 }
 
 }  // namespace
@@ -80,7 +88,8 @@ void SessionCache::drop_changed_locked(const Catalog& fresh) {
       auto loaded = it->second.future.get();
       const TrackCatalog* track = fresh.find_track(it->first.first);
       const SessionFiles* files = track ? track->find_session(it->first.second) : nullptr;
-      changed = !loaded || !files || !same_objects((*loaded)->files, *files);
+      changed = !loaded || !files || !same_objects((*loaded)->files, *files) ||
+                !same_objects((*loaded)->compared_with, files_compared_with(*track, *files));
     }
     if (changed) {
       stats_.bytes -= it->second.bytes;
@@ -127,6 +136,7 @@ Result<std::shared_ptr<const LoadedSession>> SessionCache::session(std::string_v
     loaded->analysis = analyse_session(*session);
     loaded->approx_bytes = estimate_bytes(*session);
     loaded->files = *files;
+    loaded->compared_with = files_compared_with(*track, *files);
     loaded->session = std::move(*session);
     loaded->loaded_at = std::chrono::steady_clock::now();
     return std::shared_ptr<const LoadedSession>(std::move(loaded));

@@ -49,7 +49,8 @@ class ResponseMemo {
 struct LoadedSession {
   Session session;
   SessionAnalysis analysis;
-  SessionFiles files;  // the catalog's view when loaded: a change in it means reload
+  SessionFiles files;                     // the catalog's view when loaded: a change in it means reload
+  std::vector<ObjectInfo> compared_with;  // other sessions' files it was compared with: likewise
   std::size_t approx_bytes = 0;
   std::chrono::steady_clock::time_point loaded_at;
   ResponseMemo responses;

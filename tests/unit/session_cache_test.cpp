@@ -77,6 +77,24 @@ TEST(SessionCache, ChangedFileIsReloadedOnceUnchangedNever) {
   EXPECT_EQ(store.reads, 2);
 }
 
+TEST(SessionCache, ASessionIsReloadedWhenAFileItWasComparedWithChanges) {
+  // R1's report says whether its files are byte copies of R2's: a new R2 file that is one
+  // must reach R1's cached report, though no file of R1 changed.
+  ObservedStore store;
+  const std::string r1_sections = kSections;
+  ASSERT_TRUE(store.inner.write_all("t/23_AnalysisEnduranceWithSections_Race 1.CSV", r1_sections));
+  ASSERT_TRUE(store.inner.write_all("t/23_AnalysisEnduranceWithSections_Race 2.CSV", r1_sections + "\n"));
+  SessionCache cache(store, 64 << 20, std::chrono::milliseconds(0));
+  auto before = cache.session("t", "R1");
+  ASSERT_TRUE(before);
+  EXPECT_TRUE((*before)->session.identical_files.empty());
+  ASSERT_TRUE(store.inner.write_all("t/23_AnalysisEnduranceWithSections_Race 2.CSV", r1_sections));
+  auto after = cache.session("t", "R1");
+  ASSERT_TRUE(after);
+  ASSERT_EQ((*after)->session.identical_files.size(), 1u);
+  EXPECT_EQ((*after)->session.identical_files[0].same_as, "t/23_AnalysisEnduranceWithSections_Race 2.CSV");
+}
+
 // A store that cannot be re-listed: the cached session is still served, and the cache
 // says why its answers may be old until a listing succeeds again.
 TEST(SessionCache, FailedRevalidationServesTheCachedCopyAndSaysSo) {
