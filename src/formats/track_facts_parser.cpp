@@ -30,6 +30,22 @@ std::string optional_string(const json& object, const char* field) {
   return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
+// Reads a lap entry ("reference_lap", "race_lap_record"): absent or null is none; otherwise
+// an object with a positive lap_time_s.
+Result<std::optional<ReferenceLap>> lap_entry(const json& entry, const char* field,
+                                              const std::string& where) {
+  auto ref = entry.find(field);
+  if (ref == entry.end() || ref->is_null()) return std::optional<ReferenceLap>{};
+  const std::string ref_where = where + "." + field;
+  if (!ref->is_object()) return make_error(ErrorKind::Corrupt, ref_where + ": must be an object or null");
+  auto time = optional_number(*ref, "lap_time_s", ref_where);
+  if (!time) return std::unexpected(time.error());
+  if (!*time || **time <= 0)
+    return make_error(ErrorKind::Corrupt, ref_where + ": 'lap_time_s' must be a positive number");
+  return std::optional<ReferenceLap>{
+      ReferenceLap{**time, optional_string(*ref, "description"), optional_string(*ref, "source")}};
+}
+
 Result<TrackFacts> parse_track(const json& entry, const std::string& where) {
   if (!entry.is_object()) return make_error(ErrorKind::Corrupt, where + ": must be an object");
   TrackFacts track;
@@ -61,16 +77,12 @@ Result<TrackFacts> parse_track(const json& entry, const std::string& where) {
   }
   track.elevation_change_m = *elevation;
   track.source = optional_string(entry, "source");
-  if (auto ref = entry.find("reference_lap"); ref != entry.end() && !ref->is_null()) {
-    std::string ref_where = where + ".reference_lap";
-    if (!ref->is_object()) return make_error(ErrorKind::Corrupt, ref_where + ": must be an object or null");
-    auto time = optional_number(*ref, "lap_time_s", ref_where);
-    if (!time) return std::unexpected(time.error());
-    if (!*time || **time <= 0)
-      return make_error(ErrorKind::Corrupt, ref_where + ": 'lap_time_s' must be a positive number");
-    track.reference_lap =
-        ReferenceLap{**time, optional_string(*ref, "description"), optional_string(*ref, "source")};
-  }
+  auto reference = lap_entry(entry, "reference_lap", where);
+  if (!reference) return std::unexpected(reference.error());
+  track.reference_lap = std::move(*reference);
+  auto record = lap_entry(entry, "race_lap_record", where);
+  if (!record) return std::unexpected(record.error());
+  track.race_lap_record = std::move(*record);
   return track;
 }
 

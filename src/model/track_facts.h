@@ -26,6 +26,10 @@ struct TrackFacts {
   std::optional<int> turns;
   std::optional<double> elevation_change_m;
   std::optional<ReferenceLap> reference_lap;
+  // The circuit's outright race lap record (any series, usually IndyCar or a prototype):
+  // shown for context only. delta_to_record stays against reference_lap, a GR86 lap, since
+  // a gap of half a minute to a single-seater says nothing about a GR Cup driver.
+  std::optional<ReferenceLap> race_lap_record;
   std::string source;  // where length, turns and elevation come from
 };
 

@@ -400,14 +400,19 @@ json detailed_performance_json(const DetailedPerformanceInputs& in) {
   std::optional<double> delta;
   if (record && d.best_lap_ms) delta = static_cast<double>(*d.best_lap_ms) / 1000.0 - *record;
 
-  json track_info{{"name", t ? json(t->name) : json(nullptr)},
-                  {"length_km", t ? optional_json(t->length_km) : json(nullptr)},
-                  {"turns", t ? optional_json(t->turns) : json(nullptr)},
-                  {"elevation_change_m", t ? optional_json(t->elevation_change_m) : json(nullptr)},
-                  {"track_record", seconds3(record)},
-                  {"track_record_description",
-                   t && t->reference_lap ? json(t->reference_lap->description) : json(nullptr)},
-                  {"source", t ? json(t->source) : json(nullptr)}};
+  json track_info{
+      {"name", t ? json(t->name) : json(nullptr)},
+      {"length_km", t ? optional_json(t->length_km) : json(nullptr)},
+      {"turns", t ? optional_json(t->turns) : json(nullptr)},
+      {"elevation_change_m", t ? optional_json(t->elevation_change_m) : json(nullptr)},
+      {"track_record", seconds3(record)},
+      {"track_record_description",
+       t && t->reference_lap ? json(t->reference_lap->description) : json(nullptr)},
+      {"race_lap_record",
+       seconds3(t && t->race_lap_record ? std::optional(t->race_lap_record->lap_time_s) : std::nullopt)},
+      {"race_lap_record_description",
+       t && t->race_lap_record ? json(t->race_lap_record->description) : json(nullptr)},
+      {"source", t ? json(t->source) : json(nullptr)}};
 
   json consistency = nullptr;
   if (in.consistency.total_laps > 0)

@@ -212,6 +212,8 @@ TEST_F(FrontendCompatibility, BarberDetailedPerformanceHasRealTrackFactsAndSecto
   EXPECT_EQ(d["performance"]["best_lap"], 97.428);
   EXPECT_EQ(d["performance"]["theoretical_best"], 97.39) << "sum of best sectors, not 0.98 x best";
   EXPECT_EQ(d["performance"]["delta_to_record"], 0.124);
+  // The outright record is context; delta_to_record stays against the GR Cup reference lap.
+  EXPECT_NEAR(d["track_info"]["race_lap_record"].get<double>(), 66.818, 1e-9);
   EXPECT_EQ(d["consistency"]["total_laps"], 22) << "green-flag laps only";
 }
 

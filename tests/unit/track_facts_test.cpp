@@ -18,7 +18,8 @@ const char* kFacts = R"({
   "tracks": [
     {"id": "barber-motorsports-park", "name": "Barber Motorsports Park", "aliases": ["barber"],
      "length_km": 3.83, "turns": 17, "elevation_change_m": 24.4,
-     "reference_lap": {"lap_time_s": 97.304, "description": "d", "source": "s"}, "source": "s"},
+     "reference_lap": {"lap_time_s": 97.304, "description": "d", "source": "s"},
+     "race_lap_record": {"lap_time_s": 66.8182, "description": "IndyCar", "source": "s"}, "source": "s"},
     {"id": "virginia-international-raceway", "name": "Virginia International Raceway", "aliases": ["VIR"],
      "length_km": 5.263, "turns": 17, "elevation_change_m": null, "reference_lap": null}
   ]
@@ -39,10 +40,14 @@ TEST(TrackFacts, ParsesAndFindsByIdAliasOrName) {
   EXPECT_DOUBLE_EQ(*barber->length_km, 3.83);
   ASSERT_TRUE(barber->reference_lap);
   EXPECT_DOUBLE_EQ(barber->reference_lap->lap_time_s, 97.304);
+  ASSERT_TRUE(barber->race_lap_record);
+  EXPECT_DOUBLE_EQ(barber->race_lap_record->lap_time_s, 66.8182);
+  EXPECT_EQ(barber->race_lap_record->description, "IndyCar");
   const TrackFacts* vir = book->find("vir");
   ASSERT_NE(vir, nullptr);
   EXPECT_FALSE(vir->elevation_change_m) << "null stays unknown";
   EXPECT_FALSE(vir->reference_lap);
+  EXPECT_FALSE(vir->race_lap_record) << "absent stays unknown";
   EXPECT_EQ(book->find("sebring"), nullptr);
   EXPECT_EQ(book->find(""), nullptr);
   EXPECT_EQ(book->vehicle().horsepower, 228);
@@ -63,6 +68,11 @@ TEST(TrackFacts, MalformedFiguresAreRefusedWithTheirPlace) {
   EXPECT_FALSE(parse_track_facts(R"({"tracks": {}})", "f"));
   EXPECT_FALSE(parse_track_facts(
       R"({"tracks": [{"id": "x", "name": "X", "reference_lap": {"lap_time_s": -1}}]})", "f"));
+  auto bad_record = parse_track_facts(
+      R"({"tracks": [{"id": "x", "name": "X", "race_lap_record": {"lap_time_s": "1:06"}}]})", "f");
+  ASSERT_FALSE(bad_record);
+  EXPECT_NE(bad_record.error().message.find("race_lap_record"), std::string::npos);
+  EXPECT_FALSE(parse_track_facts(R"({"tracks": [{"id": "x", "name": "X", "race_lap_record": 66.8}]})", "f"));
 }
 
 TEST(TrackFacts, NormalisedKeys) {
@@ -87,7 +97,13 @@ TEST(TrackFacts, CommittedFileCoversTheGrCupTracksAndTheEmbeddedData) {
     EXPECT_TRUE(t->length_km) << id;
     EXPECT_TRUE(t->turns) << id;
     EXPECT_FALSE(t->source.empty()) << id << ": every figure names its source";
+    for (const auto* lap : {&t->reference_lap, &t->race_lap_record})
+      if (*lap) EXPECT_FALSE((*lap)->source.empty()) << id << ": every lap names its source";
   }
+  // Only a GR86 lap is a reference: the outright records are far below any GR Cup lap.
+  for (const auto& t : book->tracks())
+    if (t.reference_lap && t.race_lap_record)
+      EXPECT_GT(t.reference_lap->lap_time_s, t.race_lap_record->lap_time_s) << t.id;
   EXPECT_EQ(book->find("barber-motorsports-park")->reference_lap->lap_time_s, 97.304)
       << "the fastest GR Cup lap in the shipped Barber timing (R2, car 22)";
   EXPECT_FALSE(book->vehicle().name.empty());
