@@ -48,6 +48,32 @@ std::vector<Cluster> collapse_bursts(std::vector<Crossing> crossings) {
 
 }  // namespace
 
+namespace {
+
+std::int64_t lag_at(const std::vector<IngestLag>& lags, std::size_t rank) {
+  std::size_t seen = 0;
+  for (const IngestLag& l : lags) {
+    seen += l.count;
+    if (rank < seen) return l.lag_ms;
+  }
+  return lags.back().lag_ms;
+}
+
+}  // namespace
+
+std::optional<ClockOffset> clock_offset_from_lags(const std::vector<IngestLag>& lags, double quantile) {
+  std::size_t total = 0;
+  for (const IngestLag& l : lags) total += l.count;
+  if (total == 0) return std::nullopt;
+  quantile = std::clamp(quantile, 0.0, 1.0);
+  const auto rank = static_cast<std::size_t>(quantile * static_cast<double>(total - 1));
+  ClockOffset out;
+  out.offset_ms = lag_at(lags, rank);
+  out.typical_lag_ms = lag_at(lags, (total - 1) / 2) - out.offset_ms;
+  out.evidence = total;
+  return out;
+}
+
 std::vector<EcuVehicleLaps> build_ecu_laps(const std::vector<LapEvent>& starts,
                                            const std::vector<LapEvent>& ends,
                                            const OfficialReferences& official) {
@@ -57,10 +83,21 @@ std::vector<EcuVehicleLaps> build_ecu_laps(const std::vector<LapEvent>& starts,
   for (const auto& e : ends)
     by_vehicle[e.vehicle_id].push_back(Crossing{e.timestamp_ms, lap_counter_lost(e.lap) ? 0 : e.lap + 1});
 
+  // meta_time - timestamp of every event that has a meta_time (0 = none), by vehicle.
+  std::map<std::string, std::map<std::int64_t, std::uint32_t>> lags;
+  for (const auto* events : {&starts, &ends})
+    for (const auto& e : *events)
+      if (e.meta_time_ms != 0) ++lags[e.vehicle_id][e.meta_time_ms - e.timestamp_ms];
+
   std::vector<EcuVehicleLaps> vehicles;
   for (auto& [vehicle_id, crossings] : by_vehicle) {
     EcuVehicleLaps v;
     v.vehicle_id = vehicle_id;
+    if (auto it = lags.find(vehicle_id); it != lags.end()) {
+      std::vector<IngestLag> sorted;
+      for (const auto& [lag, count] : it->second) sorted.push_back(IngestLag{lag, count});
+      v.ingest_clock = clock_offset_from_lags(sorted);
+    }
     v.raw_crossings = static_cast<int>(crossings.size());
     auto clusters = collapse_bursts(std::move(crossings));
     v.crossings = static_cast<int>(clusters.size());

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "model/telemetry.h"
 #include "model/timing.h"
 
 namespace apex {
@@ -23,8 +24,27 @@ struct EcuLap {
   std::string invalid_reason;
 };
 
+// A clock against the ingestion clock (meta_time), from how late rows arrived.
+struct ClockOffset {
+  // Add to a timestamp to get the ingestion clock: a low quantile of meta_time - timestamp
+  // (ingestion lags 0.1-81 s, so the low end is the clock plus the shortest lag, and a
+  // median would carry tens of seconds of queueing).
+  std::int64_t offset_ms = 0;
+  std::int64_t typical_lag_ms = 0;  // median minus offset: how late rows usually arrived
+  std::size_t evidence = 0;         // rows the estimate is based on
+  bool operator==(const ClockOffset&) const = default;
+};
+
+inline constexpr double kClockOffsetQuantile = 0.05;
+
+// From lags sorted by lag_ms; nullopt when there are none.
+std::optional<ClockOffset> clock_offset_from_lags(const std::vector<IngestLag>& lags,
+                                                  double quantile = kClockOffsetQuantile);
+
 struct EcuVehicleLaps {
   std::string vehicle_id;
+  // The lap files' timestamps against their meta_time (nullopt when they have none).
+  std::optional<ClockOffset> ingest_clock;
   std::vector<EcuLap> laps;  // in time order
   int raw_crossings = 0;     // events before collapsing bursts
   int crossings = 0;         // after

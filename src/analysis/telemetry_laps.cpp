@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <map>
 
 namespace apex {
@@ -18,13 +19,36 @@ constexpr double kLongestShare = 1.5;
 // A lap whose samples span less than this share of it is not a whole lap of telemetry.
 constexpr double kMinCoverage = 0.9;
 
-std::int64_t lag_at(const std::vector<IngestLag>& lags, std::size_t rank) {
-  std::size_t seen = 0;
-  for (const IngestLag& l : lags) {
-    seen += l.count;
-    if (rank < seen) return l.lag_ms;
+// The time each lap starts at, from the crossings: lap N's start, or lap N - 1's end.
+std::map<int, std::int64_t> crossing_starts(const EcuVehicleLaps* crossings) {
+  std::map<int, std::int64_t> out;
+  if (!crossings) return out;
+  for (const EcuLap& lap : crossings->laps) {
+    if (lap.lap <= 0) continue;
+    out.insert_or_assign(lap.lap, lap.start_ms);
+    out.try_emplace(lap.lap + 1, lap.end_ms);
   }
-  return lags.back().lag_ms;
+  return out;
+}
+
+// First and last sample time of each lap of the lap column, over every channel.
+std::map<int, std::pair<std::int64_t, std::int64_t>> lap_column_spans(const VehicleTelemetry& vehicle) {
+  std::map<int, std::pair<std::int64_t, std::int64_t>> seen;
+  for (const ChannelSeries& s : vehicle.channels) {
+    for (std::size_t r = 0; r < s.lap_runs.size(); ++r) {
+      const LapRun& run = s.lap_runs[r];
+      if (!lap_column_valid(run.lap)) continue;
+      const std::size_t end = r + 1 < s.lap_runs.size() ? s.lap_runs[r + 1].first : s.size();
+      const std::int64_t first = s.time_ms[run.first];
+      const std::int64_t last = s.time_ms[end - 1];
+      auto [it, inserted] = seen.try_emplace(run.lap, first, last);
+      if (!inserted) {
+        it->second.first = std::min(it->second.first, first);
+        it->second.second = std::max(it->second.second, last);
+      }
+    }
+  }
+  return seen;
 }
 
 // Crossing windows of a car, by start time.
@@ -144,35 +168,88 @@ DistanceAxis from_speed(const ChannelSeries& speed, const LapWindow& lap) {
 }  // namespace
 
 std::optional<ClockOffset> estimate_clock_offset(const VehicleTelemetry& vehicle, double quantile) {
-  std::size_t total = 0;
-  for (const IngestLag& l : vehicle.ingest_lags) total += l.count;
-  if (total == 0) return std::nullopt;
-  quantile = std::clamp(quantile, 0.0, 1.0);
-  const auto rank = static_cast<std::size_t>(quantile * static_cast<double>(total - 1));
-  ClockOffset out;
-  out.offset_ms = lag_at(vehicle.ingest_lags, rank);
-  out.typical_lag_ms = lag_at(vehicle.ingest_lags, (total - 1) / 2) - out.offset_ms;
-  out.evidence = total;
+  return clock_offset_from_lags(vehicle.ingest_lags, quantile);
+}
+
+TelemetryClock telemetry_clock(const VehicleTelemetry& vehicle, const EcuVehicleLaps* crossings) {
+  constexpr std::int64_t kNone = std::numeric_limits<std::int64_t>::max();
+  TelemetryClock out;
+  std::int64_t guess_spread = 0;
+  if (auto own = estimate_clock_offset(vehicle); own && crossings && crossings->ingest_clock) {
+    out.meta_time_guess_ms = own->offset_ms - crossings->ingest_clock->offset_ms;
+    guess_spread = std::max<std::int64_t>(1, own->typical_lag_ms + crossings->ingest_clock->typical_lag_ms);
+  }
+  // The offset lies in [lo, hi]: lap N's samples from its crossing on, before lap N + 1's.
+  std::int64_t lo = -kNone, hi = kNone;
+  const std::map<int, std::int64_t> starts = crossing_starts(crossings);
+  for (const auto& [lap, span] : lap_column_spans(vehicle)) {
+    auto start = starts.find(lap);
+    auto next = starts.find(lap + 1);
+    if (start == starts.end() && next == starts.end()) continue;
+    const std::int64_t lap_lo = start != starts.end() ? start->second - span.first : -kNone;
+    const std::int64_t lap_hi = next != starts.end() ? next->second - span.second - 1 : kNone;
+    if (out.meta_time_guess_ms) {
+      const std::int64_t g = *out.meta_time_guess_ms;
+      if ((lap_lo != -kNone && g < lap_lo - kClockGuessToleranceMs) ||
+          (lap_hi != kNone && g > lap_hi + kClockGuessToleranceMs))
+        continue;
+    }
+    lo = std::max(lo, lap_lo);
+    hi = std::min(hi, lap_hi);
+    ++out.matched_laps;
+  }
+  if (lo != -kNone && hi != kNone && lo > hi && lo - hi <= kClockPreciseRangeMs) {
+    // A sample or two on the wrong side of the line: the offset that misplaces the least.
+    out.offset_ms = hi + (lo - hi) / 2;
+    out.uncertainty_ms = (lo - hi + 1) / 2;
+    out.source = ClockSource::LapChanges;
+    return out;
+  }
+  if (lo > hi) lo = -kNone, hi = kNone;  // contradictory bounds: lap numbers that do not match
+  const bool bounded = lo != -kNone && hi != kNone;
+  if (bounded && hi - lo <= kClockPreciseRangeMs) {
+    out.offset_ms = lo + (hi - lo) / 2;
+    out.uncertainty_ms = (hi - lo + 1) / 2;
+    out.source = ClockSource::LapChanges;
+  } else if (out.meta_time_guess_ms) {
+    out.offset_ms = std::clamp(*out.meta_time_guess_ms, lo, hi);
+    out.uncertainty_ms =
+        bounded ? std::min(guess_spread, std::max(out.offset_ms - lo, hi - out.offset_ms)) : guess_spread;
+    out.source = ClockSource::MetaTime;
+  } else if (bounded) {
+    out.offset_ms = lo + (hi - lo) / 2;
+    out.uncertainty_ms = (hi - lo + 1) / 2;
+    out.source = ClockSource::LapChanges;
+  } else {
+    out.matched_laps = 0;
+  }
   return out;
+}
+
+std::string_view clock_source_name(ClockSource source) {
+  switch (source) {
+    case ClockSource::LapChanges:
+      return "lap_changes";
+    case ClockSource::MetaTime:
+      return "meta_time";
+    case ClockSource::None:
+      break;
+  }
+  return "none";
+}
+
+EcuVehicleLaps on_telemetry_clock(EcuVehicleLaps crossings, const TelemetryClock& clock) {
+  for (EcuLap& lap : crossings.laps) {
+    lap.start_ms -= clock.offset_ms;
+    lap.end_ms -= clock.offset_ms;
+  }
+  return crossings;
 }
 
 std::vector<LapWindow> lap_windows(const VehicleTelemetry& vehicle, const EcuVehicleLaps* crossings) {
   std::vector<LapWindow> out = crossing_windows(crossings);
-  std::map<int, std::pair<std::int64_t, std::int64_t>> seen;  // lap -> first, last sample time
-  for (const ChannelSeries& s : vehicle.channels) {
-    for (std::size_t r = 0; r < s.lap_runs.size(); ++r) {
-      const LapRun& run = s.lap_runs[r];
-      if (!lap_column_valid(run.lap)) continue;
-      const std::size_t end = r + 1 < s.lap_runs.size() ? s.lap_runs[r + 1].first : s.size();
-      const std::int64_t first = s.time_ms[run.first];
-      const std::int64_t last = s.time_ms[end - 1];
-      auto [it, inserted] = seen.try_emplace(run.lap, first, last);
-      if (!inserted) {
-        it->second.first = std::min(it->second.first, first);
-        it->second.second = std::max(it->second.second, last);
-      }
-    }
-  }
+  const std::map<int, std::pair<std::int64_t, std::int64_t>> seen = lap_column_spans(vehicle);
+  const std::map<int, std::int64_t> starts = crossing_starts(crossings);
   const std::size_t from_crossings = out.size();
   auto crossing = [&](int lap) -> const LapWindow* {
     for (std::size_t i = 0; i < from_crossings; ++i)
@@ -181,15 +258,26 @@ std::vector<LapWindow> lap_windows(const VehicleTelemetry& vehicle, const EcuVeh
   };
   for (const auto& [lap, times] : seen) {
     if (crossing(lap)) continue;
-    const std::int64_t start = times.first;
-    std::int64_t end = times.second + 1;
+    const auto [first, last] = times;
+    LapWindow w{lap, first, last + 1, LapWindowSource::LapColumn, false, false};
+    // From the crossing that starts the lap, else from its first sample, a known start when
+    // the previous lap's samples end just before it.
+    if (auto s = starts.find(lap); s != starts.end() && s->second <= first) {
+      w.start_ms = s->second;
+      w.start_known = true;
+    } else if (auto previous = seen.find(lap - 1); previous != seen.end()) {
+      w.start_known = previous->second.second < first && first - previous->second.second <= kLapEdgeGapMs;
+    }
     // Up to the next lap's start, from whichever source knows it.
-    if (const LapWindow* next = crossing(lap + 1))
-      end = next->start_ms;
-    else if (auto next_seen = seen.find(lap + 1); next_seen != seen.end())
-      end = next_seen->second.first;
-    if (end <= start) end = times.second + 1;
-    out.push_back(LapWindow{lap, start, end, LapWindowSource::LapColumn});
+    if (auto next = starts.find(lap + 1); next != starts.end() && next->second > last) {
+      w.end_ms = next->second;
+      w.end_known = true;
+    } else if (auto next_seen = seen.find(lap + 1);
+               next_seen != seen.end() && next_seen->second.first > last) {
+      w.end_ms = next_seen->second.first;
+      w.end_known = w.end_ms - last <= kLapEdgeGapMs;
+    }
+    out.push_back(w);
   }
   std::sort(out.begin(), out.end(), [](const LapWindow& a, const LapWindow& b) {
     return a.start_ms != b.start_ms ? a.start_ms < b.start_ms : a.lap < b.lap;
@@ -315,15 +403,17 @@ std::vector<TelemetryLap> telemetry_laps(const VehicleTelemetry& vehicle, const 
     if (!densest) break;
     auto [first, last] = densest->range(w.start_ms, w.end_ms);
     if (last - first < 2) continue;
-    TelemetryLap lap{w, true, {}};
-    const double covered = static_cast<double>(densest->time_ms[last - 1] - densest->time_ms[first]);
+    TelemetryLap lap{w, true, {}, false, densest->time_ms[first], densest->time_ms[last - 1]};
+    const double covered = static_cast<double>(lap.covered_to_ms - lap.covered_from_ms);
     const double span = static_cast<double>(w.end_ms - w.start_ms);
-    if (covered < kMinCoverage * span) {
+    if (!w.start_known || !w.end_known || covered < kMinCoverage * span) {
+      lap.partial = true;
       lap.valid = false;
       lap.invalid_reason = "the telemetry covers only part of this lap";
+    } else {
+      durations.push_back(w.end_ms - w.start_ms);
     }
     out.push_back(lap);
-    durations.push_back(w.end_ms - w.start_ms);
   }
   if (durations.empty()) return out;
   std::nth_element(durations.begin(), durations.begin() + static_cast<std::ptrdiff_t>(durations.size() / 2),

@@ -44,6 +44,7 @@ struct InspectedVehicle {
   // (a lap the logger did not record) is a window here but not a lap there.
   std::vector<TelemetryLap> api_laps;
   std::optional<ClockOffset> offset;
+  std::optional<TelemetryClock> lap_clock;  // against the lap files, when the car is in them
 
   const TelemetryLap* api_lap(const LapWindow& w) const {
     for (const TelemetryLap& l : api_laps)
@@ -81,8 +82,14 @@ InspectedVehicle vehicle_facts(const Telemetry& telemetry, const VehicleTelemetr
       if (lap_column_valid(run.lap)) laps.insert(run.lap);
   }
   facts.laps.assign(laps.begin(), laps.end());
-  facts.windows = lap_windows(vehicle, crossings);
-  facts.api_laps = telemetry_laps(vehicle, crossings);
+  // Laps are cut on the telemetry's clock: the lap files' crossings are moved onto it.
+  std::optional<EcuVehicleLaps> moved;
+  if (crossings) {
+    facts.lap_clock = telemetry_clock(vehicle, crossings);
+    moved = on_telemetry_clock(*crossings, *facts.lap_clock);
+  }
+  facts.windows = lap_windows(vehicle, moved ? &*moved : nullptr);
+  facts.api_laps = telemetry_laps(vehicle, moved ? &*moved : nullptr);
   facts.offset = estimate_clock_offset(vehicle);
   return facts;
 }
@@ -166,12 +173,18 @@ nlohmann::json to_json(const Telemetry& telemetry, const std::vector<InspectedVe
       offset = {{"offset_ms", v.offset->offset_ms},
                 {"typical_lag_ms", v.offset->typical_lag_ms},
                 {"evidence", v.offset->evidence}};
-    list.push_back({{"vehicle_id", v.vehicle_id},
-                    {"samples", v.samples},
-                    {"channels", std::move(channels)},
-                    {"laps", v.laps},
-                    {"lap_windows", std::move(windows)},
-                    {"clock_offset", std::move(offset)}});
+    list.push_back(
+        {{"vehicle_id", v.vehicle_id},
+         {"samples", v.samples},
+         {"channels", std::move(channels)},
+         {"laps", v.laps},
+         {"lap_windows", std::move(windows)},
+         {"clock_offset", std::move(offset)},
+         {"lap_files_clock", v.lap_clock ? nlohmann::json{{"offset_ms", v.lap_clock->offset_ms},
+                                                          {"source", clock_source_name(v.lap_clock->source)},
+                                                          {"uncertainty_ms", v.lap_clock->uncertainty_ms},
+                                                          {"matched_laps", v.lap_clock->matched_laps}}
+                                         : nlohmann::json(nullptr)}});
   }
   out["vehicles"] = std::move(list);
   return out;
@@ -200,6 +213,11 @@ void print_text(const Telemetry& telemetry, const std::vector<InspectedVehicle>&
                   counted(v.offset->evidence, "row").c_str());
     else
       std::printf("  clock offset unknown (no meta_time evidence)\n");
+    if (v.lap_clock)
+      std::printf("  lap files' clock %s (ECU + offset; from %s, within %.3f s, %d laps matched)\n",
+                  format_offset(v.lap_clock->offset_ms).c_str(),
+                  std::string(clock_source_name(v.lap_clock->source)).c_str(),
+                  static_cast<double>(v.lap_clock->uncertainty_ms) / 1000.0, v.lap_clock->matched_laps);
     std::printf("  %-26s %10s %10s %9s\n", "channel", "samples", "step ms", "rate Hz");
     for (const InspectedChannel& c : v.channels) {
       const std::string step = c.median_interval_ms ? std::to_string(*c.median_interval_ms) : "-";

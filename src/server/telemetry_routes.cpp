@@ -126,11 +126,16 @@ json traces_json(const LapSlice& slice, std::size_t points) {
   return out;
 }
 
-json lap_identity(const std::string& driver_id, const LapWindow& w, const DistanceAxis& axis) {
-  return json{{"driver_id", driver_id},
-              {"lap_number", w.lap},
-              {"lap_time_s", rounded(static_cast<double>(w.end_ms - w.start_ms) / 1000.0, 3)},
-              {"lap_length_m", rounded(axis.length_m(), 1)}};
+// A partial lap has no time or length (see TelemetryLap).
+json lap_identity(const std::string& driver_id, const TelemetryLap& lap, const DistanceAxis& axis) {
+  const LapWindow& w = lap.window;
+  return json{
+      {"driver_id", driver_id},
+      {"lap_number", w.lap},
+      {"partial", lap.partial},
+      {"lap_time_s",
+       lap.partial ? json(nullptr) : json(rounded(static_cast<double>(w.end_ms - w.start_ms) / 1000.0, 3))},
+      {"lap_length_m", lap.partial ? json(nullptr) : json(rounded(axis.length_m(), 1))}};
 }
 
 json not_available(const std::string& detail) {
@@ -146,11 +151,20 @@ json channel_schema() {
                     {"value", s::array(s::number())}});
 }
 
+json clock_schema() {
+  return s::object({{"offset_ms", s::integer()},
+                    {"source", s::string_enum({"lap_changes", "meta_time", "none"})},
+                    {"uncertainty_ms", s::integer()},
+                    {"matched_laps", s::integer()},
+                    {"meta_time_guess_ms", s::nullable(s::integer())}});
+}
+
 json lap_identity_schema() {
   return s::object({{"driver_id", s::string()},
                     {"lap_number", s::integer()},
-                    {"lap_time_s", s::number()},
-                    {"lap_length_m", s::number()}});
+                    {"partial", s::boolean()},
+                    {"lap_time_s", s::nullable(s::number())},
+                    {"lap_length_m", s::nullable(s::number())}});
 }
 
 }  // namespace
@@ -222,7 +236,9 @@ void add_telemetry_routes(RouteTable& table, ApiContext& context) {
                                                                  {"samples", s::integer()},
                                                                  {"channels", s::array(s::string())},
                                                                  {"laps", s::array(s::integer())},
+                                                                 {"partial_laps", s::array(s::integer())},
                                                                  {"best_lap", s::nullable(s::integer())},
+                                                                 {"clock", s::nullable(clock_schema())},
                                                                  {"has_gps", s::boolean()}}))},
                                 {"report", s::object({{"object", s::string()},
                                                       {"rows", s::integer()},
@@ -237,18 +253,13 @@ void add_telemetry_routes(RouteTable& table, ApiContext& context) {
         json vehicles = json::array();
         for (const VehicleTelemetry& v : (*tel)->vehicles) {
           const DriverSummary* d = ls.analysis.find_driver(v.vehicle_id);
-          const EcuVehicleLaps* crossings = nullptr;
-          for (const EcuVehicleLaps& e : ls.analysis.ecu)
-            if (e.vehicle_id == v.vehicle_id) crossings = &e;
-          const std::vector<TelemetryLap> laps = telemetry_laps(v, crossings);
-          json lap_numbers = json::array(), channels = json::array();
-          std::optional<int> best;
-          std::int64_t best_ms = 0;
-          for (const TelemetryLap& l : laps) {
+          const CarLaps laps = car_laps(v, ls);
+          json lap_numbers = json::array(), partial = json::array(), channels = json::array();
+          for (const TelemetryLap& l : laps.laps) {
             lap_numbers.push_back(l.window.lap);
-            const std::int64_t ms = l.window.end_ms - l.window.start_ms;
-            if (l.valid && (!best || ms < best_ms)) best = l.window.lap, best_ms = ms;
+            if (l.partial) partial.push_back(l.window.lap);
           }
+          const std::optional<int> best = laps.best_lap;
           for (const ChannelSeries& c : v.channels) channels.push_back((*tel)->channel_name(c.channel));
           vehicles.push_back(
               json{{"vehicle_id", v.vehicle_id},
@@ -257,7 +268,9 @@ void add_telemetry_routes(RouteTable& table, ApiContext& context) {
                    {"samples", v.samples()},
                    {"channels", std::move(channels)},
                    {"laps", std::move(lap_numbers)},
+                   {"partial_laps", std::move(partial)},
                    {"best_lap", best ? json(*best) : json(nullptr)},
+                   {"clock", laps.crossings ? clock_json(laps.clock) : json(nullptr)},
                    {"has_gps", v.find(channel::kGpsLatitude) && v.find(channel::kGpsLongitude)}});
         }
         // The file's bad rows come with the list: a damaged export otherwise shows up only as
@@ -280,9 +293,11 @@ void add_telemetry_routes(RouteTable& table, ApiContext& context) {
                      s::object({{"driver_id", s::string()},
                                 {"vehicle_id", s::string()},
                                 {"best_lap", s::nullable(s::integer())},
+                                {"clock", s::nullable(clock_schema())},
                                 {"laps", s::array(s::object(
                                              {{"lap_number", s::integer()},
-                                              {"lap_time_s", s::number()},
+                                              {"lap_time_s", s::nullable(s::number())},
+                                              {"partial", s::boolean()},
                                               {"valid", s::boolean()},
                                               {"samples", s::integer()},
                                               {"speed", s::nullable(s::object({{"min", s::number()},
@@ -300,6 +315,7 @@ void add_telemetry_routes(RouteTable& table, ApiContext& context) {
         return Reply::json(json{{"driver_id", d.driver_id},
                                 {"vehicle_id", car.vehicle->vehicle_id},
                                 {"best_lap", car.best_lap ? json(*car.best_lap) : json(nullptr)},
+                                {"clock", car.crossings ? clock_json(car.clock) : json(nullptr)},
                                 {"laps", std::move(laps)}});
       })});
 
@@ -349,47 +365,47 @@ void add_telemetry_routes(RouteTable& table, ApiContext& context) {
       })});
 
   // ---- Trace of one lap.
-  table.add(
-      Route{.method = "GET",
-            .path = telemetry + "/lap/{lap_number}/trace",
-            .tag = "telemetry",
-            .summary = "Channels of one lap over distance and time, downsampled for plotting",
-            .description =
-                "Each channel keeps its own samples (rates differ): distance_m from the line "
-                "(Laptrigger_lapdist_dls, else integrated speed), time_s from the lap's start. With more "
-                "samples than points, each bucket keeps its minimum and maximum, so peaks survive.",
-            .query = {channels_param, points_param},
-            .responses = {{200, "traces",
-                           s::object({{"driver_id", s::string()},
-                                      {"lap_number", s::integer()},
-                                      {"lap_time_s", s::number()},
-                                      {"lap_length_m", s::number()},
-                                      {"distance_source", s::string()},
-                                      {"channels", s::array(channel_schema())}})}},
-            .path_examples = kExamples,
-            .handler = with_car([](const RouteRequest& req, const LoadedSession&, const DriverSummary& d,
-                                   const CarTelemetry& car) -> RouteResult {
-              auto n = lap_path(req);
-              if (!n) return std::unexpected(n.error());
-              auto names = channel_query(req);
-              if (!names) return std::unexpected(names.error());
-              auto points = int_query(req, "points", 2, static_cast<int>(kMaxPoints));
-              if (!points) return std::unexpected(points.error());
-              auto lap = lap_of(car, *n);
-              if (!lap) return std::unexpected(lap.error());
-              auto channels = available_channels(car, *names, req.query("channels").has_value());
-              if (!channels) return std::unexpected(channels.error());
-              auto slice = slice_lap(*car.telemetry, *car.vehicle, car.crossings, *n, *channels);
-              if (!slice) return std::unexpected(api_error(slice.error()));
-              json out = lap_identity(d.driver_id, (*lap)->window,
-                                      lap_distance_axis(*car.telemetry, *car.vehicle, (*lap)->window));
-              out["distance_source"] = slice->distance_source == DistanceSource::LapDistance ? "lap_distance"
-                                       : slice->distance_source == DistanceSource::IntegratedSpeed
-                                           ? "integrated_speed"
-                                           : "none";
-              out["channels"] = traces_json(*slice, points->value_or(kDefaultPoints));
-              return Reply::json(std::move(out));
-            })});
+  table.add(Route{
+      .method = "GET",
+      .path = telemetry + "/lap/{lap_number}/trace",
+      .tag = "telemetry",
+      .summary = "Channels of one lap over distance and time, downsampled for plotting",
+      .description =
+          "Each channel keeps its own samples (rates differ): distance_m from the line "
+          "(Laptrigger_lapdist_dls, else integrated speed), time_s from the lap's start. With more "
+          "samples than points, each bucket keeps its minimum and maximum, so peaks survive.",
+      .query = {channels_param, points_param},
+      .responses = {{200, "traces",
+                     s::object({{"driver_id", s::string()},
+                                {"lap_number", s::integer()},
+                                {"lap_time_s", s::number()},
+                                {"lap_length_m", s::number()},
+                                {"distance_source", s::string()},
+                                {"channels", s::array(channel_schema())}})}},
+      .path_examples = kExamples,
+      .handler = with_car([](const RouteRequest& req, const LoadedSession&, const DriverSummary& d,
+                             const CarTelemetry& car) -> RouteResult {
+        auto n = lap_path(req);
+        if (!n) return std::unexpected(n.error());
+        auto names = channel_query(req);
+        if (!names) return std::unexpected(names.error());
+        auto points = int_query(req, "points", 2, static_cast<int>(kMaxPoints));
+        if (!points) return std::unexpected(points.error());
+        auto lap = lap_of(car, *n);
+        if (!lap) return std::unexpected(lap.error());
+        auto channels = available_channels(car, *names, req.query("channels").has_value());
+        if (!channels) return std::unexpected(channels.error());
+        auto slice = slice_lap(*car.telemetry, *car.vehicle, car.crossings, *n, *channels);
+        if (!slice) return std::unexpected(api_error(slice.error()));
+        json out =
+            lap_identity(d.driver_id, **lap, lap_distance_axis(*car.telemetry, *car.vehicle, (*lap)->window));
+        out["distance_source"] = slice->distance_source == DistanceSource::LapDistance ? "lap_distance"
+                                 : slice->distance_source == DistanceSource::IntegratedSpeed
+                                     ? "integrated_speed"
+                                     : "none";
+        out["channels"] = traces_json(*slice, points->value_or(kDefaultPoints));
+        return Reply::json(std::move(out));
+      })});
 
   // ---- Lap comparison.
   table.add(Route{
@@ -474,8 +490,8 @@ void add_telemetry_routes(RouteTable& table, ApiContext& context) {
           return static_cast<double>(w.end_ms - w.start_ms) / 1000.0;
         };
         return Reply::json(json{
-            {"a", lap_identity(da.driver_id, (*la)->window, axis_a)},
-            {"b", lap_identity(db->driver_id, (*lb)->window, axis_b)},
+            {"a", lap_identity(da.driver_id, **la, axis_a)},
+            {"b", lap_identity(db->driver_id, **lb, axis_b)},
             {"lap_time_difference_s", rounded(ms((*lb)->window) - ms((*la)->window), 3)},
             {"final_delta_s", rounded(delta->delta_s.back(), 3)},
             {"delta", {{"distance_m", std::move(distance)}, {"delta_s", std::move(delta_s)}}},

@@ -63,9 +63,23 @@ std::expected<CarTelemetry, ApiError> car_telemetry(TelemetryCache& cache, const
     return std::unexpected(api_error(404, "no telemetry for " + driver.driver_id + " in session " +
                                               session.files.id + " (" + which + ")"));
   }
+  CarLaps laps = car_laps(*out.vehicle, session);
+  out.clock = laps.clock;
+  out.own_crossings = std::move(laps.crossings);
+  out.crossings = out.own_crossings.get();
+  out.laps = std::move(laps.laps);
+  out.best_lap = laps.best_lap;
+  return out;
+}
+
+CarLaps car_laps(const VehicleTelemetry& vehicle, const LoadedSession& session) {
+  CarLaps out;
   for (const EcuVehicleLaps& v : session.analysis.ecu)
-    if (v.vehicle_id == id) out.crossings = &v;
-  out.laps = telemetry_laps(*out.vehicle, out.crossings);
+    if (v.vehicle_id == vehicle.vehicle_id) {
+      out.clock = telemetry_clock(vehicle, &v);
+      out.crossings = std::make_shared<const EcuVehicleLaps>(on_telemetry_clock(v, out.clock));
+    }
+  out.laps = telemetry_laps(vehicle, out.crossings.get());
   std::int64_t best = 0;
   for (const TelemetryLap& l : out.laps) {
     const std::int64_t d = l.window.end_ms - l.window.start_ms;

@@ -15,12 +15,24 @@
 
 namespace apex {
 
+// One car's laps in its telemetry: its lap files' crossings moved onto the telemetry's
+// clock (see analysis/telemetry_laps.h), and the laps cut with them.
+struct CarLaps {
+  TelemetryClock clock;
+  std::shared_ptr<const EcuVehicleLaps> crossings;  // null when the car is not in the lap files
+  std::vector<TelemetryLap> laps;                   // by start time
+  std::optional<int> best_lap;                      // the shortest valid lap
+};
+CarLaps car_laps(const VehicleTelemetry& vehicle, const LoadedSession& session);
+
 struct CarTelemetry {
   std::shared_ptr<const Telemetry> telemetry;
   const VehicleTelemetry* vehicle = nullptr;
-  const EcuVehicleLaps* crossings = nullptr;
-  std::vector<TelemetryLap> laps;  // by start time
-  std::optional<int> best_lap;     // the shortest valid lap
+  TelemetryClock clock;
+  std::shared_ptr<const EcuVehicleLaps> own_crossings;  // on the telemetry's clock
+  const EcuVehicleLaps* crossings = nullptr;            // own_crossings.get()
+  std::vector<TelemetryLap> laps;                       // by start time
+  std::optional<int> best_lap;                          // the shortest valid lap
 
   const TelemetryLap* find_lap(int lap) const;
   std::vector<LapWindow> valid_windows() const;

@@ -83,19 +83,37 @@ json telemetry_report_json(const TelemetryReport& report) {
   return out;
 }
 
+json clock_json(const TelemetryClock& clock) {
+  return json{
+      {"offset_ms", clock.offset_ms},
+      {"source", clock_source_name(clock.source)},
+      {"uncertainty_ms", clock.uncertainty_ms},
+      {"matched_laps", clock.matched_laps},
+      {"meta_time_guess_ms", clock.meta_time_guess_ms ? json(*clock.meta_time_guess_ms) : json(nullptr)}};
+}
+
 json lap_summary_json(const TelemetryLap& lap, const LapTelemetrySummary& s) {
   json speed = nullptr;
   if (s.speed)
     speed = json{{"min", rounded(s.speed->min_kmh, 2)},
                  {"mean", rounded(s.speed->mean_kmh, 2)},
                  {"max", rounded(s.speed->max_kmh, 2)}};
+  // A partial lap has no time or length: only the span its samples cover, in seconds from
+  // the window's start.
+  const auto seconds = [&](std::int64_t t) {
+    return rounded(static_cast<double>(t - lap.window.start_ms) / 1000.0, 3);
+  };
   return json{{"lap_number", lap.window.lap},
-              {"lap_time_s", rounded(s.lap_time_s(), 3)},
+              {"lap_time_s", lap.partial ? json(nullptr) : json(rounded(s.lap_time_s(), 3))},
+              {"partial", lap.partial},
+              {"covered_s",
+               lap.partial ? json{{"from", seconds(lap.covered_from_ms)}, {"to", seconds(lap.covered_to_ms)}}
+                           : json(nullptr)},
               {"lap_source", lap.window.source == LapWindowSource::Crossings ? "crossings" : "lap_column"},
               {"valid", lap.valid},
               {"invalid_reason", lap.valid ? json(nullptr) : json(lap.invalid_reason)},
               {"samples", s.samples},
-              {"lap_length_m", rounded(s.lap_length_m, 1)},
+              {"lap_length_m", lap.partial ? json(nullptr) : json(rounded(s.lap_length_m, 1))},
               {"distance_source", distance_source_name(s.distance_source)},
               {"speed", speed},
               {"throttle_mean_pct", opt(s.throttle_mean_pct, 1)},

@@ -24,6 +24,8 @@ double rounded(double value, int digits);
 // reasons, plus duplicates removed and keys whose repeats disagreed.
 nlohmann::json telemetry_report_json(const TelemetryReport& report);
 
+// How a car's telemetry was put on its lap files' clock (TelemetryClock).
+nlohmann::json clock_json(const TelemetryClock& clock);
 nlohmann::json lap_summary_json(const TelemetryLap& lap, const LapTelemetrySummary& summary);
 
 // One channel of one lap, thinned to at most max_points samples (peaks kept); time_s from

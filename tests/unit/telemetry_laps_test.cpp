@@ -97,13 +97,17 @@ TEST(TelemetryLaps, WindowsFromCrossingsThenFromTheLapColumn) {
                                                 {9000, 1, 6}}));
   v.channels.push_back(series(channel::kGear, {{990, 3, 1}, {4050, 3, 4}}));
   const EcuVehicleLaps laps = crossings("A", {{2, 2000, 3000}, {3, 3000, 4000}});
-  EXPECT_EQ(lap_windows(v, &laps), (std::vector<LapWindow>{{1, 990, 2000, LapWindowSource::LapColumn},
-                                                           {2, 2000, 3000, LapWindowSource::Crossings},
-                                                           {3, 3000, 4000, LapWindowSource::Crossings},
-                                                           {4, 4050, 4801, LapWindowSource::LapColumn},
-                                                           {6, 9000, 9001, LapWindowSource::LapColumn}}));
+  // Lap 1's start and lap 6's ends are unknown (nothing before or after their samples); lap 4
+  // starts at the crossing that ends lap 3, its end is unknown.
+  using enum LapWindowSource;
+  EXPECT_EQ(lap_windows(v, &laps), (std::vector<LapWindow>{{1, 990, 2000, LapColumn, false, true},
+                                                           {2, 2000, 3000, Crossings},
+                                                           {3, 3000, 4000, Crossings},
+                                                           {4, 4000, 4801, LapColumn, true, false},
+                                                           {6, 9000, 9001, LapColumn, false, false}}));
   EXPECT_EQ(lap_windows(v, nullptr).size(), 4u);  // 1, 3, 4, 6: lap 2 has no evidence
-  EXPECT_EQ(lap_windows(v, nullptr)[1], (LapWindow{3, 3050, 4050, LapWindowSource::LapColumn}));
+  // Lap 3 follows no lap 2 sample: its start is unknown; lap 4's samples follow it closely.
+  EXPECT_EQ(lap_windows(v, nullptr)[1], (LapWindow{3, 3050, 4050, LapColumn, false, true}));
 }
 
 TEST(TelemetryLaps, DistanceFromLapDistanceDropsTheNeighbouringLaps) {
