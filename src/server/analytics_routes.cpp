@@ -13,6 +13,32 @@ namespace apex {
 
 namespace {
 
+// The fastest official fastest lap at the track over all its sessions in the data: the
+// reference lap where the facts file gives no published one. A cached session reloads when
+// another session's official files change, so an answer built on this never goes stale.
+std::optional<ReferenceLap> fastest_official_lap(SessionCache& cache, const std::string& track_id) {
+  auto catalog = cache.catalog();
+  if (!catalog) return std::nullopt;
+  const TrackCatalog* track = (*catalog)->find_track(track_id);
+  if (!track) return std::nullopt;
+  std::optional<ReferenceLap> best;
+  for (const auto& files : track->sessions) {
+    auto loaded = cache.session(track_id, files.id);
+    if (!loaded) continue;
+    for (const auto& d : (*loaded)->analysis.drivers) {
+      if (d.source != LapSource::Official || !d.best_lap_ms || !d.best_lap_number) continue;
+      const double seconds = static_cast<double>(*d.best_lap_ms) / 1000.0;
+      if (best && best->lap_time_s <= seconds) continue;
+      best = ReferenceLap{seconds,
+                          "Fastest official lap at this track in the data: " + files.id + ", car " +
+                              d.car_number.value_or("?") + ", lap " + std::to_string(*d.best_lap_number) +
+                              " (no published GR Cup record in reference/track_facts.json)",
+                          "computed from the official timing when the data loads"};
+    }
+  }
+  return best;
+}
+
 using nlohmann::json;
 namespace s = schema;
 
@@ -207,6 +233,12 @@ void add_analytics_routes(RouteTable& table, ApiContext& context) {
             if (ctx->facts) {
               in.track = ctx->facts->find(ls.session.track_id);
               in.vehicle = &ctx->facts->vehicle();
+            }
+            if (in.track && in.track->reference_lap) {
+              in.reference_lap = in.track->reference_lap;
+              in.reference_lap_basis = "facts file";
+            } else if ((in.reference_lap = fastest_official_lap(ctx->cache, ls.session.track_id))) {
+              in.reference_lap_basis = "computed from the data";
             }
             in.green = green_flag_laps(ls.analysis, d);
             in.consistency = consistency_of(lap_seconds(in.green.with_outliers()));

@@ -389,8 +389,12 @@ json build_components() {
                {"length_km", nullable(number())},
                {"turns", nullable(integer())},
                {"elevation_change_m", nullable(number())},
-               {"track_record", opt_seconds("the facts file's reference lap")},
+               {"track_record", opt_seconds("the facts file's reference lap, else the fastest official lap "
+                                            "at the track in the data")},
                {"track_record_description", nullable(string())},
+               {"track_record_basis",
+                with_description(nullable(string_enum({"facts file", "computed from the data"})),
+                                 "where track_record comes from")},
                {"race_lap_record", opt_seconds("the circuit's outright race lap record, any series; context "
                                                "only, delta_to_record does not use it")},
                {"race_lap_record_description", nullable(string())},

@@ -396,7 +396,7 @@ json detailed_performance_json(const DetailedPerformanceInputs& in) {
   const DriverSummary& d = *in.driver;
   const TrackFacts* t = in.track;
   std::optional<double> record;
-  if (t && t->reference_lap) record = t->reference_lap->lap_time_s;
+  if (in.reference_lap) record = in.reference_lap->lap_time_s;
   std::optional<double> delta;
   if (record && d.best_lap_ms) delta = static_cast<double>(*d.best_lap_ms) / 1000.0 - *record;
 
@@ -406,8 +406,8 @@ json detailed_performance_json(const DetailedPerformanceInputs& in) {
       {"turns", t ? optional_json(t->turns) : json(nullptr)},
       {"elevation_change_m", t ? optional_json(t->elevation_change_m) : json(nullptr)},
       {"track_record", seconds3(record)},
-      {"track_record_description",
-       t && t->reference_lap ? json(t->reference_lap->description) : json(nullptr)},
+      {"track_record_description", in.reference_lap ? json(in.reference_lap->description) : json(nullptr)},
+      {"track_record_basis", in.reference_lap ? json(in.reference_lap_basis) : json(nullptr)},
       {"race_lap_record",
        seconds3(t && t->race_lap_record ? std::optional(t->race_lap_record->lap_time_s) : std::nullopt)},
       {"race_lap_record_description",

@@ -52,7 +52,11 @@ struct DetailedPerformanceInputs {
   const DriverSummary* driver = nullptr;
   std::string_view track_id;
   std::string_view session_id;
-  const TrackFacts* track = nullptr;      // nullptr: the facts file does not know the track
+  const TrackFacts* track = nullptr;  // nullptr: the facts file does not know the track
+  // The lap best_lap is measured against: the facts file's reference lap, else the fastest
+  // official lap at the track in the data (reference_lap_basis says which).
+  std::optional<ReferenceLap> reference_lap;
+  std::string reference_lap_basis;        // "facts file" | "computed from the data"
   const VehicleFacts* vehicle = nullptr;  // nullptr: no facts file loaded
   Consistency consistency;                // over green.with_outliers()
   std::optional<PaceThirds> pace;         // over green.laps

@@ -416,6 +416,8 @@ void add_telemetry_routes(RouteTable& table, ApiContext& context) {
       .description =
           "delta_s = time car B took to reach the same share of its lap minus the time car A took "
           "(positive: B behind), on A's distance axis; the last value equals lap_time_difference_s. "
+          "Either lap partial (the file covers only part of it): lap_time_difference_s and "
+          "final_delta_s are null. "
           "Defaults: driver_b = the same driver, lap_a / lap_b = each car's best valid lap.",
       .query = {{"driver_b", s::string(), "the other driver (driver_id, vehicle_id or car number)",
                  "GR86-031-45"},
@@ -426,8 +428,8 @@ void add_telemetry_routes(RouteTable& table, ApiContext& context) {
       .responses = {{200, "comparison",
                      s::object({{"a", lap_identity_schema()},
                                 {"b", lap_identity_schema()},
-                                {"lap_time_difference_s", s::number()},
-                                {"final_delta_s", s::number()},
+                                {"lap_time_difference_s", s::nullable(s::number())},
+                                {"final_delta_s", s::nullable(s::number())},
                                 {"delta", s::object({{"distance_m", s::array(s::number())},
                                                      {"delta_s", s::array(s::number())}})},
                                 {"traces", s::object({{"a", s::array(channel_schema())},
@@ -489,11 +491,14 @@ void add_telemetry_routes(RouteTable& table, ApiContext& context) {
         const auto ms = [](const LapWindow& w) {
           return static_cast<double>(w.end_ms - w.start_ms) / 1000.0;
         };
+        const bool whole = !(*la)->partial && !(*lb)->partial;
         return Reply::json(json{
             {"a", lap_identity(da.driver_id, **la, axis_a)},
             {"b", lap_identity(db->driver_id, **lb, axis_b)},
-            {"lap_time_difference_s", rounded(ms((*lb)->window) - ms((*la)->window), 3)},
-            {"final_delta_s", rounded(delta->delta_s.back(), 3)},
+            // A partial lap has no lap time: neither has its difference.
+            {"lap_time_difference_s",
+             whole ? json(rounded(ms((*lb)->window) - ms((*la)->window), 3)) : json(nullptr)},
+            {"final_delta_s", whole ? json(rounded(delta->delta_s.back(), 3)) : json(nullptr)},
             {"delta", {{"distance_m", std::move(distance)}, {"delta_s", std::move(delta_s)}}},
             {"traces", {{"a", traces_json(*slice_a, n_points)}, {"b", traces_json(*slice_b, n_points)}}}});
       })});

@@ -553,6 +553,33 @@ TEST_F(ApiQuality, AmicosRecommendsNoCornerAlreadyAboveItsGripLimitedSpeed) {
   EXPECT_TRUE(said_so) << amicos["recommendations"].dump();
 }
 
+TEST_F(ApiQuality, WithoutAPublishedRecordTheReferenceIsTheFastestOfficialLapInTheData) {
+  // The facts file gives Barber a reference lap; the embedded Sonoma has none, so the
+  // record is the fastest official fastest lap over its sessions, labelled as computed.
+  const std::string sonoma = "/api/analytics/track/sonoma-raceway/session/";
+  std::optional<double> fastest;
+  for (const char* session : {"R1", "R2"}) {
+    auto [status, board] = get_json(sonoma + session + "/leaderboard");
+    ASSERT_EQ(status, 200) << session;
+    for (const auto& row : board)
+      if (row["source"] == "official" && row["best_lap"].is_number())
+        fastest = std::min(fastest.value_or(1e9), row["best_lap"].get<double>());
+  }
+  ASSERT_TRUE(fastest);
+  auto [status, card] = get_json(sonoma + "R1/driver/13/detailed-performance");
+  ASSERT_EQ(status, 200);
+  const json& info = card["track_info"];
+  EXPECT_EQ(info["track_record_basis"], "computed from the data");
+  EXPECT_NEAR(info["track_record"].get<double>(), *fastest, 0.0005);
+  EXPECT_NE(info["track_record_description"].get<std::string>().find("Fastest official lap at this track"),
+            std::string::npos);
+  ASSERT_TRUE(card["performance"]["delta_to_record"].is_number());
+  EXPECT_GE(card["performance"]["delta_to_record"].get<double>(), 0.0);
+  auto [barber_status, barber] = get_json(kR1 + "/driver/13/detailed-performance");
+  ASSERT_EQ(barber_status, 200);
+  EXPECT_EQ(barber["track_info"]["track_record_basis"], "facts file");
+}
+
 TEST_F(ApiQuality, HeadAnswersLikeGetWithoutABody) {
   auto head = client().Head(kR1 + "/best-lap");
   ASSERT_TRUE(head);

@@ -97,13 +97,18 @@ TEST(TrackFacts, CommittedFileCoversTheGrCupTracksAndTheEmbeddedData) {
     EXPECT_TRUE(t->length_km) << id;
     EXPECT_TRUE(t->turns) << id;
     EXPECT_FALSE(t->source.empty()) << id << ": every figure names its source";
-    for (const auto* lap : {&t->reference_lap, &t->race_lap_record})
-      if (*lap) EXPECT_FALSE((*lap)->source.empty()) << id << ": every lap names its source";
+    for (const auto* lap : {&t->reference_lap, &t->race_lap_record}) {
+      if (*lap) {
+        EXPECT_FALSE((*lap)->source.empty()) << id << ": every lap names its source";
+      }
+    }
   }
   // Only a GR86 lap is a reference: the outright records are far below any GR Cup lap.
-  for (const auto& t : book->tracks())
-    if (t.reference_lap && t.race_lap_record)
+  for (const auto& t : book->tracks()) {
+    if (t.reference_lap && t.race_lap_record) {
       EXPECT_GT(t.reference_lap->lap_time_s, t.race_lap_record->lap_time_s) << t.id;
+    }
+  }
   EXPECT_EQ(book->find("barber-motorsports-park")->reference_lap->lap_time_s, 97.304)
       << "the fastest GR Cup lap in the shipped Barber timing (R2, car 22)";
   EXPECT_FALSE(book->vehicle().name.empty());
