@@ -151,20 +151,27 @@ json build_components() {
               {"theoretical_best", opt_seconds("sum of the session's best official sectors")}});
   json sectors3 =
       object({{"s1", nullable(number())}, {"s2", nullable(number())}, {"s3", nullable(number())}});
-  c["DriverPerformance"] = object(with_identity({
-      {"total_laps", with_description(integer(), "every lap, valid or not")},
-      {"valid_laps", integer()},
-      {"best_lap", opt_seconds("best valid lap")},
-      {"best_lap_number", nullable(integer())},
-      {"average_lap", opt_seconds("mean of the valid laps")},
-      {"std_deviation", opt_seconds("sample standard deviation (n - 1) of the valid laps")},
-      {"consistency_score",
-       with_description(nullable(number()), "100 - coefficient of variation in % (the original's)")},
-      {"laps_within_05s_percent", nullable(number())},
-      {"theoretical_best", opt_seconds("sum of the driver's best official sectors")},
-      {"best_sectors", sectors3},
-      {"lap_times", with_description(array(number()), "valid lap times in lap order")},
-  }));
+  // A driver without a best lap: the original's 200 "no data" text beside the null fields.
+  const std::vector<std::pair<std::string, json>> no_data_error = {
+      {"error", with_description(string(),
+                                 "present only when the driver has no best lap (no valid lap: "
+                                 "\"No data for driver <id>\"); the other fields are then null")}};
+  c["DriverPerformance"] = object(
+      with_identity({
+          {"total_laps", with_description(integer(), "every lap, valid or not")},
+          {"valid_laps", integer()},
+          {"best_lap", opt_seconds("best valid lap")},
+          {"best_lap_number", nullable(integer())},
+          {"average_lap", opt_seconds("mean of the valid laps")},
+          {"std_deviation", opt_seconds("sample standard deviation (n - 1) of the valid laps")},
+          {"consistency_score",
+           with_description(nullable(number()), "100 - coefficient of variation in % (the original's)")},
+          {"laps_within_05s_percent", nullable(number())},
+          {"theoretical_best", opt_seconds("sum of the driver's best official sectors")},
+          {"best_sectors", sectors3},
+          {"lap_times", with_description(array(number()), "valid lap times in lap order")},
+      }),
+      no_data_error);
   c["Lap"] = object({{"source", string_enum({"official", "ecu"})},
                      {"driver_id", string()},
                      {"car_number", nullable(string())},
@@ -218,22 +225,26 @@ json build_components() {
       "after it), pit (in- or out-lap), start (lap 1), deleted (faster than the car's official fastest "
       "lap), outlier (more than 5% slower than the median green lap; 0 where incident laps are kept)");
   json caveats = with_description(array(string()), "what the timing files cannot show about these laps");
-  c["Consistency"] = object(with_identity({
-      {"consistency_score",
-       with_description(nullable(number()),
-                        "% of green-flag laps (incidents kept) within 0.5 s of their best")},
-      {"rating", nullable(string_enum({"Elite", "Professional", "Advanced", "Developing"}))},
-      {"coefficient_of_variation", with_description(nullable(number()), "sample std / mean, in %")},
-      {"best_lap", nullable(number())},
-      {"average_lap", nullable(number())},
-      {"std_deviation", opt_seconds("sample standard deviation (n - 1)")},
-      {"laps_within_05s", integer()},
-      {"laps_within_1s", integer()},
-      {"total_laps", with_description(integer(), "green-flag laps analysed")},
-      {"laps_excluded", laps_excluded},
-      {"flags_known", boolean()},
-      {"caveats", caveats},
-  }));
+  c["Consistency"] = object(
+      with_identity({
+          {"consistency_score",
+           with_description(nullable(number()),
+                            "% of green-flag laps (incidents kept) within 0.5 s of their best")},
+          {"rating", nullable(string_enum({"Elite", "Professional", "Advanced", "Developing"}))},
+          {"coefficient_of_variation", with_description(nullable(number()), "sample std / mean, in %")},
+          {"best_lap", nullable(number())},
+          {"average_lap", nullable(number())},
+          {"std_deviation", opt_seconds("sample standard deviation (n - 1)")},
+          {"laps_within_05s", integer()},
+          {"laps_within_1s", integer()},
+          {"total_laps", with_description(integer(), "green-flag laps analysed")},
+          {"laps_excluded", laps_excluded},
+          {"flags_known", boolean()},
+          {"caveats", caveats},
+      }),
+      {{"error", with_description(string(),
+                                  "present only when the driver has no valid "
+                                  "lap: \"No data for driver <id>\"")}});
   json verdict = string_enum({"too few laps", "not significant", "degrading", "improving"});
   c["TireDegradation"] = object(with_identity({
       {"degradation_rate_per_lap",
@@ -379,61 +390,67 @@ json build_components() {
                        {"first_lap", integer()},
                        {"last_lap", integer()},
                        {"laps", integer()}});
-  c["DetailedPerformance"] = object(with_identity({
-      {"track", with_description(string(), "the circuit's name from the facts file, else the track id")},
-      {"track_id", string()},
-      {"session", string()},
-      {"vehicle", nullable(string())},
-      {"track_info",
-       object({{"name", nullable(string())},
-               {"length_km", nullable(number())},
-               {"turns", nullable(integer())},
-               {"elevation_change_m", nullable(number())},
-               {"track_record", opt_seconds("the facts file's reference lap, else the fastest official lap "
-                                            "at the track in the data")},
-               {"track_record_description", nullable(string())},
-               {"track_record_basis",
-                with_description(nullable(string_enum({"facts file", "computed from the data"})),
-                                 "where track_record comes from")},
-               {"race_lap_record", opt_seconds("the circuit's outright race lap record, any series; context "
-                                               "only, delta_to_record does not use it")},
-               {"race_lap_record_description", nullable(string())},
-               {"source", nullable(string())}})},
-      {"performance",
-       object({{"best_lap", nullable(number())},
-               {"average_lap", nullable(number())},
-               {"theoretical_best", opt_seconds("sum of the driver's best official sectors")},
-               {"delta_to_record", opt_seconds("best lap - track_record; null when no reference")},
-               {"std_deviation", opt_seconds("sample standard deviation")}})},
-      {"consistency",
-       nullable(object({{"score", number()},
-                        {"rating", string_enum({"Elite", "Professional", "Advanced", "Developing"})},
-                        {"laps_within_05s", integer()},
-                        {"laps_within_1s", integer()},
-                        {"total_laps", integer()},
-                        {"laps_excluded", laps_excluded}}))},
-      {"pace_analysis",
-       json{{"oneOf", json::array({object({{"early_stint", stint},
-                                           {"mid_stint", stint},
-                                           {"late_stint", stint},
-                                           {"degradation", object({{"early_to_late_delta", number()}})},
-                                           {"laps_analyzed", integer()},
-                                           {"laps_excluded", laps_excluded},
-                                           {"caveats", caveats}}),
-                                   object({{"message", string()},
-                                           {"laps_analyzed", integer()},
-                                           {"laps_excluded", laps_excluded},
-                                           {"caveats", caveats}})})}}},
-      {"degradation", object({{"early_to_late_delta", nullable(number())},
-                              {"degradation_rate_per_lap", nullable(number())},
-                              {"degradation_std_error", nullable(number())},
-                              {"verdict", verdict},
-                              {"laps_analyzed", integer()}})},
-      {"vehicle_specs", object({{"horsepower", nullable(integer())},
-                                {"weight_kg", nullable(number())},
-                                {"top_speed_kmh", nullable(number())},
-                                {"source", nullable(string())}})},
-  }));
+  c["DetailedPerformance"] = object(
+      with_identity({
+          {"track", with_description(string(), "the circuit's name from the facts file, else the track id")},
+          {"track_id", string()},
+          {"session", string()},
+          {"vehicle", nullable(string())},
+          {"track_info",
+           object(
+               {{"name", nullable(string())},
+                {"length_km", nullable(number())},
+                {"turns", nullable(integer())},
+                {"elevation_change_m", nullable(number())},
+                {"track_record", opt_seconds("the facts file's reference lap, else the fastest official lap "
+                                             "at the track in the data")},
+                {"track_record_description", nullable(string())},
+                {"track_record_basis",
+                 with_description(nullable(string_enum({"facts file", "computed from the data"})),
+                                  "where track_record comes from")},
+                {"race_lap_record", opt_seconds("the circuit's outright race lap record, any series; context "
+                                                "only, delta_to_record does not use it")},
+                {"race_lap_record_description", nullable(string())},
+                {"source", nullable(string())}})},
+          {"performance",
+           object({{"best_lap", nullable(number())},
+                   {"average_lap", nullable(number())},
+                   {"delta_to_record", opt_seconds("best lap - track_record; null when no reference")},
+                   {"std_deviation", opt_seconds("sample standard deviation")}},
+                  {{"theoretical_best",
+                    with_description(number(),
+                                     "sum of the driver's best official sectors; absent when unknown "
+                                     "(no sectors, or the best lap's sectors incomplete)")}})},
+          {"consistency",
+           nullable(object({{"score", number()},
+                            {"rating", string_enum({"Elite", "Professional", "Advanced", "Developing"})},
+                            {"laps_within_05s", integer()},
+                            {"laps_within_1s", integer()},
+                            {"total_laps", integer()},
+                            {"laps_excluded", laps_excluded}}))},
+          {"pace_analysis",
+           json{{"oneOf", json::array({object({{"early_stint", stint},
+                                               {"mid_stint", stint},
+                                               {"late_stint", stint},
+                                               {"degradation", object({{"early_to_late_delta", number()}})},
+                                               {"laps_analyzed", integer()},
+                                               {"laps_excluded", laps_excluded},
+                                               {"caveats", caveats}}),
+                                       object({{"message", string()},
+                                               {"laps_analyzed", integer()},
+                                               {"laps_excluded", laps_excluded},
+                                               {"caveats", caveats}})})}}},
+          {"degradation", object({{"early_to_late_delta", nullable(number())},
+                                  {"degradation_rate_per_lap", nullable(number())},
+                                  {"degradation_std_error", nullable(number())},
+                                  {"verdict", verdict},
+                                  {"laps_analyzed", integer()}})},
+          {"vehicle_specs", object({{"horsepower", nullable(integer())},
+                                    {"weight_kg", nullable(number())},
+                                    {"top_speed_kmh", nullable(number())},
+                                    {"source", nullable(string())}})},
+      }),
+      no_data_error);
   return c;
 }
 

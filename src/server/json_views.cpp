@@ -24,6 +24,17 @@ json rounded(std::optional<double> value, double scale = 1000.0) {
   return std::round(*value * scale) / scale;
 }
 
+// The original's 200 "no data" text. Its frontend shows `error` in place of the card, which
+// would otherwise format the null lap times as 0:00.000.
+void add_no_data_error(json& out, const DriverSummary& d) {
+  if (d.best_lap_ms) return;
+  if (d.valid_laps == 0)
+    out["error"] = "No data for driver " + d.driver_id;
+  else
+    out["error"] = "No best lap for driver " + d.driver_id +
+                   (d.no_best_lap_reason.empty() ? std::string() : ": " + d.no_best_lap_reason);
+}
+
 }  // namespace
 
 json report_json(const ParseReport& report) {
@@ -120,6 +131,7 @@ json driver_summary_json(const DriverSummary& d) {
 json performance_json(const DriverSummary& d) {
   json out = driver_summary_json(d);
   out["lap_times"] = d.valid_lap_times_s;
+  add_no_data_error(out, d);
   return out;
 }
 
@@ -227,6 +239,9 @@ json consistency_json(const DriverSummary& d, const Consistency& c, const GreenF
                   {"laps_excluded", laps_excluded_json(green, false)},
                   {"flags_known", green.flags_known},
                   {"caveats", pace_caveats_json(green)}});
+  // Only without any valid lap: a car whose fastest lap the officials did not decide still has
+  // a consistency to show.
+  if (d.valid_laps == 0) out["error"] = "No data for driver " + d.driver_id;
   return out;
 }
 
@@ -463,22 +478,26 @@ json detailed_performance_json(const DetailedPerformanceInputs& in) {
              {"top_speed_kmh", v ? optional_json(v->top_speed_kmh) : json(nullptr)},
              {"source", v ? json(v->source) : json(nullptr)}};
 
+  json performance{{"best_lap", ms_or_null(d.best_lap_ms)},
+                   {"average_lap", seconds3(d.mean_lap_s)},
+                   {"delta_to_record", seconds3(delta)},
+                   {"std_deviation", seconds3(d.std_dev_s)}};
+  // Absent, not null, when unknown: the original frontend formats null as "0:00.000" and
+  // "-<best lap>s potential", two false numbers; absent, it prints NaN.
+  if (d.theoretical_best_ms) performance["theoretical_best"] = ms_or_null(d.theoretical_best_ms);
+
   json out = driver_identity(d);
   out.update(json{{"track", t ? t->name : std::string(in.track_id)},
                   {"track_id", in.track_id},
                   {"session", in.session_id},
                   {"vehicle", v ? json(v->name) : json(nullptr)},
                   {"track_info", track_info},
-                  {"performance",
-                   {{"best_lap", ms_or_null(d.best_lap_ms)},
-                    {"average_lap", seconds3(d.mean_lap_s)},
-                    {"theoretical_best", ms_or_null(d.theoretical_best_ms)},
-                    {"delta_to_record", seconds3(delta)},
-                    {"std_deviation", seconds3(d.std_dev_s)}}},
+                  {"performance", performance},
                   {"consistency", consistency},
                   {"pace_analysis", pace},
                   {"degradation", degradation},
                   {"vehicle_specs", specs}});
+  add_no_data_error(out, d);
   return out;
 }
 

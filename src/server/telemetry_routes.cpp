@@ -685,14 +685,22 @@ void add_telemetry_routes(RouteTable& table, ApiContext& context) {
           "them); radius from apex speed and peak lateral g; the original's constants for grip (1.1 g), "
           "CG height and track width. corner_number is the corner's order in the lap. Without "
           "telemetry: 200 {error, detail}; the original frontend then hides the panel.",
-      .responses = {{200, "cornering analysis, or {error, detail} without telemetry",
-                     json{{"anyOf",
-                           json::array({s::object({{"driver_id", s::string()},
-                                                   {"corners_detected", s::integer()},
-                                                   {"corner_analysis",
-                                                    s::array(s::object({{"apex_speed_kmh", s::number()}}))},
-                                                   {"recommendations", s::array(s::string())}}),
-                                        s::ref("NotAvailable")})}}}},
+      .responses =
+          {{200, "cornering analysis, or {error, detail} without telemetry",
+            json{{"anyOf",
+                  json::array(
+                      {s::object({{"driver_id", s::string()},
+                                  {"corners_detected", s::integer()},
+                                  {"corner_analysis",
+                                   s::with_description(
+                                       s::array(s::object({{"apex_speed_kmh", s::number()}})),
+                                       "the 5 corners with the highest peak lateral g, "
+                                       "highest first")},
+                                  {"corners", s::with_description(
+                                                  s::array(s::object({{"apex_speed_kmh", s::number()}})),
+                                                  "every corner, in lap order")},
+                                  {"recommendations", s::array(s::string())}}),
+                       s::ref("NotAvailable")})}}}},
       .path_examples = kExamples,
       .handler =
           with_car_or_error_body([facts](const RouteRequest&, const LoadedSession&, const DriverSummary& d,

@@ -275,6 +275,9 @@ json analytics_braking_json(const std::string& driver_id, const DriverTelemetryS
       {"laps_analysed", stats.laps}};
 }
 
+// How many corners the original frontend says corner_analysis shows.
+constexpr std::size_t kTopCorners = 5;
+
 json amicos_json(const std::string& driver_id, std::optional<int> lap, const LapCorners& corners,
                  const DriverTelemetryStats& stats, const VehicleFacts* vehicle) {
   const double mass = vehicle && vehicle->weight_kg ? *vehicle->weight_kg : kDefaultMassKg;
@@ -387,10 +390,23 @@ json amicos_json(const std::string& driver_id, std::optional<int> lap, const Lap
                      " points per sample): smoother application on exit protects the rear tyres");
   if (advice.empty()) advice.push_back("Insufficient data for recommendations");
 
+  // The original frontend captions corner_analysis "Showing top 5 corners with highest lateral
+  // G-forces" and numbers the cards 1 to 5: so that list is those five, highest first (a corner
+  // without lateral g last); `corners` keeps every corner in lap order.
+  std::vector<std::size_t> order(corners.corners.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return corners.corners[a].max_lateral_g.value_or(-1.0) > corners.corners[b].max_lateral_g.value_or(-1.0);
+  });
+  json top_corners = json::array();
+  for (std::size_t i = 0; i < order.size() && i < kTopCorners; ++i)
+    top_corners.push_back(corner_list[order[i]]);
+
   return json{{"driver_id", driver_id},
               {"lap_number", lap ? json(*lap) : json(nullptr)},
               {"corners_detected", corners.corners.size()},
-              {"corner_analysis", std::move(corner_list)},
+              {"corner_analysis", std::move(top_corners)},
+              {"corners", std::move(corner_list)},
               {"driver_dna", std::move(dna)},
               {"grip_utilization", std::move(grip_json)},
               {"momentum_efficiency", std::move(momentum)},

@@ -7,7 +7,10 @@
 // sections the frontend hides on `error` must carry it.
 #include <gtest/gtest.h>
 #include <httplib.h>
+#include <unistd.h>
 
+#include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -209,6 +212,7 @@ TEST_F(FrontendCompatibility, BarberDetailedPerformanceHasRealTrackFactsAndSecto
   EXPECT_EQ(d["vehicle"], "Toyota GR86 Cup");
   EXPECT_EQ(d["track_info"]["turns"], 17);
   EXPECT_EQ(d["track_info"]["length_km"], 3.83);
+  EXPECT_EQ(d["track_info"]["elevation_change_m"], 24.4);
   EXPECT_EQ(d["performance"]["best_lap"], 97.428);
   EXPECT_EQ(d["performance"]["theoretical_best"], 97.39) << "sum of best sectors, not 0.98 x best";
   EXPECT_EQ(d["performance"]["delta_to_record"], 0.124);
@@ -224,6 +228,100 @@ TEST_F(FrontendCompatibility, DeploymentChecksStillPass) {
   EXPECT_EQ(root["docs"], "/docs");
   json best = get_ok("/api/analytics/track/barber-motorsports-park/session/R1/best-lap");
   EXPECT_TRUE(best.contains("best_lap_time"));
+}
+
+TEST_F(FrontendCompatibility, CornerAnalysisIsTheFiveHighestLateralGCorners) {
+  // AMICOSAnalysis.tsx captions the list "Showing top 5 corners with highest lateral G-forces".
+  json a = get_ok("/api/analytics/track/sonoma-raceway/session/R1/driver/GR86-022-13/amicos-analysis");
+  ASSERT_GT(a["corners_detected"].get<std::size_t>(), 5u) << "the cut must be visible";
+  ASSERT_EQ(a["corners"].size(), a["corners_detected"].get<std::size_t>())
+      << "every corner stays in `corners`";
+  const json& top = a["corner_analysis"];
+  ASSERT_EQ(top.size(), 5u);
+  std::vector<double> all_g;
+  for (const auto& c : a["corners"])
+    all_g.push_back(c["max_lateral_g"].is_number() ? c["max_lateral_g"].get<double>() : -1);
+  std::sort(all_g.rbegin(), all_g.rend());
+  for (std::size_t i = 0; i < top.size(); ++i) {
+    EXPECT_EQ(top[i]["max_lateral_g"].get<double>(), all_g[i]) << "rank " << i;
+    EXPECT_NE(std::find(a["corners"].begin(), a["corners"].end(), top[i]), a["corners"].end());
+  }
+}
+
+TEST_F(FrontendCompatibility, AbsIsNeverInvented) {
+  // The data has brake pressures, not hardware, and no source for the GR86 Cup's ABS was
+  // found: null (the frontend shows "Disabled" for any falsy value; docs/original-api.md).
+  json b = get_ok("/api/analytics/track/sonoma-raceway/session/R1/driver/GR86-022-13/braking-analysis");
+  ASSERT_TRUE(b["brake_system"].contains("abs"));
+  EXPECT_TRUE(b["brake_system"]["abs"].is_null());
+}
+
+// A copy of Barber under the id of a track whose facts have no elevation figure, its R1
+// without the official sections file (so the cars fall back to ECU laps, which have no
+// sectors) and one car with every lap excluded by override (no valid lap).
+class FrontendCompatibilityEdgeData : public FrontendCompatibility {
+ protected:
+  static constexpr const char* kNoLaps = "GR86-049-88";
+  static void SetUpTestSuite() {
+    namespace fs = std::filesystem;
+    root_ = new fs::path(fs::temp_directory_path() / ("apex-frontend-edges-" + std::to_string(::getpid())));
+    fs::remove_all(*root_);
+    fs::create_directories(*root_);
+    fs::copy(test::source_dir() / "data" / "barber-motorsports-park", *root_ / "indianapolis",
+             fs::copy_options::recursive);
+    json excluded = json::array();
+    for (int lap = 1; lap <= 60; ++lap) excluded.push_back({{"vehicle", kNoLaps}, {"lap", lap}});
+    json overrides{
+        {"R1",
+         {{"exclude_files", {{{"file", "barber/23_AnalysisEnduranceWithSections_Race 1_Anonymized.CSV"}}}},
+          {"exclude_laps", excluded}}}};
+    std::ofstream(*root_ / "indianapolis" / "apex-overrides.json") << overrides.dump();
+    server_ = new test::ApexServerProcess(*root_);
+    ASSERT_GT(server_->port(), 0) << "apex serve did not start:\n" << server_->log();
+  }
+  static void TearDownTestSuite() {
+    FrontendCompatibility::TearDownTestSuite();
+    std::filesystem::remove_all(*root_);
+    delete root_;
+  }
+  static inline std::filesystem::path* root_ = nullptr;
+  static inline const std::string base_ = "/api/analytics/track/indianapolis/session/R1/driver/";
+};
+
+TEST_F(FrontendCompatibilityEdgeData, DriverWithoutValidLapsGetsTheOriginalsErrorText) {
+  // DriverPerformance.tsx and DetailedAnalytics.tsx show `error` instead of formatting the nulls.
+  const std::string expected = std::string("No data for driver ") + kNoLaps;
+  json perf = get_ok(base_ + kNoLaps + "/performance");
+  EXPECT_EQ(perf["error"], expected);
+  EXPECT_EQ(perf["valid_laps"], 0);
+  EXPECT_TRUE(perf["best_lap"].is_null());
+  json detailed = get_ok(base_ + kNoLaps + "/detailed-performance");
+  EXPECT_EQ(detailed["error"], expected);
+  EXPECT_TRUE(detailed["performance"]["best_lap"].is_null());
+  json consistency =
+      get_ok(std::string("/api/strategy/track/indianapolis/session/R1/driver/") + kNoLaps + "/consistency");
+  EXPECT_EQ(consistency["error"], expected);
+  // A driver with laps carries no error.
+  EXPECT_FALSE(get_ok(base_ + "GR86-022-13/performance").contains("error"));
+  // An unknown driver stays a 404.
+  EXPECT_EQ(axios_get(base_ + "GR86-999-99/performance").first, 404);
+}
+
+TEST_F(FrontendCompatibilityEdgeData, TheoreticalBestIsAbsentWithoutSectors) {
+  // Null would read "0:00.000" and "-97.007s potential"; absent, the frontend prints NaN.
+  json d = get_ok(base_ + "GR86-022-13/detailed-performance");
+  EXPECT_EQ(d["source"], "ecu");
+  EXPECT_TRUE(d["performance"]["best_lap"].is_number());
+  EXPECT_FALSE(d["performance"].contains("theoretical_best")) << d["performance"].dump();
+}
+
+TEST_F(FrontendCompatibilityEdgeData, UnpublishedElevationIsNullNotZero) {
+  // The facts file has no sourced figure for Indianapolis: null (the frontend prints "m"), never 0.
+  json d = get_ok(base_ + "GR86-022-13/detailed-performance");
+  EXPECT_EQ(d["track"], "Indianapolis Motor Speedway Road Course");
+  ASSERT_TRUE(d["track_info"].contains("elevation_change_m"));
+  EXPECT_TRUE(d["track_info"]["elevation_change_m"].is_null());
+  EXPECT_TRUE(d["track_info"]["turns"].is_number()) << "the figures the facts do have are served";
 }
 
 }  // namespace
