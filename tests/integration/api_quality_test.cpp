@@ -541,8 +541,8 @@ TEST_F(ApiQuality, AmicosRecommendsNoCornerAlreadyAboveItsGripLimitedSpeed) {
   auto [status, amicos] =
       get_json("/api/analytics/track/sonoma-raceway/session/R1/driver/GR86-022-13/amicos-analysis");
   ASSERT_EQ(status, 200) << amicos.dump();
-  ASSERT_FALSE(amicos["corner_analysis"].empty());
-  for (const auto& c : amicos["corner_analysis"])
+  ASSERT_FALSE(amicos["corners"].empty());
+  for (const auto& c : amicos["corners"])
     ASSERT_GE(c["speed_efficiency_pct"].get<double>(), 100.0) << "the demo data changed: " << c.dump();
   bool said_so = false;
   for (const auto& r : amicos["recommendations"]) {
