@@ -220,6 +220,7 @@ LapTelemetrySummary summarise_lap(const Telemetry& telemetry, const VehicleTelem
 LapCorners find_corners(const Telemetry& telemetry, const VehicleTelemetry& vehicle, const LapWindow& lap,
                         const DistanceAxis& axis) {
   LapCorners out;
+  out.distance_source = axis.source;
   const ChannelSeries* speed = telemetry.resolve(vehicle, "speed");
   if (!speed) return out;
   const Window w = window_of(*speed, lap.start_ms, lap.end_ms);
@@ -266,6 +267,27 @@ LapCorners find_corners(const Telemetry& telemetry, const VehicleTelemetry& vehi
         break;
       }
     out.corners.push_back(c);
+  }
+  return out;
+}
+
+std::vector<std::optional<double>> best_apex_speeds(const LapCorners& lap, std::span<const LapCorners> laps) {
+  std::vector<std::optional<double>> out(lap.corners.size());
+  if (lap.distance_source == DistanceSource::None) return out;
+  for (std::size_t i = 0; i < lap.corners.size(); ++i) {
+    const Corner& c = lap.corners[i];
+    double best = c.apex_speed_kmh;
+    for (const LapCorners& other : laps) {
+      if (other.distance_source == DistanceSource::None) continue;
+      const Corner* nearest = nullptr;
+      for (const Corner& o : other.corners)
+        if (!nearest || std::abs(o.apex_distance_m - c.apex_distance_m) <
+                            std::abs(nearest->apex_distance_m - c.apex_distance_m))
+          nearest = &o;
+      if (nearest && std::abs(nearest->apex_distance_m - c.apex_distance_m) <= kCornerMatchM)
+        best = std::max(best, nearest->apex_speed_kmh);
+    }
+    out[i] = best;
   }
   return out;
 }
@@ -366,7 +388,7 @@ DriverTelemetryStats driver_telemetry_stats(const Telemetry& telemetry, const Ve
   double speed_area = 0, speed_time = 0, high = 0, mid = 0, low = 0;
   double accel_sum = 0, combined_sum = 0, grip_high = 0, grip_mid = 0, grip_low = 0;
   std::size_t accel_n = 0, combined_n = 0, braking_samples = 0, trail_samples = 0;
-  std::vector<float> front_values, rear_values;
+  std::vector<float> front_values, rear_values, combined_values;
   double front_braking_sum = 0, rear_braking_sum = 0;
   std::size_t front_braking_n = 0, rear_braking_n = 0;
   std::vector<double> throttle_changes;
@@ -399,6 +421,7 @@ DriverTelemetryStats driver_telemetry_stats(const Telemetry& telemetry, const Ve
         const double g = std::sqrt(x * x + y * y);
         combined_sum += g;
         ++combined_n;
+        combined_values.push_back(static_cast<float>(g));
         out.max_combined_g = std::max(out.max_combined_g.value_or(0.0), g);
         (g > 0.8 ? grip_high : g > 0.4 ? grip_mid : grip_low) += 1;
       }
@@ -449,6 +472,7 @@ DriverTelemetryStats driver_telemetry_stats(const Telemetry& telemetry, const Ve
     out.mid_grip_pct = 100.0 * grip_mid / n;
     out.low_grip_pct = 100.0 * grip_low / n;
   }
+  out.grip_limit_g = quantile(std::move(combined_values), kGripLimitQuantile);
   out.p99_front_bar = quantile(std::move(front_values), 0.99);
   out.p99_rear_bar = quantile(std::move(rear_values), 0.99);
   if (front_braking_n) out.mean_front_bar_braking = front_braking_sum / static_cast<double>(front_braking_n);

@@ -83,12 +83,22 @@ struct Straight {
 struct LapCorners {
   std::vector<Corner> corners;
   std::vector<Straight> straights;
+  DistanceSource distance_source = DistanceSource::None;  // None: the distances above are all 0
 };
 
 // Corners and straights of one lap from its speed trace (smoothed over about 0.5 s).
 // Empty without a speed channel.
 LapCorners find_corners(const Telemetry& telemetry, const VehicleTelemetry& vehicle, const LapWindow& lap,
                         const DistanceAxis& axis);
+
+// Two laps' apexes within this distance (m) are the same corner: one car's laps put an apex a
+// few metres apart (line, distance-axis drift), while a lap's distinct corners are further apart.
+inline constexpr double kCornerMatchM = 20.0;
+
+// For each corner of lap, the highest apex speed of the same corner (the nearest apex within
+// kCornerMatchM) over laps and lap itself, so it is never below the corner's own apex speed;
+// nullopt for every corner when lap has no distance axis (its corners cannot be matched).
+std::vector<std::optional<double>> best_apex_speeds(const LapCorners& lap, std::span<const LapCorners> laps);
 
 // Lap B against lap A on a common axis: the share of each lap's own length covered, so
 // laps driven on slightly different lines (or measured by different cars) line up at the
@@ -109,6 +119,8 @@ std::optional<LapDelta> compare_laps(const LapWindow& a, const DistanceAxis& axi
 // minimum and maximum, in order. All indices when the series is short enough.
 std::vector<std::size_t> thin_for_plot(std::span<const float> values, std::size_t max_points);
 
+inline constexpr double kGripLimitQuantile = 0.99;
+
 // A driver's telemetry over a set of laps (the valid ones, chosen by the caller): what the
 // speed-analysis and braking-analysis routes report. Time shares are of the laps' time.
 struct DriverTelemetryStats {
@@ -124,6 +136,9 @@ struct DriverTelemetryStats {
   std::optional<double> mean_front_bar_braking, mean_rear_bar_braking;  // samples >= kBrakeOffBar
   std::optional<double> trail_braking_pct;  // braking samples with |accy| > 0.3 g, of all braking samples
   std::optional<double> max_combined_g, mean_combined_g;
+  // The grip the car showed it has: kGripLimitQuantile of its combined g. A high percentile,
+  // not the maximum, so a kerb strike or sensor spike does not set the limit.
+  std::optional<double> grip_limit_g;
   double high_grip_pct = 0, mid_grip_pct = 0, low_grip_pct = 0;  // combined g > 0.8, (0.4, 0.8], <= 0.4
   std::optional<double> throttle_change_std_pct;                 // std of sample-to-sample throttle change
 };

@@ -682,8 +682,10 @@ void add_telemetry_routes(RouteTable& table, ApiContext& context) {
       .summary = "Cornering: entry, apex and exit of every corner of the best lap, grip and driving style",
       .description =
           "Corners are speed minima of the best valid lap (at least 8 km/h below the maxima around "
-          "them); radius from apex speed and peak lateral g; the original's constants for grip (1.1 g), "
-          "CG height and track width. corner_number is the corner's order in the lap. Without "
+          "them); radius from apex speed and peak lateral g; speed_efficiency_pct against the best apex "
+          "speed the car reached at that corner over its valid laps, grip against grip_limit_g (the "
+          "99th percentile of its combined g); the original's CG height and track width. corner_number is "
+          "the corner's order in the lap. Without "
           "telemetry: 200 {error, detail}; the original frontend then hides the panel.",
       .responses =
           {{200, "cornering analysis, or {error, detail} without telemetry",
@@ -705,13 +707,20 @@ void add_telemetry_routes(RouteTable& table, ApiContext& context) {
       .handler =
           with_car_or_error_body([facts](const RouteRequest&, const LoadedSession&, const DriverSummary& d,
                                          const CarTelemetry& car) -> RouteResult {
-            const auto stats = driver_telemetry_stats(*car.telemetry, *car.vehicle, car.valid_windows());
+            const std::vector<LapWindow> laps = car.valid_windows();
+            const auto stats = driver_telemetry_stats(*car.telemetry, *car.vehicle, laps);
+            auto corners_of = [&](const LapWindow& w) {
+              return find_corners(*car.telemetry, *car.vehicle, w,
+                                  lap_distance_axis(*car.telemetry, *car.vehicle, w));
+            };
             LapCorners corners;
             if (car.best_lap)
-              if (const TelemetryLap* best = car.find_lap(*car.best_lap))
-                corners = find_corners(*car.telemetry, *car.vehicle, best->window,
-                                       lap_distance_axis(*car.telemetry, *car.vehicle, best->window));
-            return Reply::json(amicos_json(d.driver_id, car.best_lap, corners, stats, facts()));
+              if (const TelemetryLap* best = car.find_lap(*car.best_lap)) corners = corners_of(best->window);
+            // Each corner's speed is measured against the best this car carried through it.
+            std::vector<LapCorners> valid_laps;
+            for (const LapWindow& w : laps) valid_laps.push_back(corners_of(w));
+            const auto best_apex = best_apex_speeds(corners, valid_laps);
+            return Reply::json(amicos_json(d.driver_id, car.best_lap, corners, best_apex, stats, facts()));
           })});
 }
 

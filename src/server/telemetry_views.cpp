@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 
 #include "analysis/lap_statistics.h"
 #include "server/json_views.h"
@@ -12,16 +13,21 @@ namespace {
 
 using nlohmann::json;
 
-// The original service's physical assumptions for its cornering model (amicos_engine.py),
-// kept so its figures stay comparable; APEX applies them to real corners and apexes.
+// The original service's vehicle geometry for its cornering model (amicos_engine.py). Its
+// grip constant is not kept: limits are what the car reached in the data (grip_limit_g).
 constexpr double kGravity = 9.81;
-constexpr double kTyreGrip = 1.1;  // mu: the grip-limited lateral acceleration, in g
 constexpr double kCgHeightM = 0.48;
 constexpr double kTrackWidthM = 1.52;
 constexpr double kYawInertiaKgM2 = 1800;
 constexpr double kDefaultMassKg = 1270;
 constexpr double kDefaultTopSpeedKmh = 225;  // the original's figure when no facts file is read
 constexpr double kBrakingLimitG = 1.2;       // the original's vehicle_limit_g
+
+std::string one_decimal(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f", v);
+  return buf;
+}
 
 json opt(const std::optional<double>& v, int digits) {
   return v ? json(rounded(*v, digits)) : json(nullptr);
@@ -44,25 +50,31 @@ std::string_view distance_source_name(DistanceSource s) {
   return "none";
 }
 
-// Physics of one corner from its apex speed and peak lateral acceleration.
+// Physics of one corner from its apex speed and peak lateral acceleration, against the best
+// apex speed the car reached there and the grip it showed over the session.
 struct CornerPhysics {
   std::optional<double> radius_m, theoretical_kmh, efficiency_pct, yaw_rate, momentum, load_transfer_n,
       grip_pct;
   double momentum_gain_pct = 0;
 };
 
-CornerPhysics physics_of(const Corner& c, double mass_kg) {
+CornerPhysics physics_of(const Corner& c, double mass_kg, std::optional<double> grip_limit_g,
+                         std::optional<double> best_apex_kmh) {
   CornerPhysics p;
   const double v = c.apex_speed_kmh / 3.6;
   if (c.max_lateral_g && *c.max_lateral_g > 0.1 && v > 0) {
     p.radius_m = v * v / (*c.max_lateral_g * kGravity);
-    p.theoretical_kmh = std::sqrt(kTyreGrip * kGravity * *p.radius_m) * 3.6;
-    p.efficiency_pct = c.apex_speed_kmh / *p.theoretical_kmh * 100.0;
     p.yaw_rate = v / *p.radius_m;
     p.momentum = kYawInertiaKgM2 * *p.yaw_rate;
     p.load_transfer_n = mass_kg * *c.max_lateral_g * kGravity * kCgHeightM / kTrackWidthM;
   }
-  if (c.max_combined_g) p.grip_pct = *c.max_combined_g / kTyreGrip * 100.0;
+  if (best_apex_kmh && *best_apex_kmh > 0) {
+    p.theoretical_kmh = *best_apex_kmh;
+    p.efficiency_pct = c.apex_speed_kmh / *best_apex_kmh * 100.0;
+  }
+  // A peak above the limit is in the top 1% of the car's samples (kerbs, spikes): at the limit.
+  if (c.max_combined_g && grip_limit_g && *grip_limit_g > 0)
+    p.grip_pct = std::min(*c.max_combined_g, *grip_limit_g) / *grip_limit_g * 100.0;
   if (c.entry_speed_kmh > 0)
     p.momentum_gain_pct = (c.exit_speed_kmh - c.entry_speed_kmh) / c.entry_speed_kmh * 100;
   return p;
@@ -279,7 +291,8 @@ json analytics_braking_json(const std::string& driver_id, const DriverTelemetryS
 constexpr std::size_t kTopCorners = 5;
 
 json amicos_json(const std::string& driver_id, std::optional<int> lap, const LapCorners& corners,
-                 const DriverTelemetryStats& stats, const VehicleFacts* vehicle) {
+                 std::span<const std::optional<double>> best_apex_kmh, const DriverTelemetryStats& stats,
+                 const VehicleFacts* vehicle) {
   const double mass = vehicle && vehicle->weight_kg ? *vehicle->weight_kg : kDefaultMassKg;
   json corner_list = json::array();
   std::vector<double> efficiency, grip, gain;
@@ -288,8 +301,10 @@ json amicos_json(const std::string& driver_id, std::optional<int> lap, const Lap
     double efficiency;
   };
   std::vector<Ranked> ranked;
-  for (const Corner& c : corners.corners) {
-    const CornerPhysics p = physics_of(c, mass);
+  for (std::size_t i = 0; i < corners.corners.size(); ++i) {
+    const Corner& c = corners.corners[i];
+    const CornerPhysics p =
+        physics_of(c, mass, stats.grip_limit_g, i < best_apex_kmh.size() ? best_apex_kmh[i] : std::nullopt);
     if (p.efficiency_pct) {
       efficiency.push_back(*p.efficiency_pct);
       ranked.push_back({&c, *p.efficiency_pct});
@@ -350,33 +365,40 @@ json amicos_json(const std::string& driver_id, std::optional<int> lap, const Lap
   if (!stats.max_combined_g) {
     grip_json = json{{"message", "No acceleration data"}};
   } else {
+    const double limit = stats.grip_limit_g.value_or(*stats.max_combined_g);
     grip_json = json{{"max_combined_g", rounded(*stats.max_combined_g, 2)},
                      {"avg_combined_g", rounded(stats.mean_combined_g.value_or(0.0), 2)},
-                     {"grip_efficiency_pct", rounded(*stats.max_combined_g / kTyreGrip * 100.0, 1)},
+                     {"grip_efficiency_pct", rounded(mean_or_zero(grip), 1)},
                      {"time_in_high_grip_pct", rounded(stats.high_grip_pct, 1)},
                      {"time_in_mid_grip_pct", rounded(stats.mid_grip_pct, 1)},
                      {"time_in_low_grip_pct", rounded(stats.low_grip_pct, 1)},
-                     {"theoretical_limit_g", kTyreGrip}};
+                     {"theoretical_limit_g", rounded(limit, 2)},
+                     {"grip_limit_g", rounded(limit, 2)},
+                     {"grip_limit_source",
+                      "99th percentile of combined g (accx_can, accy_can) over the "
+                      "car's valid laps"}};
   }
 
-  // Advice names corners: the three furthest below their grip-limited speed first. A corner
-  // at or above it (its peak lateral g reached the model's grip) has no apex speed to gain by
-  // this measure: naming it would ask for more speed where the car is already at the limit.
+  // Advice names corners: the three furthest below the best apex speed the car reached there
+  // first. A corner at it has no apex speed to gain by this measure: naming it would ask for
+  // more than the car has shown it can carry there.
   json advice = json::array();
   std::sort(ranked.begin(), ranked.end(),
             [](const Ranked& a, const Ranked& b) { return a.efficiency < b.efficiency; });
-  // Compared as printed (whole percent), so no advice reads "100% of the grip-limited speed".
+  // Compared as printed (whole percent), so no advice reads "100% of the best".
   auto below_limit = [](const Ranked& r) { return std::lround(r.efficiency) < 100; };
   for (std::size_t i = 0; i < ranked.size() && i < 3 && below_limit(ranked[i]); ++i) {
     const Corner& c = *ranked[i].corner;
+    // One decimal: whole km/h would print "97 km/h is 99% of ... (97 km/h)".
     advice.push_back("Corner " + std::to_string(c.number) + " (apex at " +
                      std::to_string(static_cast<int>(std::lround(c.apex_distance_m))) + " m): apex speed " +
-                     std::to_string(static_cast<int>(std::lround(c.apex_speed_kmh))) + " km/h is " +
+                     one_decimal(c.apex_speed_kmh) + " km/h is " +
                      std::to_string(static_cast<int>(std::lround(ranked[i].efficiency))) +
-                     "% of the grip-limited speed for its radius");
+                     "% of the best this car reached there (" +
+                     one_decimal(c.apex_speed_kmh / ranked[i].efficiency * 100.0) + " km/h)");
   }
   if (!ranked.empty() && !below_limit(ranked.front()))
-    advice.push_back("No corner is below its grip-limited speed (the lowest, corner " +
+    advice.push_back("No corner is below the best apex speed this car reached there (the lowest, corner " +
                      std::to_string(ranked.front().corner->number) + ", is at " +
                      std::to_string(static_cast<int>(std::lround(ranked.front().efficiency))) +
                      "%): by this measure there is no apex speed to gain");

@@ -47,7 +47,10 @@ nlohmann::json analytics_speed_json(const std::string& driver_id, const DriverTe
                                     const VehicleFacts* vehicle);
 nlohmann::json analytics_braking_json(const std::string& driver_id, const DriverTelemetryStats& stats,
                                       std::size_t braking_zones_on_best_lap);
+// best_apex_kmh: per corner of corners, the best apex speed the car reached there
+// (best_apex_speeds); a corner without one has no speed efficiency.
 nlohmann::json amicos_json(const std::string& driver_id, std::optional<int> lap, const LapCorners& corners,
+                           std::span<const std::optional<double>> best_apex_kmh,
                            const DriverTelemetryStats& stats, const VehicleFacts* vehicle);
 
 }  // namespace apex

@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <cmath>
 #include <random>
+#include <span>
+#include <utility>
 
 #include "formats/lap_events_parser.h"
 #include "formats/telemetry_parser.h"
@@ -149,6 +151,55 @@ DistanceAxis constant_speed_axis(const LapWindow& lap, double length_m) {
     axis.distance_m.push_back(length_m);
   }
   return axis;
+}
+
+// The grip limit is what the car reached (its 99th percentile of combined g), not a constant:
+// a one-sample spike does not set it, and no lap of a car pulling 1.0 g is read against 1.1 g.
+TEST(GripLimit, IsTheCarsOwn99thPercentileOfCombinedG) {
+  std::vector<std::int64_t> t;
+  std::vector<float> lateral;
+  for (int i = 1; i <= 1000; ++i) {
+    t.push_back(i * 10);
+    lateral.push_back(static_cast<float>(i) / 1000.0f);  // 0.001 .. 1.000 g
+  }
+  t.push_back(10'010);
+  lateral.push_back(3.0f);  // a kerb strike
+  Telemetry tel = one_car({series_of(channel::kAccelLat, t, lateral)});
+  const LapWindow lap{.lap = 1, .start_ms = 0, .end_ms = 20'000};
+  const DriverTelemetryStats stats = driver_telemetry_stats(tel, tel.vehicles[0], std::span(&lap, 1));
+  ASSERT_TRUE(stats.grip_limit_g && stats.max_combined_g);
+  EXPECT_NEAR(*stats.max_combined_g, 3.0, 1e-6);
+  // 1001 samples: nearest rank floor(0.99 x 1000) = 990 of the sorted values, 0.991 g.
+  EXPECT_NEAR(*stats.grip_limit_g, 0.991, 1e-6);
+}
+
+LapCorners lap_with(DistanceSource source, std::vector<std::pair<double, double>> apexes) {
+  LapCorners out;
+  out.distance_source = source;
+  for (auto [distance, kmh] : apexes) {
+    Corner c;
+    c.number = static_cast<int>(out.corners.size()) + 1;
+    c.apex_distance_m = distance;
+    c.apex_speed_kmh = kmh;
+    out.corners.push_back(c);
+  }
+  return out;
+}
+
+TEST(BestApexSpeeds, SameCornerOfOtherLapsNeverBelowItsOwn) {
+  const LapCorners best = lap_with(DistanceSource::LapDistance, {{100, 80}, {500, 120}});
+  const std::vector<LapCorners> laps = {
+      lap_with(DistanceSource::LapDistance, {{110, 90}, {530, 150}}),  // 530 m: another corner
+      lap_with(DistanceSource::LapDistance, {{95, 85}, {495, 118}}),
+      lap_with(DistanceSource::None, {{0, 200}, {0, 200}}),  // no axis: cannot be matched
+  };
+  const auto ref = best_apex_speeds(best, laps);
+  ASSERT_EQ(ref.size(), 2u);
+  EXPECT_EQ(ref[0], 90.0);
+  EXPECT_EQ(ref[1], 120.0) << "its own apex speed when no other lap was faster there";
+  const auto none = best_apex_speeds(lap_with(DistanceSource::None, {{0, 80}}), laps);
+  ASSERT_EQ(none.size(), 1u);
+  EXPECT_FALSE(none[0].has_value());
 }
 
 TEST(LapDelta, AgainstItselfIsZeroAndEndsAtTheLapTimeDifference) {
