@@ -691,17 +691,17 @@ void add_telemetry_routes(RouteTable& table, ApiContext& context) {
           {{200, "cornering analysis, or {error, detail} without telemetry",
             json{{"anyOf",
                   json::array(
-                      {s::object({{"driver_id", s::string()},
-                                  {"corners_detected", s::integer()},
-                                  {"corner_analysis",
-                                   s::with_description(
-                                       s::array(s::object({{"apex_speed_kmh", s::number()}})),
-                                       "the 5 corners with the highest peak lateral g, "
-                                       "highest first")},
-                                  {"corners", s::with_description(
-                                                  s::array(s::object({{"apex_speed_kmh", s::number()}})),
-                                                  "every corner, in lap order")},
-                                  {"recommendations", s::array(s::string())}}),
+                      {s::object(
+                           {{"driver_id", s::string()},
+                            {"corners_detected", s::integer()},
+                            {"corner_analysis", s::with_description(
+                                                    s::array(s::object({{"apex_speed_kmh", s::number()}})),
+                                                    "the 5 corners with the highest peak lateral g, "
+                                                    "highest first")},
+                            {"corners", s::with_description(
+                                            s::array(s::object({{"apex_speed_kmh", s::number()}})),
+                                            "every corner, in lap order")},
+                            {"recommendations", s::array(s::string())}}),
                        s::ref("NotAvailable")})}}}},
       .path_examples = kExamples,
       .handler =
