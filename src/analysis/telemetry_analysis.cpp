@@ -388,7 +388,7 @@ DriverTelemetryStats driver_telemetry_stats(const Telemetry& telemetry, const Ve
   double speed_area = 0, speed_time = 0, high = 0, mid = 0, low = 0;
   double accel_sum = 0, combined_sum = 0, grip_high = 0, grip_mid = 0, grip_low = 0;
   std::size_t accel_n = 0, combined_n = 0, braking_samples = 0, trail_samples = 0;
-  std::vector<float> front_values, rear_values, combined_values;
+  std::vector<float> front_values, rear_values, combined_values, decel_values;
   double front_braking_sum = 0, rear_braking_sum = 0;
   std::size_t front_braking_n = 0, rear_braking_n = 0;
   std::vector<double> throttle_changes;
@@ -411,7 +411,10 @@ DriverTelemetryStats driver_telemetry_stats(const Telemetry& telemetry, const Ve
     }
     if (accx) {
       const Window w = window_of(*accx, lap.start_ms, lap.end_ms);
-      for (std::size_t i = w.first; i < w.last; ++i, ++accel_n) accel_sum += accx->value[i];
+      for (std::size_t i = w.first; i < w.last; ++i, ++accel_n) {
+        accel_sum += accx->value[i];
+        if (accx->value[i] < 0) decel_values.push_back(-accx->value[i]);
+      }
     }
     if (accy) {
       const Window w = window_of(*accy, lap.start_ms, lap.end_ms);
@@ -473,6 +476,7 @@ DriverTelemetryStats driver_telemetry_stats(const Telemetry& telemetry, const Ve
     out.low_grip_pct = 100.0 * grip_low / n;
   }
   out.grip_limit_g = quantile(std::move(combined_values), kGripLimitQuantile);
+  out.braking_limit_g = quantile(std::move(decel_values), kBrakingLimitQuantile);
   out.p99_front_bar = quantile(std::move(front_values), 0.99);
   out.p99_rear_bar = quantile(std::move(rear_values), 0.99);
   if (front_braking_n) out.mean_front_bar_braking = front_braking_sum / static_cast<double>(front_braking_n);

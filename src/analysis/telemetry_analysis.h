@@ -120,6 +120,7 @@ std::optional<LapDelta> compare_laps(const LapWindow& a, const DistanceAxis& axi
 std::vector<std::size_t> thin_for_plot(std::span<const float> values, std::size_t max_points);
 
 inline constexpr double kGripLimitQuantile = 0.99;
+inline constexpr double kBrakingLimitQuantile = 0.99;
 
 // A driver's telemetry over a set of laps (the valid ones, chosen by the caller): what the
 // speed-analysis and braking-analysis routes report. Time shares are of the laps' time.
@@ -139,6 +140,9 @@ struct DriverTelemetryStats {
   // The grip the car showed it has: kGripLimitQuantile of its combined g. A high percentile,
   // not the maximum, so a kerb strike or sensor spike does not set the limit.
   std::optional<double> grip_limit_g;
+  // The deceleration the car showed it has: kBrakingLimitQuantile of -accx_can over the
+  // samples where accx_can < 0 (the braking side), positive g. A percentile for the same reason.
+  std::optional<double> braking_limit_g;
   double high_grip_pct = 0, mid_grip_pct = 0, low_grip_pct = 0;  // combined g > 0.8, (0.4, 0.8], <= 0.4
   std::optional<double> throttle_change_std_pct;                 // std of sample-to-sample throttle change
 };

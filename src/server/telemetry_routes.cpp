@@ -652,17 +652,26 @@ void add_telemetry_routes(RouteTable& table, ApiContext& context) {
       .summary = "Brake pressures, decelerations, bias and trail braking",
       .description = "Over the valid laps of the car's telemetry; what each field means is in docs/api.md "
                      "(pressures are the car's own 99th percentile and means while braking, not constants). "
-                     "Without telemetry: 200 {error, detail}, for the original frontend.",
-      .responses = {{200, "braking analysis, or {error, detail} without telemetry",
-                     json{{"anyOf",
-                           json::array({s::object({{"driver_id", s::string()},
-                                                   {"braking_metrics",
-                                                    s::object({{"brake_applications", s::integer()}})},
-                                                   {"g_forces", s::object({{"max_braking_g", s::number()}})},
-                                                   {"efficiency", s::object({})},
-                                                   {"technique", s::object({})},
-                                                   {"brake_system", s::object({})}}),
-                                        s::ref("NotAvailable"), s::object({{"message", s::string()}})})}}}},
+                     "g_forces.vehicle_limit_g is the car's 99th percentile of deceleration (-accx_can where "
+                     "accx_can < 0), vehicle_limit_source says so; utilization_pct = mean over the braking "
+                     "events of min(peak deceleration, limit) / limit x 100, so never above 100; both null "
+                     "without deceleration data. Without telemetry: 200 {error, detail}, for the original "
+                     "frontend.",
+      .responses =
+          {{200, "braking analysis, or {error, detail} without telemetry",
+            json{{"anyOf",
+                  json::array(
+                      {s::object({{"driver_id", s::string()},
+                                  {"braking_metrics", s::object({{"brake_applications", s::integer()}})},
+                                  {"g_forces", s::object({{"max_braking_g", s::number()},
+                                                          {"avg_braking_g", s::number()},
+                                                          {"vehicle_limit_g", s::nullable(s::number())},
+                                                          {"vehicle_limit_source", s::nullable(s::string())},
+                                                          {"utilization_pct", s::nullable(s::number())}})},
+                                  {"efficiency", s::object({})},
+                                  {"technique", s::object({})},
+                                  {"brake_system", s::object({})}}),
+                       s::ref("NotAvailable"), s::object({{"message", s::string()}})})}}}},
       .path_examples = kExamples,
       .handler = with_car_or_error_body([](const RouteRequest&, const LoadedSession&, const DriverSummary& d,
                                            const CarTelemetry& car) -> RouteResult {

@@ -14,14 +14,14 @@ namespace {
 using nlohmann::json;
 
 // The original service's vehicle geometry for its cornering model (amicos_engine.py). Its
-// grip constant is not kept: limits are what the car reached in the data (grip_limit_g).
+// grip and braking constants are not kept: limits are what the car reached in the data
+// (grip_limit_g, braking's vehicle_limit_g).
 constexpr double kGravity = 9.81;
 constexpr double kCgHeightM = 0.48;
 constexpr double kTrackWidthM = 1.52;
 constexpr double kYawInertiaKgM2 = 1800;
 constexpr double kDefaultMassKg = 1270;
 constexpr double kDefaultTopSpeedKmh = 225;  // the original's figure when no facts file is read
-constexpr double kBrakingLimitG = 1.2;       // the original's vehicle_limit_g
 
 std::string one_decimal(double v) {
   char buf[32];
@@ -248,6 +248,16 @@ json analytics_braking_json(const std::string& driver_id, const DriverTelemetryS
   const double avg_f = stats.mean_front_bar_braking.value_or(0.0);
   const double avg_r = stats.mean_rear_bar_braking.value_or(0.0);
   const double max_decel = decels.empty() ? 0.0 : *std::max_element(decels.begin(), decels.end());
+  // Each event's peak as a share of the deceleration the car reached, capped at it (a peak in
+  // the top 1 % is at the limit): a mean of shares, so never above 100 %.
+  const std::optional<double> limit =
+      stats.braking_limit_g && *stats.braking_limit_g > 0 ? stats.braking_limit_g : std::nullopt;
+  std::optional<double> utilization;
+  if (limit && !decels.empty()) {
+    std::vector<double> shares;
+    for (double d : decels) shares.push_back(std::min(d, *limit) / *limit * 100.0);
+    utilization = mean(shares);
+  }
   const double front_eff = p99_f > 0 ? avg_f / p99_f * 100.0 : 0.0;
   const double rear_eff = p99_r > 0 ? avg_r / p99_r * 100.0 : 0.0;
   const double trail = stats.trail_braking_pct.value_or(0.0);
@@ -265,8 +275,13 @@ json analytics_braking_json(const std::string& driver_id, const DriverTelemetryS
       {"g_forces",
        {{"max_braking_g", rounded(max_decel, 2)},
         {"avg_braking_g", rounded(mean_or_zero(decels), 2)},
-        {"vehicle_limit_g", kBrakingLimitG},
-        {"utilization_pct", rounded(max_decel / kBrakingLimitG * 100.0, 1)}}},
+        {"vehicle_limit_g", opt(limit, 2)},
+        {"vehicle_limit_source",
+         limit
+             ? json(
+                   "99th percentile of deceleration (-accx_can where accx_can < 0) over the car's valid laps")
+             : json(nullptr)},
+        {"utilization_pct", opt(utilization, 1)}}},
       {"efficiency",
        {{"front_brake_efficiency_pct", rounded(front_eff, 1)},
         {"rear_brake_efficiency_pct", rounded(rear_eff, 1)},
