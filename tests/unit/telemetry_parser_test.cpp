@@ -492,8 +492,10 @@ TEST(TelemetryParser, AFileThatIsNotTelemetryIsAnErrorNamingIt) {
 
 // Nice values of this process's threads, from /proc/self/task/*/stat (the 19th field; the
 // 2nd, the name, may hold spaces, so fields are counted from its closing parenthesis).
-std::vector<int> thread_nice_values() {
-  std::vector<int> values;
+// The threads of this process at a nice value, by thread id: ids, not a count, so a thread
+// of another test ending meanwhile does not change what a test sees of its own.
+std::set<std::string> threads_at_nice(int nice) {
+  std::set<std::string> ids;
   for (const auto& task : fs::directory_iterator("/proc/self/task")) {
     std::ifstream in(task.path() / "stat");
     std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -502,9 +504,9 @@ std::vector<int> thread_nice_values() {
     std::istringstream fields(stat.substr(close + 1));
     std::string field;
     for (int i = 3; i <= 19 && fields >> field; ++i)
-      if (i == 19) values.push_back(std::stoi(field));
+      if (i == 19 && std::stoi(field) == nice) ids.insert(task.path().filename().string());
   }
-  return values;
+  return ids;
 }
 
 TEST(TelemetryParser, WorkersRunTheirNiceStepsBelowTheCreatingThread) {
@@ -513,18 +515,24 @@ TEST(TelemetryParser, WorkersRunTheirNiceStepsBelowTheCreatingThread) {
   ASSERT_EQ(errno, 0);
   const int workers_nice = std::min(mine + 3, 19);
   if (workers_nice == mine) GTEST_SKIP() << "this test runs at the lowest priority already";
-  auto count_at = [](int nice) { return std::ranges::count(thread_nice_values(), nice); };
-  const auto before = count_at(workers_nice);
+  const auto before = threads_at_nice(workers_nice);
+  auto started = [&] {
+    std::set<std::string> fresh;
+    for (const auto& id : threads_at_nice(workers_nice))
+      if (!before.contains(id)) fresh.insert(id);
+    return fresh;
+  };
 
   TelemetryParseOptions options;
   options.threads = 2;
   options.worker_nice_steps = 3;
   TelemetryStreamParser parser("nice.csv", options);
   ASSERT_TRUE(parser.feed(std::string(kHeader)));  // the header starts the workers
-  EXPECT_EQ(count_at(workers_nice), before + 2);
+  const auto workers = started();
+  EXPECT_EQ(workers.size(), 2u);
   EXPECT_EQ(getpriority(PRIO_PROCESS, static_cast<id_t>(gettid())), mine);  // the caller keeps its own
   ASSERT_TRUE(parser.finish());
-  EXPECT_EQ(count_at(workers_nice), before);
+  for (const auto& id : threads_at_nice(workers_nice)) EXPECT_FALSE(workers.contains(id)) << "worker " << id;
 }
 
 TEST(TelemetryParser, RangeReadersParseTheirNiceStepsBelowTheCaller) {
