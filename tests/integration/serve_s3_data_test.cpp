@@ -271,6 +271,67 @@ TEST_F(ServeS3Data, UnreadableBucketKeepsServingAndRecovers) {
   EXPECT_EQ(tracks->body, R"(["sonoma-raceway"])");
 }
 
+// The track's overrides file applies the same from a bucket as from a folder: the same laps
+// excluded, the same link undone, the same report.
+TEST_F(ServeS3Data, OverridesApplyTheSameFromABucketAsFromAFolder) {
+  const std::string overrides = R"({"R1": {
+      "exclude_laps": [{"car": "13", "lap": 3, "reason": "spin"}],
+      "forbid_link": [{"car": "7", "vehicle": "GR86-031-45"}],
+      "exclude_files": [{"file": "Sonoma/Race 1/no-such-file.csv"}]}})";
+  const std::string bucket = "apex-overrides-bucket";
+  ASSERT_EQ(s3rver_->boto3(json::array({{{"op", "create_bucket"}, {"key", bucket}, {"file", ""}}})), "ok\n");
+  auto settings = s3rver_->settings("data/");
+  settings.bucket = bucket;
+  S3Store remote_store(settings);
+  const fs::path folder = s3rver_->dir() / "overrides-folder";
+  const auto data = test::source_dir() / "data";
+  for (const auto& entry : fs::recursive_directory_iterator(data / "sonoma-raceway")) {
+    if (!entry.is_regular_file()) continue;
+    const std::string key = fs::relative(entry.path(), data).generic_string();
+    ASSERT_TRUE(remote_store.write_all(key, file_bytes(entry.path())));
+    fs::create_directories((folder / key).parent_path());
+    fs::copy_file(entry.path(), folder / key, fs::copy_options::overwrite_existing);
+  }
+  ASSERT_TRUE(remote_store.write_all("sonoma-raceway/apex-overrides.json", overrides));
+  std::ofstream(folder / "sonoma-raceway" / "apex-overrides.json") << overrides;
+
+  auto env = s3rver_->apex_env();
+  std::erase_if(env, [](const std::string& e) { return e.starts_with("S3_BUCKET_NAME="); });
+  env.push_back("S3_BUCKET_NAME=" + bucket);
+  test::ApexServerProcess from_bucket(folder / "does-not-matter", env);
+  test::ApexServerProcess from_folder(folder);
+  ASSERT_GT(from_bucket.port(), 0) << from_bucket.log();
+  ASSERT_GT(from_folder.port(), 0) << from_folder.log();
+  const std::string r1 = "/api/analytics/track/sonoma-raceway/session/R1";
+  for (const std::string& path : {r1 + "/quality", r1 + "/cars", r1 + "/laps?driver=13"}) {
+    auto a = http_get(from_folder.port(), path);
+    auto b = http_get(from_bucket.port(), path);
+    ASSERT_TRUE(a && b) << path;
+    ASSERT_EQ(a->status, 200) << path << a->body;
+    ASSERT_EQ(b->status, 200) << path << b->body;
+    auto ja = json::parse(a->body), jb = json::parse(b->body);
+    strip_versions(ja);
+    strip_versions(jb);
+    EXPECT_EQ(ja.dump(), jb.dump()) << path;
+  }
+  // And the overrides did what they say, from the bucket.
+  auto quality = json::parse(http_get(from_bucket.port(), r1 + "/quality")->body);
+  std::string outcomes;
+  for (const auto& check : quality["checks"])
+    if (check["id"] == "overrides")
+      for (const auto& f : check["findings"])
+        outcomes += f["found"].get<std::string>() + " => " + f["decided"].get<std::string>() + "\n";
+  EXPECT_NE(outcomes.find("exclude lap 3 of car 13 (spin) => excluded"), std::string::npos) << outcomes;
+  EXPECT_NE(outcomes.find("forbid linking car 7 to GR86-031-45 => car 7 left unlinked"), std::string::npos)
+      << outcomes;
+  EXPECT_NE(outcomes.find("names no timing file"), std::string::npos) << outcomes;
+  for (const auto& lap :
+       json::parse(http_get(from_bucket.port(), r1 + "/laps?driver=13&source=official")->body))
+    if (lap["lap"] == 3) {
+      EXPECT_EQ(lap["invalid_reason"], "excluded by override (spin)");
+    }
+}
+
 TEST_F(ServeS3Data, WrongAccessKeyIsExplainedWithoutTheSecret) {
   auto env = s3rver_->apex_env();
   std::erase_if(env, [](const std::string& e) { return e.starts_with("AWS_"); });
