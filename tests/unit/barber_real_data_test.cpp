@@ -10,30 +10,20 @@
 #include "analysis/session_analysis.h"
 #include "catalog/catalog.h"
 #include "load/session_loader.h"
+#include "real_session.h"
 #include "storage/local_store.h"
 #include "test_paths.h"
 
 namespace apex {
 namespace {
 
-struct LoadedBarber {
-  Session session;
-  SessionAnalysis analysis;
-};
+using LoadedBarber = test::RealSession;
 
 LoadedBarber load_barber(const std::filesystem::path& root, std::string_view session_id) {
-  LocalStore store(root);
-  auto catalog = Catalog::build(store);
-  EXPECT_TRUE(catalog) << catalog.error().describe();
-  const TrackCatalog* track = catalog->find_track("barber-motorsports-park");
-  EXPECT_NE(track, nullptr);
-  const SessionFiles* files = track->find_session(session_id);
-  EXPECT_NE(files, nullptr);
-  auto session = load_session(store, *track, *files);
-  EXPECT_TRUE(session) << session.error().describe();
-  EXPECT_TRUE(session->problems.empty());
-  auto analysis = analyse_session(*session);
-  return LoadedBarber{std::move(*session), std::move(analysis)};
+  auto real = test::load_real_session(root, "barber-motorsports-park", session_id);
+  if (!real) return LoadedBarber{};
+  EXPECT_TRUE(real->session.problems.empty());
+  return std::move(*real);
 }
 
 TEST(BarberRealData, SessionsAndVehicles) {

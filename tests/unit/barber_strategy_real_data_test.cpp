@@ -8,30 +8,17 @@
 #include "analysis/sector_analysis.h"
 #include "analysis/session_analysis.h"
 #include "analysis/strategy_analysis.h"
-#include "catalog/catalog.h"
-#include "load/session_loader.h"
+#include "real_session.h"
 #include "server/json_views.h"
-#include "storage/local_store.h"
 #include "test_paths.h"
 
 namespace apex {
 namespace {
 
-struct Loaded {
-  Session session;
-  SessionAnalysis analysis;
-};
-
-Loaded load(const std::filesystem::path& root, std::string_view session_id) {
-  LocalStore store(root);
-  auto catalog = Catalog::build(store);
-  EXPECT_TRUE(catalog);
-  const TrackCatalog* track = catalog->find_track("barber-motorsports-park");
-  EXPECT_NE(track, nullptr);
-  auto session = load_session(store, *track, *track->find_session(session_id));
-  EXPECT_TRUE(session);
-  auto analysis = analyse_session(*session);
-  return Loaded{std::move(*session), std::move(analysis)};
+// Barber's session, loaded and analysed (empty after a test failure when it cannot be).
+test::RealSession load(const std::filesystem::path& root, std::string_view session_id) {
+  auto real = test::load_real_session(root, "barber-motorsports-park", session_id);
+  return real ? std::move(*real) : test::RealSession{};
 }
 
 TEST(BarberStrategyRealData, Car13TheoreticalBestFromItsBestSectors) {

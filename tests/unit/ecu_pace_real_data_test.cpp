@@ -7,26 +7,15 @@
 #include <map>
 #include <string>
 
-#include "analysis/session_analysis.h"
-#include "catalog/catalog.h"
-#include "load/session_loader.h"
+#include "real_session.h"
 #include "storage/local_store.h"
 #include "test_paths.h"
 
 namespace apex {
 namespace {
 
-struct Loaded {
-  Session session;
-  SessionAnalysis analysis;
-};
-
-Loaded load(LocalStore& store, const TrackCatalog& track, const SessionFiles& files) {
-  auto session = load_session(store, track, files);
-  EXPECT_TRUE(session) << session.error().describe();
-  auto analysis = analyse_session(*session);
-  return Loaded{std::move(*session), std::move(analysis)};
-}
+using test::load_real_session;
+using test::RealSession;
 
 struct AgreementCount {
   int agreeing = 0;          // ECU laps within kOfficialAgreementMs of their official lap
@@ -35,7 +24,7 @@ struct AgreementCount {
 };
 
 // ECU lap N of a linked vehicle is official lap N - lap_offset of its car.
-AgreementCount count_agreement(const Loaded& loaded, const std::string& where) {
+AgreementCount count_agreement(const RealSession& loaded, const std::string& where) {
   std::map<std::pair<std::string, int>, std::int64_t> official;
   for (const auto& lap : loaded.session.sections->laps)
     official.emplace(std::make_pair(official_car_id(lap.car_number, lap.car_block), lap.lap),
@@ -69,7 +58,9 @@ TEST(EcuPaceRealData, LapsThatAgreeWithOfficialLapsAreNeverFlagged) {
   int races = 0;
   for (const auto& track : catalog->tracks()) {
     for (const auto& files : track.sessions) {
-      const auto loaded = load(store, track, files);
+      const auto real = load_real_session(root, track.id, files.id);
+      ASSERT_TRUE(real);
+      const RealSession& loaded = *real;
       if (!loaded.session.sections) continue;
       ++races;
       const std::string where = track.id + " " + files.id;
@@ -83,14 +74,9 @@ TEST(EcuPaceRealData, LapsThatAgreeWithOfficialLapsAreNeverFlagged) {
 
 TEST(EcuPaceRealData, IndianapolisRace2UnderCautionKeepsItsGreenLaps) {
   APEX_REQUIRE_SHARED_DATA(root);
-  LocalStore store(root);
-  auto catalog = Catalog::build(store);
-  ASSERT_TRUE(catalog);
-  const TrackCatalog* track = catalog->find_track("indianapolis");
-  ASSERT_NE(track, nullptr);
-  const SessionFiles* files = track->find_session("R2");
-  ASSERT_NE(files, nullptr);
-  const auto loaded = load(store, *track, *files);
+  const auto real = load_real_session(root, "indianapolis", "R2");
+  ASSERT_TRUE(real);
+  const RealSession& loaded = *real;
   ASSERT_TRUE(loaded.session.sections);
   int caution_laps = 0;
   for (const auto& lap : loaded.session.sections->laps) caution_laps += lap.flag == "FCY";
@@ -104,14 +90,9 @@ TEST(EcuPaceRealData, IndianapolisRace2UnderCautionKeepsItsGreenLaps) {
 
 TEST(EcuPaceRealData, BarberRace1MisTimedCrossingStaysFlagged) {
   APEX_REQUIRE_SHARED_DATA(root);
-  LocalStore store(root);
-  auto catalog = Catalog::build(store);
-  ASSERT_TRUE(catalog);
-  const TrackCatalog* track = catalog->find_track("barber-motorsports-park");
-  ASSERT_NE(track, nullptr);
-  const SessionFiles* files = track->find_session("R1");
-  ASSERT_NE(files, nullptr);
-  const auto loaded = load(store, *track, *files);
+  const auto real = load_real_session(root, "barber-motorsports-park", "R1");
+  ASSERT_TRUE(real);
+  const RealSession& loaded = *real;
   const EcuVehicleLaps* car = nullptr;
   for (const auto& v : loaded.analysis.ecu)
     if (v.vehicle_id == "GR86-036-98") car = &v;

@@ -8,9 +8,7 @@
 #include "analysis/lap_selection.h"
 #include "analysis/session_analysis.h"
 #include "analysis/strategy_analysis.h"
-#include "catalog/catalog.h"
-#include "load/session_loader.h"
-#include "storage/local_store.h"
+#include "real_session.h"
 #include "test_paths.h"
 
 namespace apex {
@@ -18,16 +16,9 @@ namespace {
 
 TEST(IndianapolisStrategyRealData, Car13AfterARestartHasNoWearRate) {
   APEX_REQUIRE_SHARED_DATA(root);
-  LocalStore store(root);
-  auto catalog = Catalog::build(store);
-  ASSERT_TRUE(catalog);
-  const TrackCatalog* track = catalog->find_track("indianapolis");
-  ASSERT_NE(track, nullptr);
-  const SessionFiles* files = track->find_session("R2");
-  ASSERT_NE(files, nullptr);
-  auto session = load_session(store, *track, *files);
-  ASSERT_TRUE(session);
-  auto analysis = analyse_session(*session);
+  auto real = test::load_real_session(root, "indianapolis", "R2");
+  ASSERT_TRUE(real);
+  const SessionAnalysis& analysis = real->analysis;
   const DriverSummary* car13 = analysis.find_driver("13");
   ASSERT_NE(car13, nullptr);
   ASSERT_EQ(car13->source, LapSource::Official);
@@ -56,7 +47,7 @@ TEST(IndianapolisStrategyRealData, Car13AfterARestartHasNoWearRate) {
 
   // The pit plan takes no rate from it, whatever the session's pit data.
   PitLossEstimate pit_loss;
-  if (session->sections) pit_loss = estimate_pit_loss(session->sections->laps);
+  if (real->session.sections) pit_loss = estimate_pit_loss(real->session.sections->laps);
   auto answer = pit_strategy({12, 23, 7, 40.0}, deg, std::nullopt, pit_loss);
   EXPECT_FALSE(answer.plan);
   EXPECT_FALSE(answer.wear_rate);

@@ -6,27 +6,17 @@
 #include <map>
 #include <string>
 
-#include "analysis/session_analysis.h"
-#include "catalog/catalog.h"
-#include "load/session_loader.h"
-#include "storage/local_store.h"
+#include "real_session.h"
 #include "test_paths.h"
 
 namespace apex {
 namespace {
 
+// The session's analysis (empty after a test failure when it cannot be loaded).
 SessionAnalysis analyse(const std::filesystem::path& root, std::string_view track_id,
                         std::string_view session_id) {
-  LocalStore store(root);
-  auto catalog = Catalog::build(store);
-  EXPECT_TRUE(catalog) << catalog.error().describe();
-  const TrackCatalog* track = catalog->find_track(track_id);
-  EXPECT_NE(track, nullptr) << track_id;
-  const SessionFiles* files = track->find_session(session_id);
-  EXPECT_NE(files, nullptr) << session_id;
-  auto session = load_session(store, *track, *files);
-  EXPECT_TRUE(session) << session.error().describe();
-  return analyse_session(*session);
+  auto real = test::load_real_session(root, track_id, session_id);
+  return real ? std::move(real->analysis) : SessionAnalysis{};
 }
 
 const CarLink& link_of(const SessionAnalysis& analysis, const std::string& car_id) {
