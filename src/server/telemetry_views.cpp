@@ -250,12 +250,12 @@ json analytics_braking_json(const std::string& driver_id, const DriverTelemetryS
   const double max_decel = decels.empty() ? 0.0 : *std::max_element(decels.begin(), decels.end());
   // Each event's peak as a share of the deceleration the car reached, capped at it (a peak in
   // the top 1 % is at the limit): a mean of shares, so never above 100 %.
-  const std::optional<double> limit =
-      stats.braking_limit_g && *stats.braking_limit_g > 0 ? stats.braking_limit_g : std::nullopt;
+  const double limit_g = stats.braking_limit_g.value_or(0.0);
+  const bool has_limit = limit_g > 0;
   std::optional<double> utilization;
-  if (limit && !decels.empty()) {
+  if (has_limit && !decels.empty()) {
     std::vector<double> shares;
-    for (double d : decels) shares.push_back(std::min(d, *limit) / *limit * 100.0);
+    for (double d : decels) shares.push_back(std::min(d, limit_g) / limit_g * 100.0);
     utilization = mean(shares);
   }
   const double front_eff = p99_f > 0 ? avg_f / p99_f * 100.0 : 0.0;
@@ -275,9 +275,9 @@ json analytics_braking_json(const std::string& driver_id, const DriverTelemetryS
       {"g_forces",
        {{"max_braking_g", rounded(max_decel, 2)},
         {"avg_braking_g", rounded(mean_or_zero(decels), 2)},
-        {"vehicle_limit_g", opt(limit, 2)},
+        {"vehicle_limit_g", has_limit ? json(rounded(limit_g, 2)) : json(nullptr)},
         {"vehicle_limit_source",
-         limit
+         has_limit
              ? json(
                    "99th percentile of deceleration (-accx_can where accx_can < 0) over the car's valid laps")
              : json(nullptr)},
