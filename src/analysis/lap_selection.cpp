@@ -77,6 +77,21 @@ GreenFlagLaps green_flag_laps(const SessionAnalysis& analysis, const DriverSumma
   return out;
 }
 
+PaceLaps pace_laps(const SessionAnalysis& analysis, const DriverSummary& driver) {
+  PaceLaps out;
+  out.green = green_flag_laps(analysis, driver);
+  out.laps = out.green.with_outliers();
+  if (!out.laps.empty()) return out;
+  out.green_flag = false;
+  for (const LapRecord* lap : laps_of_driver(analysis, driver))
+    if (lap->valid && !lap->deleted) out.laps.push_back(lap);
+  return out;
+}
+
+std::string pace_basis(bool green_flag) {
+  return green_flag ? "green-flag laps" : "all valid laps: no green-flag lap";
+}
+
 std::vector<std::pair<int, double>> lap_times_s(const std::vector<const LapRecord*>& laps) {
   std::vector<std::pair<int, double>> out;
   out.reserve(laps.size());

@@ -52,6 +52,20 @@ inline constexpr double kGreenLapOutlierShare = 1.05;
 // (flags_known = false says the flag and pit filters could not be applied).
 GreenFlagLaps green_flag_laps(const SessionAnalysis& analysis, const DriverSummary& driver);
 
+// The laps a pace figure (average, spread, consistency) is computed from: the green-flag
+// racing laps with incidents kept, or, for a driver without a single one (a car that only
+// ran the start and caution laps), every valid lap not deleted, so the figure exists and
+// says what it is over.
+struct PaceLaps {
+  GreenFlagLaps green;
+  std::vector<const LapRecord*> laps;  // in lap order
+  bool green_flag = true;              // false: the fallback to every valid lap
+};
+PaceLaps pace_laps(const SessionAnalysis& analysis, const DriverSummary& driver);
+
+// What pace_laps chose, for the answers: "green-flag laps" or "all valid laps: no green-flag lap".
+std::string pace_basis(bool green_flag);
+
 // (lap number, lap time in seconds) of the given laps.
 std::vector<std::pair<int, double>> lap_times_s(const std::vector<const LapRecord*>& laps);
 

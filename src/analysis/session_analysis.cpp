@@ -51,12 +51,12 @@ void summarise(DriverSummary& d, const std::vector<const LapRecord*>& laps) {
 // Pace figures come from green racing laps (analysis/lap_selection.h): a caution, a restart,
 // a pit stop or a deleted lap says nothing of a driver's pace. Incident laps stay: a spin is
 // inconsistency.
-void set_pace(DriverSummary& d, const std::vector<double>& green_lap_times_s) {
-  d.mean_lap_s = mean(green_lap_times_s);
-  d.std_dev_s = sample_std_dev(green_lap_times_s);
+void set_pace(DriverSummary& d, const std::vector<double>& pace_lap_times_s) {
+  d.mean_lap_s = mean(pace_lap_times_s);
+  d.std_dev_s = sample_std_dev(pace_lap_times_s);
   if (d.mean_lap_s && d.std_dev_s && *d.mean_lap_s > 0)
     d.consistency_score = 100.0 - *d.std_dev_s / *d.mean_lap_s * 100.0;
-  d.within_half_second_percent = percent_within_of_best(green_lap_times_s, kConsistencyWindowS);
+  d.within_half_second_percent = percent_within_of_best(pace_lap_times_s, kConsistencyWindowS);
 }
 
 // The sum of the car's best sectors, never above its best lap: above it, the best lap's own
@@ -256,7 +256,11 @@ SessionAnalysis analyse_session(const Session& session) {
     set_theoretical_best(d);
     out.drivers.push_back(std::move(d));
   }
-  for (auto& d : out.drivers) set_pace(d, lap_seconds(green_flag_laps(out, d).with_outliers()));
+  for (auto& d : out.drivers) {
+    const PaceLaps pace = pace_laps(out, d);
+    d.pace_from_green_laps = pace.green_flag;
+    set_pace(d, lap_seconds(pace.laps));
+  }
   std::stable_sort(out.drivers.begin(), out.drivers.end(),
                    [](const DriverSummary& a, const DriverSummary& b) {
                      if (a.best_lap_ms.has_value() != b.best_lap_ms.has_value())

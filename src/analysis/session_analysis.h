@@ -58,7 +58,8 @@ struct DriverSummary {
   std::optional<int> race_position;       // official classification (results file)
   std::optional<std::size_t> result_row;  // its row in the results file
   // Pace, over green racing laps (analysis/lap_selection.h: no caution, restart, pit, start
-  // or deleted lap; incidents kept).
+  // or deleted lap; incidents kept), or over every valid lap for a driver without any.
+  bool pace_from_green_laps = true;
   std::optional<double> mean_lap_s;
   std::optional<double> std_dev_s;  // sample standard deviation
   // 100 - coefficient of variation in percent (the original's performance score).

@@ -240,8 +240,10 @@ void add_analytics_routes(RouteTable& table, ApiContext& context) {
             } else if ((in.reference_lap = fastest_official_lap(ctx->cache, ls.session.track_id))) {
               in.reference_lap_basis = "computed from the data";
             }
-            in.green = green_flag_laps(ls.analysis, d);
-            in.consistency = consistency_of(lap_seconds(in.green.with_outliers()));
+            const PaceLaps pace = pace_laps(ls.analysis, d);
+            in.green = pace.green;
+            in.pace_from_green_laps = pace.green_flag;
+            in.consistency = consistency_of(lap_seconds(pace.laps));
             auto times = lap_times_s(in.green.laps);
             in.green_laps = static_cast<int>(times.size());
             in.pace = pace_thirds(times);

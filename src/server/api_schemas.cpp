@@ -156,17 +156,22 @@ json build_components() {
       {"error", with_description(string(),
                                  "present only when the driver has no best lap (no valid lap: "
                                  "\"No data for driver <id>\"); the other fields are then null")}};
+  const json pace_basis_schema = with_description(
+      string_enum({"green-flag laps", "all valid laps: no green-flag lap"}),
+      "the laps the pace figures are over: green-flag racing laps (incidents kept), or every valid lap "
+      "for a driver without a single green-flag lap");
   c["DriverPerformance"] = object(
       with_identity({
           {"total_laps", with_description(integer(), "every lap, valid or not")},
           {"valid_laps", integer()},
           {"best_lap", opt_seconds("best valid lap")},
           {"best_lap_number", nullable(integer())},
-          {"average_lap", opt_seconds("mean of the valid laps")},
-          {"std_deviation", opt_seconds("sample standard deviation (n - 1) of the valid laps")},
+          {"average_lap", opt_seconds("mean of the laps pace_basis names")},
+          {"std_deviation", opt_seconds("sample standard deviation (n - 1) of those laps")},
           {"consistency_score",
            with_description(nullable(number()), "100 - coefficient of variation in % (the original's)")},
           {"laps_within_05s_percent", nullable(number())},
+          {"pace_basis", pace_basis_schema},
           {"theoretical_best", opt_seconds("sum of the driver's best official sectors")},
           {"best_sectors", sectors3},
           {"lap_times", with_description(array(number()), "valid lap times in lap order")},
@@ -229,7 +234,7 @@ json build_components() {
       with_identity({
           {"consistency_score",
            with_description(nullable(number()),
-                            "% of green-flag laps (incidents kept) within 0.5 s of their best")},
+                            "% of the laps pace_basis names (incidents kept) within 0.5 s of their best")},
           {"rating", nullable(string_enum({"Elite", "Professional", "Advanced", "Developing"}))},
           {"coefficient_of_variation", with_description(nullable(number()), "sample std / mean, in %")},
           {"best_lap", nullable(number())},
@@ -237,9 +242,10 @@ json build_components() {
           {"std_deviation", opt_seconds("sample standard deviation (n - 1)")},
           {"laps_within_05s", integer()},
           {"laps_within_1s", integer()},
-          {"total_laps", with_description(integer(), "green-flag laps analysed")},
+          {"total_laps", with_description(integer(), "laps analysed (the ones pace_basis names)")},
           {"laps_excluded", laps_excluded},
           {"flags_known", boolean()},
+          {"pace_basis", pace_basis_schema},
           {"caveats", caveats},
       }),
       {{"error", with_description(string(),
@@ -419,15 +425,19 @@ json build_components() {
                    {"std_deviation", opt_seconds("sample standard deviation")}},
                   {{"theoretical_best",
                     with_description(number(),
-                                     "sum of the driver's best official sectors; absent when unknown "
-                                     "(no sectors, or the best lap's sectors incomplete)")}})},
+                                     "sum of the driver's best official sectors; without complete "
+                                     "sectors the best lap (no quicker combination is known); absent "
+                                     "without a best lap")},
+                   {"theoretical_best_basis",
+                    with_description(string(), "which of the two theoretical_best is")}})},
           {"consistency",
            nullable(object({{"score", number()},
                             {"rating", string_enum({"Elite", "Professional", "Advanced", "Developing"})},
                             {"laps_within_05s", integer()},
                             {"laps_within_1s", integer()},
                             {"total_laps", integer()},
-                            {"laps_excluded", laps_excluded}}))},
+                            {"laps_excluded", laps_excluded},
+                            {"pace_basis", pace_basis_schema}}))},
           {"pace_analysis",
            json{{"oneOf", json::array({object({{"early_stint", stint},
                                                {"mid_stint", stint},

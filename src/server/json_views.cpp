@@ -122,6 +122,7 @@ json driver_summary_json(const DriverSummary& d) {
               {"std_deviation", rounded(d.std_dev_s)},
               {"consistency_score", rounded(d.consistency_score, 100)},
               {"laps_within_05s_percent", rounded(d.within_half_second_percent, 100)},
+              {"pace_basis", pace_basis(d.pace_from_green_laps)},
               {"theoretical_best", seconds_json(d.theoretical_best_ms)},
               {"best_sectors", json{{"s1", seconds_json(d.best_s1_ms)},
                                     {"s2", seconds_json(d.best_s2_ms)},
@@ -225,7 +226,8 @@ json pace_caveats_json(const GreenFlagLaps& green) {
   return out;
 }
 
-json consistency_json(const DriverSummary& d, const Consistency& c, const GreenFlagLaps& green) {
+json consistency_json(const DriverSummary& d, const Consistency& c, const PaceLaps& pace) {
+  const GreenFlagLaps& green = pace.green;
   json out = driver_identity(d);
   out.update(json{{"consistency_score", percent2(c.score_percent)},
                   {"rating", c.total_laps > 0 ? json(c.rating) : json(nullptr)},
@@ -238,7 +240,11 @@ json consistency_json(const DriverSummary& d, const Consistency& c, const GreenF
                   {"total_laps", c.total_laps},
                   {"laps_excluded", laps_excluded_json(green, false)},
                   {"flags_known", green.flags_known},
+                  {"pace_basis", pace_basis(pace.green_flag)},
                   {"caveats", pace_caveats_json(green)}});
+  if (!pace.green_flag && !pace.laps.empty())
+    out["caveats"].push_back(
+        "No green-flag lap: these figures are over every valid lap, start, caution and pit laps included.");
   // Only without any valid lap: a car whose fastest lap the officials did not decide still has
   // a consistency to show.
   if (d.valid_laps == 0) out["error"] = "No data for driver " + d.driver_id;
@@ -436,7 +442,8 @@ json detailed_performance_json(const DetailedPerformanceInputs& in) {
                        {"laps_within_05s", in.consistency.laps_within_05s},
                        {"laps_within_1s", in.consistency.laps_within_1s},
                        {"total_laps", in.consistency.total_laps},
-                       {"laps_excluded", laps_excluded_json(in.green, false)}};
+                       {"laps_excluded", laps_excluded_json(in.green, false)},
+                       {"pace_basis", pace_basis(in.pace_from_green_laps)}};
 
   json pace;
   if (in.pace) {
@@ -482,9 +489,17 @@ json detailed_performance_json(const DetailedPerformanceInputs& in) {
                    {"average_lap", seconds3(d.mean_lap_s)},
                    {"delta_to_record", seconds3(delta)},
                    {"std_deviation", seconds3(d.std_dev_s)}};
-  // Absent, not null, when unknown: the original frontend formats null as "0:00.000" and
-  // "-<best lap>s potential", two false numbers; absent, it prints NaN.
-  if (d.theoretical_best_ms) performance["theoretical_best"] = ms_or_null(d.theoretical_best_ms);
+  // Without sector times no lap quicker than the best one is known, so the best lap is the
+  // theoretical best this data can show (theoretical_best_basis says which): the original
+  // frontend formats null as "0:00.000" and "-<best lap>s potential", and absent as NaN.
+  if (d.theoretical_best_ms) {
+    performance["theoretical_best"] = ms_or_null(d.theoretical_best_ms);
+    performance["theoretical_best_basis"] = "sum of the driver's best sectors";
+  } else if (d.best_lap_ms) {
+    performance["theoretical_best"] = ms_or_null(d.best_lap_ms);
+    performance["theoretical_best_basis"] =
+        "best lap: no complete sector times, so no quicker combination is known";
+  }
 
   json out = driver_identity(d);
   out.update(json{{"track", t ? t->name : std::string(in.track_id)},

@@ -36,9 +36,10 @@ nlohmann::json track_files_json(const TrackCatalog& track);
 nlohmann::json laps_excluded_json(const GreenFlagLaps& green, bool outliers_excluded);
 // What the timing files cannot show, said wherever pace or consistency is served.
 nlohmann::json pace_caveats_json(const GreenFlagLaps& green);
-// consistency: over green.with_outliers().
+// consistency: over pace.laps (analysis/lap_selection.h: green-flag laps, or every valid lap
+// for a driver without any).
 nlohmann::json consistency_json(const DriverSummary& driver, const Consistency& consistency,
-                                const GreenFlagLaps& green);
+                                const PaceLaps& pace);
 nlohmann::json tire_degradation_json(const DriverSummary& driver, const GreenFlagLaps& green,
                                      const Degradation& degradation);
 nlohmann::json sector_analysis_json(const SectorAnalysis& sectors, std::string_view track,
@@ -58,7 +59,8 @@ struct DetailedPerformanceInputs {
   std::optional<ReferenceLap> reference_lap;
   std::string reference_lap_basis;        // "facts file" | "computed from the data"
   const VehicleFacts* vehicle = nullptr;  // nullptr: no facts file loaded
-  Consistency consistency;                // over green.with_outliers()
+  Consistency consistency;                // over pace_laps (green.with_outliers(), or every valid lap)
+  bool pace_from_green_laps = true;       // which of the two
   std::optional<PaceThirds> pace;         // over green.laps
   Degradation degradation;                // over green.laps
   int green_laps = 0;

@@ -125,11 +125,11 @@ void add_strategy_routes(RouteTable& table, ApiContext& context) {
           "in laps_excluded, incident laps are kept. std_deviation and coefficient_of_variation use the "
           "sample standard deviation. caveats says what the timing files cannot show.",
       .responses = {{200, "consistency", s::ref("Consistency")}},
-      .handler = with_driver([](const RouteRequest&, const LoadedSession& ls,
-                                const DriverSummary& d) -> RouteResult {
-        auto green = green_flag_laps(ls.analysis, d);
-        return Reply::json(consistency_json(d, consistency_of(lap_seconds(green.with_outliers())), green));
-      })});
+      .handler = with_driver(
+          [](const RouteRequest&, const LoadedSession& ls, const DriverSummary& d) -> RouteResult {
+            const PaceLaps pace = pace_laps(ls.analysis, d);
+            return Reply::json(consistency_json(d, consistency_of(lap_seconds(pace.laps)), pace));
+          })});
 
   table.add(
       Route{.method = "GET",

@@ -349,6 +349,33 @@ TEST(GreenFlagLaps, OutliersAreKeptApartForConsistency) {
   EXPECT_EQ(c.laps_within_05s, 7) << "the spin counts against consistency";
 }
 
+TEST(PaceLaps, AreTheGreenLapsWhenThereAreAny) {
+  std::vector<LapRecord> laps;
+  for (int n = 1; n <= 6; ++n) laps.push_back(official(n, 100000 + n));
+  auto car = one_car(laps);
+  auto pace = pace_laps(car.analysis, car.driver);
+  EXPECT_TRUE(pace.green_flag);
+  EXPECT_EQ(lap_numbers(pace.laps), (std::vector<int>{3, 4, 5, 6}));
+  EXPECT_EQ(pace_basis(pace.green_flag), "green-flag laps");
+}
+
+TEST(PaceLaps, FallBackToEveryValidLapWithoutAGreenOne) {
+  // The start, a caution lap, the restart lap and an in-lap: not one green racing lap. A
+  // deleted lap and an invalid one stay out even then.
+  std::vector<LapRecord> laps{official(1, 106900), official(2, 130000, "FCY"), official(3, 110000),
+                              official(4, 150000), official(5, 99000),         official(6, 20000)};
+  laps[3].pit = true;
+  laps[4].deleted = true;
+  laps[4].valid = false;
+  laps[5].valid = false;
+  auto car = one_car(laps, 106900);
+  auto pace = pace_laps(car.analysis, car.driver);
+  EXPECT_TRUE(pace.green.laps.empty());
+  EXPECT_FALSE(pace.green_flag);
+  EXPECT_EQ(lap_numbers(pace.laps), (std::vector<int>{1, 2, 3, 4}));
+  EXPECT_EQ(pace_basis(pace.green_flag), "all valid laps: no green-flag lap");
+}
+
 TEST(GreenFlagLaps, EcuOnlyVehiclesLoseTheStartAndTheFirstFullLap) {
   std::vector<LapRecord> laps;
   for (int n = 1; n <= 8; ++n) {
