@@ -307,21 +307,30 @@ TEST_F(FrontendCompatibilityEdgeData, DriverWithoutValidLapsGetsTheOriginalsErro
   EXPECT_EQ(axios_get(base_ + "GR86-999-99/performance").first, 404);
 }
 
-TEST_F(FrontendCompatibilityEdgeData, TheoreticalBestIsAbsentWithoutSectors) {
-  // Null would read "0:00.000" and "-97.007s potential"; absent, the frontend prints NaN.
+TEST_F(FrontendCompatibilityEdgeData, TheoreticalBestWithoutSectorsIsTheBestLap) {
+  // Null would read "0:00.000" and "-97.007s potential", absent "NaN": without sector times no
+  // quicker combination than the best lap is known, and the basis says so.
   json d = get_ok(base_ + "GR86-022-13/detailed-performance");
   EXPECT_EQ(d["source"], "ecu");
-  EXPECT_TRUE(d["performance"]["best_lap"].is_number());
-  EXPECT_FALSE(d["performance"].contains("theoretical_best")) << d["performance"].dump();
+  ASSERT_TRUE(d["performance"]["best_lap"].is_number());
+  EXPECT_EQ(d["performance"]["theoretical_best"], d["performance"]["best_lap"]) << d["performance"].dump();
+  EXPECT_NE(d["performance"]["theoretical_best_basis"].get<std::string>().find("no complete sector times"),
+            std::string::npos);
 }
 
-TEST_F(FrontendCompatibilityEdgeData, UnpublishedElevationIsNullNotZero) {
-  // The facts file has no sourced figure for Indianapolis: null (the frontend prints "m"), never 0.
+TEST_F(FrontendCompatibilityEdgeData, ElevationIsTheFactsFilesFigure) {
+  // The frontend prints a null as a bare "m": the served figure is the sourced one in the facts file.
+  std::ifstream facts_file(test::source_dir() / "reference" / "track_facts.json");
+  json facts = json::parse(facts_file);
+  json indianapolis;
+  for (const json& t : facts["tracks"])
+    if (t["id"] == "indianapolis") indianapolis = t;
+  ASSERT_TRUE(indianapolis["elevation_change_m"].is_number());
   json d = get_ok(base_ + "GR86-022-13/detailed-performance");
   EXPECT_EQ(d["track"], "Indianapolis Motor Speedway Road Course");
-  ASSERT_TRUE(d["track_info"].contains("elevation_change_m"));
-  EXPECT_TRUE(d["track_info"]["elevation_change_m"].is_null());
-  EXPECT_TRUE(d["track_info"]["turns"].is_number()) << "the figures the facts do have are served";
+  EXPECT_EQ(d["track_info"]["elevation_change_m"], indianapolis["elevation_change_m"]);
+  EXPECT_NE(d["track_info"]["source"].get<std::string>().find("Elevation change"), std::string::npos);
+  EXPECT_TRUE(d["track_info"]["turns"].is_number()) << "the other figures are served too";
 }
 
 }  // namespace
