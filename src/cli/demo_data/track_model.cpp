@@ -12,8 +12,18 @@
 namespace apex::demo_data {
 namespace {
 
-constexpr double kLateralGrip = 1.30;  // g
-constexpr double kBrakeDecel = 9.8;    // m/s^2
+// A GR86 on Cup slicks: about 1.2-1.3 g of grip in any direction (the friction circle), of which
+// straight-line braking uses up to 1.05 g; what a corner uses sideways is not there for
+// braking or driving out of it.
+constexpr double kGrip = 1.22;        // g, the friction circle's radius
+constexpr double kBrakeDecel = 1.05;  // g, straight-line braking
+constexpr double kDriveAccel = 0.57;  // g, full throttle from low speed (traction)
+
+// Longitudinal acceleration left when the corner takes `lateral_g`, capped at `cap_g`.
+double longitudinal_left(double lateral_g, double cap_g) {
+  const double left = kGrip * kGrip - lateral_g * lateral_g;
+  return left > 0 ? std::min(cap_g, std::sqrt(left)) : 0.0;
+}
 
 struct Segment {
   double length_m;
@@ -86,20 +96,24 @@ TrackModel::TrackModel() {
   limit_.resize(raw.size());
   for (int i = 0; i < n; ++i) {
     const double k = std::max(std::abs(curvature_[static_cast<std::size_t>(i)]), 1e-9);
-    limit_[static_cast<std::size_t>(i)] = std::min(kTopSpeed, std::sqrt(kLateralGrip * kG / k));
+    limit_[static_cast<std::size_t>(i)] = std::min(kTopSpeed, std::sqrt(kGrip * kG / k));
   }
   speed_ = limit_;
   for (int pass = 0; pass < 2; ++pass) {
     for (int i = 0; i < n; ++i) {
       const auto a = static_cast<std::size_t>(i);
       const auto b = static_cast<std::size_t>((i + 1) % n);
-      const double accel = std::max(0.3, 5.6 * (1.0 - speed_[a] / 60.0));
+      const double lateral = speed_[a] * speed_[a] * std::abs(curvature_[a]) / kG;
+      const double drive = std::max(0.03, kDriveAccel * (1.0 - speed_[a] / 60.0));
+      const double accel = std::max(0.03, longitudinal_left(lateral, drive)) * kG;
       speed_[b] = std::min(speed_[b], std::sqrt(speed_[a] * speed_[a] + 2.0 * accel));
     }
     for (int i = n - 1; i >= 0; --i) {
       const auto a = static_cast<std::size_t>(i);
       const auto b = static_cast<std::size_t>((i + 1) % n);
-      speed_[a] = std::min(speed_[a], std::sqrt(speed_[b] * speed_[b] + 2.0 * kBrakeDecel));
+      const double lateral = speed_[b] * speed_[b] * std::abs(curvature_[b]) / kG;
+      const double decel = std::max(0.05, longitudinal_left(lateral, kBrakeDecel)) * kG;
+      speed_[a] = std::min(speed_[a], std::sqrt(speed_[b] * speed_[b] + 2.0 * decel));
     }
   }
   time_.assign(raw.size() + 1, 0.0);
