@@ -45,8 +45,18 @@ char detect_delimiter(std::string_view bytes) {
 CsvReader::CsvReader(std::string_view bytes, char delimiter)
     : bytes_(strip_bom(bytes)), delimiter_(delimiter) {}
 
+// Keeps at most kMaxFieldsPerRecord fields of a record and counts the rest: a line of
+// millions of delimiters would otherwise cost gigabytes of views to reject.
+void CsvReader::add_field(std::vector<std::string_view>& fields, std::string_view field) {
+  if (fields.size() < kMaxFieldsPerRecord)
+    fields.push_back(field);
+  else
+    ++dropped_fields_;
+}
+
 bool CsvReader::next(std::vector<std::string_view>& fields) {
   fields.clear();
+  dropped_fields_ = 0;
   unescaped_.clear();
   unterminated_ = false;
   const char* data = bytes_.data();
@@ -87,17 +97,17 @@ bool CsvReader::next(std::vector<std::string_view>& fields) {
         }
         if (copy) copy->append(data + run_start, q - run_start);
         pos_ = q + 1;
-        if (!copy) fields.emplace_back(data + start, q - start);
+        if (!copy) add_field(fields, std::string_view(data + start, q - start));
         break;
       }
       if (copy)
-        fields.emplace_back(*copy);
+        add_field(fields, *copy);
       else if (unterminated_)
-        fields.emplace_back(data + start, size - start);
+        add_field(fields, std::string_view(data + start, size - start));
       // Anything between the closing quote and the delimiter is kept, as most readers do.
       std::size_t tail = pos_;
       while (pos_ < size && data[pos_] != delimiter_ && data[pos_] != '\n' && data[pos_] != '\r') ++pos_;
-      if (pos_ > tail) {
+      if (pos_ > tail && dropped_fields_ == 0) {
         std::string& joined = unescaped_.emplace_back(fields.back());
         joined.append(data + tail, pos_ - tail);
         fields.back() = joined;
@@ -105,14 +115,14 @@ bool CsvReader::next(std::vector<std::string_view>& fields) {
     } else {
       std::size_t start = pos_;
       while (pos_ < size && data[pos_] != delimiter_ && data[pos_] != '\n' && data[pos_] != '\r') ++pos_;
-      fields.emplace_back(data + start, pos_ - start);
+      add_field(fields, std::string_view(data + start, pos_ - start));
     }
     if (pos_ >= size) return true;
     char c = data[pos_];
     if (c == delimiter_) {
       ++pos_;
       if (pos_ >= size) {  // a delimiter at the very end: one more empty field
-        fields.emplace_back();
+        add_field(fields, std::string_view());
         return true;
       }
       continue;
@@ -144,6 +154,10 @@ Result<CsvTable> CsvTable::parse(std::string bytes, std::string_view file_name,
   std::vector<std::string_view> fields;
   if (!reader.next(fields))
     return make_error(ErrorKind::Corrupt, "'" + table.file_name_ + "' is empty: no header line");
+  if (reader.too_wide())
+    return make_error(ErrorKind::Corrupt, "'" + table.file_name_ + "' line " + std::to_string(reader.line()) +
+                                              ": the header has more than " +
+                                              std::to_string(CsvReader::kMaxFieldsPerRecord) + " fields");
   for (auto f : fields) table.header_.emplace_back(trim_view(f));
   bool trailing_delimiter = table.header_.size() > 1 && table.header_.back().empty();
   if (trailing_delimiter) table.header_.pop_back();
@@ -160,6 +174,10 @@ Result<CsvTable> CsvTable::parse(std::string bytes, std::string_view file_name,
     if (fields.size() == width + 1 && fields.back().empty()) fields.pop_back();
     if (reader.unterminated_quote()) {
       reject("unterminated quoted field");
+      continue;
+    }
+    if (reader.too_wide()) {
+      reject("more than " + std::to_string(CsvReader::kMaxFieldsPerRecord) + " fields");
       continue;
     }
     if (fields.size() != width) {

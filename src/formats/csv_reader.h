@@ -34,14 +34,20 @@ class CsvReader {
   std::size_t line() const { return record_line_; }
   // True when the record last returned ended inside an unterminated quote.
   bool unterminated_quote() const { return unterminated_; }
+  // True when the record last returned had more than kMaxFieldsPerRecord fields (only the
+  // first ones are in `fields`). No GR Cup file has more than a few hundred columns.
+  bool too_wide() const { return dropped_fields_ > 0; }
+  static constexpr std::size_t kMaxFieldsPerRecord = 4096;
 
  private:
+  void add_field(std::vector<std::string_view>& fields, std::string_view field);
   std::string_view bytes_;
   std::size_t pos_ = 0;
   std::size_t line_ = 1;
   std::size_t record_line_ = 0;
   char delimiter_;
   bool unterminated_ = false;
+  std::size_t dropped_fields_ = 0;
   std::deque<std::string> unescaped_;  // storage for quoted fields that had "" or were split
 };
 

@@ -106,3 +106,39 @@ TEST(DetectDelimiter, PrefersTheCommonerOne) {
 
 }  // namespace
 }  // namespace apex
+
+namespace apex {
+namespace {
+
+// A line of millions of delimiters would cost a view per field to reject; the reader keeps
+// kMaxFieldsPerRecord and counts the rest, so such a row is one bad row and such a header an
+// error naming the file.
+TEST(CsvTable, ALineOfMillionsOfFieldsIsRejectedWithoutKeepingThem) {
+  std::string wide_row = "a,b\n1,2\n";
+  wide_row.append(3'000'000, ',');
+  wide_row += "\n3,4\n";
+  auto table = CsvTable::parse(wide_row, "wide.csv");
+  ASSERT_TRUE(table);
+  EXPECT_EQ(table->rows(), 2u);
+  ASSERT_EQ(table->bad_row_reasons().size(), 1u);
+  EXPECT_NE(table->bad_row_reasons()[0].find("wide.csv line 3: more than 4096 fields"), std::string::npos)
+      << table->bad_row_reasons()[0];
+
+  std::string wide_header(CsvReader::kMaxFieldsPerRecord + 1, ',');
+  wide_header += "\n1\n";
+  auto header = CsvTable::parse(wide_header, "header.csv");
+  ASSERT_FALSE(header);
+  EXPECT_EQ(header.error().kind, ErrorKind::Corrupt);
+  EXPECT_NE(header.error().message.find("'header.csv' line 1: the header has more than 4096 fields"),
+            std::string::npos)
+      << header.error().message;
+
+  CsvReader reader("a,\"b\"\"c\",d\n", ',');
+  std::vector<std::string_view> fields;
+  ASSERT_TRUE(reader.next(fields));
+  EXPECT_FALSE(reader.too_wide());
+  EXPECT_EQ(fields, (std::vector<std::string_view>{"a", "b\"c", "d"}));
+}
+
+}  // namespace
+}  // namespace apex
