@@ -75,12 +75,6 @@ class ShutdownSignals {
       }
       stopping = true;
       std::fprintf(stderr, "apex: %s: no new connections; finishing the requests in flight\n", name);
-      // httplib ignores stop() until it listens, which follows binding within microseconds.
-      while (server_ && !finished_ && !server_->running()) {
-        lock.unlock();
-        std::this_thread::sleep_for(std::chrono::milliseconds(1));
-        lock.lock();
-      }
       if (server_ && !finished_) server_->stop();
     }
   }

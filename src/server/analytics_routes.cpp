@@ -1,8 +1,6 @@
 // /api/analytics/...: the original's lap analytics (tracks, sessions, drivers, best lap,
 // performance, detailed performance, sector analysis) and what engineers asked for
 // next (laps with filters, cars, leaderboard, weather, results, files).
-#include <httplib.h>
-
 #include <charconv>
 
 #include "server/api_routes.h"

@@ -1,5 +1,3 @@
-#include <httplib.h>
-
 #include "server/api_routes.h"
 
 namespace apex {

@@ -12,11 +12,8 @@
 #include <optional>
 #include <string>
 
+#include "server/http/http_server.h"
 #include "server/session_cache.h"
-
-namespace httplib {
-class Server;
-}
 
 namespace apex {
 
@@ -31,16 +28,12 @@ struct ServerOptions {
   // Empty: the API is open. Else every /api/... request must send "Authorization: Bearer
   // <api_token>" (401 otherwise); /health, /, /docs and /openapi.json stay open.
   std::string api_token;
-  // A client that sends nothing (or takes nothing of our answer) for this long is
-  // disconnected, so idle or stalled connections do not hold a worker thread for ever.
-  std::chrono::milliseconds read_timeout{5'000};
+  // A client that takes nothing of our answer for this long is disconnected.
   std::chrono::milliseconds write_timeout{5'000};
-  // How long an idle keep-alive connection waits for its next request; also the longest a
-  // graceful stop waits for such a connection to go away.
+  // How long an open connection waits for the first byte of its next request.
   std::chrono::seconds keep_alive_timeout{5};
   // A request must arrive whole (request line, headers, body) within this long of its first
-  // byte, else it is answered 400 and the connection closed: the per-read timeout alone lets a
-  // client that trickles a byte every few seconds hold a worker thread indefinitely.
+  // byte, else it is answered 408 and the connection closed.
   std::chrono::milliseconds request_deadline{10'000};
   // The track facts file (reference/track_facts.json). Unset: $APEX_TRACK_FACTS, then
   // reference/track_facts.json in the working directory, then beside the binary's folder.
@@ -54,27 +47,26 @@ class ApiServer {
 
   // Binds and serves until stop() is called from another thread or a signal handler.
   // after_bind runs once the socket listens and before serving: a thread that may call
-  // stop() should be told about the server there, so that what it closes exists (and
-  // ThreadSanitizer, which cannot see httplib's own atomics, sees that ordering too).
+  // stop() should be told about the server there.
   Status run(const std::function<void()>& after_bind = nullptr);
   // Binds to port 0 semantics: returns the bound port; then call listen_after_bind().
   Result<int> bind();
   Status listen_after_bind();
   // Stops accepting connections; requests already received are answered, then run() and
-  // listen_after_bind() return. Call it once, after running() is true (httplib ignores a
-  // stop before it listens).
+  // listen_after_bind() return. From any thread, once; a stop before serving makes run()
+  // return at once.
   void stop();
   bool running() const;
 
   const RouteTable& routes() const { return *routes_; }
 
  private:
-  void configure_http();
+  void load_track_facts();
   SessionCache& cache_;
   ServerOptions options_;
   std::unique_ptr<ApiContext> context_;
   std::unique_ptr<RouteTable> routes_;
-  std::unique_ptr<httplib::Server> http_;
+  std::unique_ptr<HttpServer> http_;
 };
 
 }  // namespace apex

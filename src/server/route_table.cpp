@@ -1,7 +1,5 @@
 #include "server/route_table.h"
 
-#include <httplib.h>
-
 #include <cstdio>
 
 #include "core/json_text.h"

@@ -13,11 +13,8 @@
 #include <vector>
 
 #include "core/error.h"
+#include "server/http/http_message.h"
 #include "server/session_cache.h"
-
-namespace httplib {
-struct Request;
-}
 
 namespace apex {
 
@@ -56,9 +53,9 @@ using RouteResult = std::expected<Reply, ApiError>;
 
 class RouteRequest {
  public:
-  RouteRequest(const httplib::Request& http, std::vector<std::pair<std::string, std::string>> path_params)
+  RouteRequest(const ServerRequest& http, std::vector<std::pair<std::string, std::string>> path_params)
       : http_(http), path_params_(std::move(path_params)) {}
-  const httplib::Request& http() const { return http_; }
+  const ServerRequest& http() const { return http_; }
   // A path parameter by its name in the template; empty when the route has none of that name.
   const std::string& path(std::string_view name) const;
   // A query parameter; nullopt when absent.
@@ -66,7 +63,7 @@ class RouteRequest {
   const std::string& body() const;
 
  private:
-  const httplib::Request& http_;
+  const ServerRequest& http_;
   std::vector<std::pair<std::string, std::string>> path_params_;
 };
 

@@ -1,7 +1,6 @@
 #include "server/static_assets.h"
 
-#include <httplib.h>
-
+#include <algorithm>
 #include <array>
 #include <cctype>
 #include <fstream>
@@ -103,19 +102,30 @@ std::optional<std::string> read_file(const fs::path& path) {
   return std::move(text).str();
 }
 
-void send_detail(httplib::Response& res, int status, const std::string& detail) {
+// A symbolic link in the folder may lead anywhere (/etc/passwd); only files inside it are
+// the dashboard's.
+bool leads_out_of(const fs::path& dir, const fs::path& file) {
+  std::error_code ec;
+  const fs::path real = fs::weakly_canonical(file, ec);
+  if (ec) return true;
+  const fs::path root = fs::weakly_canonical(dir, ec);
+  if (ec) return true;
+  return std::mismatch(root.begin(), root.end(), real.begin(), real.end()).first != root.end();
+}
+
+void send_detail(ServerResponse& res, int status, const std::string& detail) {
   res.status = status;
   res.set_content(json_text(nlohmann::json{{"detail", detail}}), "application/json");
 }
 
 // Sends a file with its ETag; `immutable` for names that change when the content does.
-void send_file(const httplib::Request& req, httplib::Response& res, const fs::path& file, bool immutable) {
+void send_file(const ServerRequest& req, ServerResponse& res, const fs::path& file, bool immutable) {
   auto body = read_file(file);
   if (!body) return send_detail(res, 404, "dashboard file not found: " + req.path);
   std::string etag = strong_etag(*body);
   res.set_header("ETag", etag);
   res.set_header("Cache-Control", immutable ? "public, max-age=31536000, immutable" : "no-cache");
-  res.set_header("Vary", "Accept, Accept-Encoding");  // `/` depends on Accept; httplib gzips text
+  res.set_header("Vary", "Accept, Accept-Encoding");  // `/` depends on Accept; text is gzipped
   const std::string match = req.get_header_value("If-None-Match");
   if (match == etag || match == "*" || match == "W/" + etag) {
     res.status = 304;
@@ -188,7 +198,7 @@ std::string content_type_for(std::string_view file_name) {
 
 std::string unsafe_path_reason(std::string_view path, std::string_view target) {
   std::string raw = lower(target.substr(0, target.find('?')));
-  // httplib has already decoded `path`; an encoded separator or NUL in the raw target
+  // `path` is already decoded; an encoded separator or NUL in the raw target
   // would otherwise reach the file system as a real one.
   for (std::string_view encoded : {"%2f", "%5c", "%00", "%2e"})
     if (raw.find(encoded) != std::string::npos) return "encoded '" + std::string(encoded) + "' in the path";
@@ -199,7 +209,7 @@ std::string unsafe_path_reason(std::string_view path, std::string_view target) {
   return {};
 }
 
-bool StaticAssets::handle(const httplib::Request& req, httplib::Response& res) const {
+bool StaticAssets::handle(const ServerRequest& req, ServerResponse& res) const {
   if (!dir_ || (req.method != "GET" && req.method != "HEAD")) return false;
   const std::string& path = req.path;
   if (path == "/") {
@@ -219,7 +229,7 @@ bool StaticAssets::handle(const httplib::Request& req, httplib::Response& res) c
   }
   fs::path file = *dir_ / fs::path(path.substr(1));
   std::error_code ec;
-  if (!fs::is_regular_file(file, ec)) {
+  if (!fs::is_regular_file(file, ec) || leads_out_of(*dir_, file)) {
     if (!asset) return false;  // /favicon.ico and friends: the route table's JSON 404
     send_detail(res, 404, "dashboard file not found: " + path + " (rebuild with `make build`)");
     return true;

@@ -15,10 +15,7 @@
 #include <string>
 #include <string_view>
 
-namespace httplib {
-struct Request;
-struct Response;
-}  // namespace httplib
+#include "server/http/http_message.h"
 
 namespace apex {
 
@@ -57,7 +54,7 @@ class StaticAssets {
 
   // Answers GET/HEAD requests that belong to the dashboard: `/` for browsers, and the
   // built files. Returns false (res untouched) for everything else, API paths included.
-  bool handle(const httplib::Request& req, httplib::Response& res) const;
+  bool handle(const ServerRequest& req, ServerResponse& res) const;
 
  private:
   std::optional<std::filesystem::path> dir_;

@@ -5,7 +5,10 @@
 #include "server/static_assets.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <filesystem>
+#include <fstream>
 #include <string>
 
 namespace apex {
@@ -86,6 +89,43 @@ TEST(DashboardPath, RefusesEscapes) {
   EXPECT_NE(unsafe_path_reason("/assets/a\\b", "/assets/a%5Cb"), "");
   EXPECT_NE(unsafe_path_reason(std::string_view("/assets/a\0.js", 13), "/assets/a%00.js"), "");
   EXPECT_NE(unsafe_path_reason("/assets/a\\b", "/assets/a\\b"), "");
+}
+
+}  // namespace
+}  // namespace apex
+
+namespace apex {
+namespace {
+
+// A symbolic link in the dashboard folder may lead anywhere: only files inside it are served.
+TEST(StaticAssetsFiles, ALinkOutOfTheFolderIsNotServed) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / ("apex-web-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir / "assets");
+  std::ofstream(dir / "index.html") << "<html></html>";
+  std::ofstream(dir / "assets" / "app.js") << "console.log(1)";
+  const fs::path outside = dir.string() + "-secret";
+  std::ofstream(outside) << "root:x:0:0";
+  fs::create_symlink(outside, dir / "assets" / "passwd.js");
+  fs::create_symlink("app.js", dir / "assets" / "alias.js");
+  StaticAssets assets(dir);
+  auto get = [&](const std::string& path) {
+    ServerRequest request;
+    request.method = "GET";
+    request.target = request.path = path;
+    ServerResponse response;
+    EXPECT_TRUE(assets.handle(request, response)) << path;
+    return response;
+  };
+  const ServerResponse secret = get("/assets/passwd.js");
+  EXPECT_EQ(secret.status, 404);
+  EXPECT_EQ(secret.body.find("root:"), std::string::npos) << secret.body;
+  const ServerResponse alias = get("/assets/alias.js");
+  EXPECT_EQ(alias.status, 200);
+  EXPECT_EQ(alias.body, "console.log(1)");
+  fs::remove_all(dir);
+  fs::remove(outside);
 }
 
 }  // namespace

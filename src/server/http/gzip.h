@@ -1,0 +1,20 @@
+// gzip content coding (RFC 9110, 8.4.1.3) of response bodies, with zlib.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace apex {
+
+// Whether an Accept-Encoding header value accepts gzip (listed with a q-value above 0, or
+// by "*").
+bool accepts_gzip(std::string_view accept_encoding);
+
+// Whether a body of this Content-Type is worth compressing: text, JSON, JavaScript, SVG.
+bool compressible_type(std::string_view content_type);
+
+// The gzip stream of `body`; nullopt if zlib fails (the body is then sent as it is).
+std::optional<std::string> gzip_compress(std::string_view body);
+
+}  // namespace apex

@@ -1,0 +1,81 @@
+// HttpServer: HTTP/1.1 for the open internet, on Boost.Beast and Asio (Debian 12's
+// libboost1.81-dev).
+//
+// - Event-driven: a connection is a socket, a buffer and a parser, never a thread, so idle
+//   or trickling clients cost a few KB each and cannot starve anyone.
+// - Strict framing (RFC 9112): Beast's parser refuses Content-Length with Transfer-Encoding,
+//   differing Content-Lengths, a non-numeric length and a space before a field's colon; this
+//   server also refuses a Transfer-Encoding other than chunked. A body is always read (or
+//   the connection closed), never parsed as the next request.
+// - Limits: request line and header fields together (431), body (413), the time from a
+//   request's first byte to its last (408), each write, and the idle wait between requests.
+// - Handlers run on their own thread pool, off the I/O threads, since a cold load can take
+//   seconds; a check that needs only the header (CORS preflight, the API token) runs before
+//   the body is read.
+// - Responses: gzip for clients that accept it (text and JSON), HEAD without the body, one
+//   access log line per request with what the client sent escaped.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "core/error.h"
+#include "server/http/http_message.h"
+
+namespace apex {
+
+struct HttpServerOptions {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 8000;  // 0: any free port (bind() returns it)
+  std::size_t io_threads = 2;
+  std::size_t handler_threads = 32;
+  std::size_t header_limit_bytes = 16 * 1024;  // request line and header fields
+  std::size_t body_limit_bytes = 64 * 1024;
+  std::size_t max_connections = 10'000;  // beyond it a new connection is closed at once
+  std::size_t max_requests_per_connection = 1000;
+  // The wait for the first byte of the next request on an open connection.
+  std::chrono::milliseconds idle_timeout{5'000};
+  // From a request's first byte to its last (request line, headers, body).
+  std::chrono::milliseconds request_deadline{10'000};
+  std::chrono::milliseconds write_timeout{5'000};
+  bool access_log = true;
+};
+
+struct HttpHandlers {
+  // On an I/O thread, once the request line and headers are in and before the body is read:
+  // a response to send instead of reading the body (a connection whose body was announced
+  // then closes), or nullopt to go on. Must be quick.
+  std::function<std::optional<ServerResponse>(const ServerRequest&)> before_body;
+  // On a handler thread, with the whole request.
+  std::function<void(const ServerRequest&, ServerResponse&)> handle;
+  // The response for an error the server answers itself (400, 408, 413, 431, 500).
+  std::function<ServerResponse(int status, const std::string& detail)> error;
+};
+
+class HttpServer {
+ public:
+  HttpServer(HttpServerOptions options, HttpHandlers handlers);
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  // Opens the listening socket; the bound port.
+  Result<int> bind();
+  // Serves until stop(): accepts, reads, answers. Requests already received are answered
+  // before it returns.
+  Status run();
+  // From any thread: stops accepting, closes idle connections, lets the others finish.
+  void stop();
+  bool running() const;
+
+  struct Impl;  // the acceptor, I/O threads and connections (http_server.cpp)
+
+ private:
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace apex

@@ -1,0 +1,245 @@
+// `apex serve`'s HTTP front door against what a hostile client sends over raw sockets:
+// request smuggling (a request hidden in another's body or framing is never answered), a
+// header flood (refused with 431 before it costs memory), two hundred slow clients beside a
+// normal one, and what the access log may contain (no control byte from the request, no
+// token).
+#include <gtest/gtest.h>
+#include <poll.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "captured_process.h"
+#include "test_paths.h"
+
+namespace apex {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+const std::string kApiToken = "front-door-token-5c1e9a7d";
+// The request a smuggler hides: if it is ever answered, its 200 carries "healthy".
+const std::string kHidden = "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+
+class FrontDoor : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new fs::path(fs::temp_directory_path() / ("apex-front-door-" + std::to_string(::getpid())));
+    fs::create_directories(*dir_);
+    server_ = new test::CapturedProcess(
+        {"serve", "--port", "0", "--data-dir", (test::source_dir() / "data").string()},
+        {{"API_TOKEN", kApiToken}}, *dir_);
+    port_ = server_->wait_for_port(30s);
+  }
+  static void TearDownTestSuite() {
+    server_->signal(SIGTERM);
+    server_->wait(30s);
+    delete server_;
+    fs::remove_all(*dir_);
+    delete dir_;
+  }
+  void SetUp() override { ASSERT_GT(port_, 0) << server_->output(); }
+
+  // Sends `bytes` on one connection and reads what comes back until the server closes it
+  // or 3 s pass.
+  static std::string exchange(const std::string& bytes) {
+    int fd = test::connect_loopback(port_);
+    if (fd < 0) return "";
+    test::send_all(fd, bytes);
+    std::string answer = test::read_until_closed(fd, 3s);
+    ::close(fd);
+    return answer;
+  }
+  static int responses_in(const std::string& answer) {
+    int n = 0;
+    for (auto at = answer.find("HTTP/1.1 "); at != std::string::npos; at = answer.find("HTTP/1.1 ", at + 1))
+      ++n;
+    return n;
+  }
+  // The hidden request was not answered: one response at most, and no "healthy" in it.
+  static void expect_not_smuggled(const std::string& what, const std::string& bytes) {
+    const std::string answer = exchange(bytes);
+    EXPECT_LE(responses_in(answer), 1) << what << "\n" << answer;
+    EXPECT_EQ(answer.find("healthy"), std::string::npos) << what << ": the hidden request was answered\n"
+                                                         << answer;
+  }
+  static long resident_kb() {
+    std::ifstream status("/proc/" + std::to_string(server_->pid()) + "/status");
+    std::string line;
+    while (std::getline(status, line))
+      if (line.starts_with("VmRSS:")) return std::atol(line.c_str() + 6);
+    return -1;
+  }
+
+  static fs::path* dir_;
+  static test::CapturedProcess* server_;
+  static int port_;
+};
+fs::path* FrontDoor::dir_ = nullptr;
+test::CapturedProcess* FrontDoor::server_ = nullptr;
+int FrontDoor::port_ = 0;
+
+std::string with_length(const std::string& head, const std::string& body) {
+  return head + "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+}
+
+TEST_F(FrontDoor, AGetBodyIsReadAsABodyNeverAsTheNextRequest) {
+  expect_not_smuggled("GET with a body", with_length("GET / HTTP/1.1\r\nHost: x\r\n", kHidden));
+  expect_not_smuggled("OPTIONS with a body",
+                      with_length("OPTIONS /api/analytics/tracks HTTP/1.1\r\nHost: x\r\n", kHidden));
+  expect_not_smuggled("401 with a body",
+                      with_length("POST /api/analytics/tracks HTTP/1.1\r\nHost: x\r\n", kHidden));
+}
+
+TEST_F(FrontDoor, AmbiguousFramingIsRefusedAndTheConnectionClosed) {
+  const std::string head =
+      "POST /api/analytics/tracks HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + kApiToken + "\r\n";
+  const std::string chunked_hidden = "0\r\n\r\n" + kHidden;
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"two different Content-Length", head + "Content-Length: 0\r\nContent-Length: " +
+                                           std::to_string(kHidden.size()) + "\r\n\r\n" + kHidden},
+      {"Content-Length with Transfer-Encoding",
+       head + "Content-Length: " + std::to_string(chunked_hidden.size()) +
+           "\r\nTransfer-Encoding: chunked\r\n\r\n" + chunked_hidden},
+      {"Transfer-Encoding with Content-Length",
+       head + "Transfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n" + chunked_hidden},
+      {"a signed Content-Length",
+       head + "Content-Length: +" + std::to_string(kHidden.size()) + "\r\n\r\n" + kHidden},
+      {"a space before the colon", head + "Transfer-Encoding : chunked\r\n\r\n" + chunked_hidden},
+      {"a coding other than chunked", head + "Transfer-Encoding: gzip\r\n\r\n" + kHidden},
+      {"chunked, then another coding", head + "Transfer-Encoding: chunked, gzip\r\n\r\n" + chunked_hidden},
+  };
+  for (const auto& [what, bytes] : cases) {
+    SCOPED_TRACE(what);
+    int fd = test::connect_loopback(port_);
+    ASSERT_GE(fd, 0);
+    test::send_all(fd, bytes);
+    bool closed = false;
+    const std::string answer = test::read_until_closed(fd, 5s, &closed);
+    ::close(fd);
+    EXPECT_EQ(test::status_of(answer), 400) << answer;
+    EXPECT_EQ(responses_in(answer), 1) << answer;
+    EXPECT_EQ(answer.find("healthy"), std::string::npos) << answer;
+    EXPECT_TRUE(closed) << "the connection stayed open after a request it could not frame";
+  }
+}
+
+TEST_F(FrontDoor, AHeaderFloodIsRefusedEarlyWithoutTakingMemory) {
+  const long before = resident_kb();
+  ASSERT_GT(before, 0);
+  // Four connections send 8 KB header lines for as long as the server reads them.
+  const std::string line = "X-Flood: " + std::string(8 * 1024, 'f') + "\r\n";
+  std::vector<std::thread> floods;
+  std::vector<std::string> answers(4);
+  std::vector<std::size_t> sent(4, 0);
+  for (int i = 0; i < 4; ++i)
+    floods.emplace_back([&, i] {
+      int fd = test::connect_loopback(port_);
+      if (fd < 0) return;
+      test::send_all(fd, "GET /health HTTP/1.1\r\nHost: x\r\n");
+      // Like any client that reads while it sends, it stops once an answer arrives.
+      const auto until = std::chrono::steady_clock::now() + 3s;
+      while (std::chrono::steady_clock::now() < until && test::send_all(fd, line)) {
+        sent[i] += line.size();
+        pollfd answer{fd, POLLIN, 0};
+        if (::poll(&answer, 1, 0) > 0) break;
+      }
+      answers[i] = test::read_until_closed(fd, 3s);
+      ::close(fd);
+    });
+  for (auto& t : floods) t.join();
+  const long after = resident_kb();
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_EQ(test::status_of(answers[i]), 431) << answers[i].substr(0, 300);
+    // Refused early: the server stopped reading long before 3 s of loopback-speed sending.
+    EXPECT_LT(sent[i], 64u << 20) << "connection " << i << " sent " << sent[i] << " bytes";
+  }
+  EXPECT_LT(after - before, 64 * 1024)
+      << "resident memory grew from " << before << " kB to " << after << " kB";
+  EXPECT_EQ(test::status_of(test::raw_request(port_, "GET", "/health")), 200);
+}
+
+TEST_F(FrontDoor, TwoHundredSlowClientsDoNotStarveANormalOne) {
+  // Each slow client sends its request line, then one header byte a second.
+  constexpr int kSlow = 200;
+  std::vector<int> slow;
+  for (int i = 0; i < kSlow; ++i) {
+    int fd = test::connect_loopback(port_);
+    ASSERT_GE(fd, 0) << "connection " << i;
+    ASSERT_TRUE(test::send_all(fd, "GET /health HTTP/1.1\r\nHost: x\r\nX-Slow: "));
+    slow.push_back(fd);
+  }
+  std::vector<double> waits_ms;
+  const auto until = std::chrono::steady_clock::now() + 4s;
+  auto next_trickle = std::chrono::steady_clock::now();
+  int answered = 0, asked = 0;
+  while (std::chrono::steady_clock::now() < until) {
+    if (std::chrono::steady_clock::now() >= next_trickle) {
+      for (int fd : slow) test::send_all(fd, "a");
+      next_trickle += 1s;
+    }
+    const auto start = std::chrono::steady_clock::now();
+    ++asked;
+    const std::string answer = test::raw_request(port_, "GET", "/health");
+    waits_ms.push_back(
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+    if (test::status_of(answer) == 200) ++answered;
+  }
+  // Every slow socket is still open (none was closed to make room).
+  int open = 0;
+  for (int fd : slow) {
+    pollfd p{fd, POLLIN, 0};
+    const bool readable = ::poll(&p, 1, 0) > 0;
+    char byte = 0;
+    const bool closed = readable && ::recv(fd, &byte, 1, MSG_PEEK) <= 0;
+    if (!closed && !readable) ++open;
+    ::close(fd);
+  }
+  std::sort(waits_ms.begin(), waits_ms.end());
+  std::printf(
+      "[ slow clients ] %d slow sockets open; %d of %d normal requests answered, median %.2f ms, max %.2f "
+      "ms\n",
+      open, answered, asked, waits_ms[waits_ms.size() / 2], waits_ms.back());
+  EXPECT_EQ(open, kSlow);
+  EXPECT_EQ(answered, asked);
+  EXPECT_GT(asked, 10);
+}
+
+TEST_F(FrontDoor, TheLogHoldsNoControlByteFromARequestAndNoToken) {
+  // A raw ESC and CR in the target, a percent-encoded one, a token in the query and in the
+  // Authorization header.
+  exchange("GET /health\x1b[31m HTTP/1.1\r\nHost: x\r\n\r\n");
+  exchange("GET /he\ralth HTTP/1.1\r\nHost: x\r\n\r\n");
+  test::raw_request(port_, "GET", "/api/analytics/tracks?x=%1b%5b31m%0d%0aforged");
+  test::raw_request(port_, "GET", "/api/analytics/tracks?token=" + kApiToken);
+  test::raw_request(port_, "GET", "/api/analytics/tracks", "Authorization: Bearer " + kApiToken + "\r\n");
+  std::this_thread::sleep_for(200ms);
+  const std::string log = server_->output();
+  EXPECT_EQ(log.find('\x1b'), std::string::npos) << "an ESC byte reached the log";
+  EXPECT_EQ(log.find('\r'), std::string::npos) << "a CR reached the log";
+  EXPECT_EQ(log.find(kApiToken), std::string::npos) << "the token reached the log";
+  EXPECT_NE(log.find("token=***"), std::string::npos) << log;
+  for (std::size_t at = log.find("forged"); at != std::string::npos; at = log.find("forged", at + 1))
+    EXPECT_NE(log[at - 1], '\n') << "a request started a log line of its own";
+  // Durations are real: every access line ends in a plausible number of microseconds.
+  std::istringstream lines(log);
+  std::string line;
+  while (std::getline(lines, line)) {
+    if (!line.ends_with("us") || line.starts_with("apex:")) continue;
+    const auto space = line.rfind(' ');
+    const long long micros = std::atoll(line.c_str() + space + 1);
+    EXPECT_TRUE(micros >= 0 && micros < 60'000'000) << line;
+  }
+}
+
+}  // namespace
+}  // namespace apex
