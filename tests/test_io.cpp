@@ -30,8 +30,11 @@ std::string run_command(const std::string& command, int* exit_code) {
 }
 
 pid_t spawn_tied_child(const std::vector<std::string>& argv, const std::vector<std::string>& env,
-                       const posix_spawn_file_actions_t* actions) {
-  std::vector<std::string> args = {"setpriv", "--pdeathsig", "KILL", "--"};
+                       const posix_spawn_file_actions_t* actions,
+                       const std::vector<std::string>& setpriv_options) {
+  std::vector<std::string> args = {"setpriv", "--pdeathsig", "KILL"};
+  args.insert(args.end(), setpriv_options.begin(), setpriv_options.end());
+  args.push_back("--");
   args.insert(args.end(), argv.begin(), argv.end());
   std::vector<char*> arg_pointers, env_pointers;
   for (auto& arg : args) arg_pointers.push_back(arg.data());

@@ -2,6 +2,7 @@
 // cache figures, the OpenAPI document generated from the route table, and the page that renders it.
 #include <mutex>
 
+#include "core/counted_noun.h"
 #include "server/api_routes.h"
 #include "server/api_schemas.h"
 #include "server/openapi.h"
@@ -32,40 +33,42 @@ void add_meta_routes(RouteTable& table, ApiContext& context) {
                                             {"openapi", "/openapi.json"}});
                   }});
 
-  table.add(Route{.method = "GET",
-                  .path = "/health",
-                  .tag = "meta",
-                  .summary = "Data source reachability and cache figures",
-                  .description = "Always 200: status is degraded when the data source cannot be listed.",
-                  .responses = {{200, "health", s::ref("Health")}},
-                  .handler = [ctx](const RouteRequest&) -> RouteResult {
-                    auto catalog = ctx->cache.catalog();  // re-lists first: stats then say how that went
-                    auto stats = ctx->cache.stats();
-                    const TelemetryCacheStats telemetry =
-                        ctx->telemetry ? ctx->telemetry->stats() : TelemetryCacheStats{};
-                    return Reply::json(
-                        json{{"status", catalog && stats.stale_reason.empty() ? "healthy" : "degraded"},
-                             {"data_source", ctx->cache.store().describe()},
-                             {"data_source_error", catalog ? json(nullptr) : json(catalog.error().message)},
-                             // Answers come from data listed before this failure.
-                             {"stale", stats.stale_reason.empty() ? json(nullptr) : json(stats.stale_reason)},
-                             {"tracks", catalog ? (*catalog)->tracks().size() : 0},
-                             {"track_facts", ctx->facts ? json(ctx->facts_origin) : json(nullptr)},
-                             {"cache",
-                              {{"sessions", stats.sessions},
-                               {"bytes", stats.bytes},
-                               {"max_bytes", stats.max_bytes},
-                               {"loads", stats.loads},
-                               {"hits", stats.hits},
-                               {"evictions", stats.evictions},
-                               // Parsed telemetry files, kept within what the sessions leave of max_bytes.
-                               {"telemetry",
-                                {{"files", telemetry.files},
-                                 {"bytes", telemetry.bytes},
-                                 {"loads", telemetry.loads},
-                                 {"hits", telemetry.hits},
-                                 {"evictions", telemetry.evictions}}}}}});
-                  }});
+  table.add(Route{
+      .method = "GET",
+      .path = "/health",
+      .tag = "meta",
+      .summary = "Data source reachability and cache figures",
+      .description = "Always 200: status is degraded when the data source cannot be listed.",
+      .responses = {{200, "health", s::ref("Health")}},
+      .handler = [ctx](const RouteRequest&) -> RouteResult {
+        auto catalog = ctx->cache.catalog();  // re-lists first: stats then say how that went
+        auto stats = ctx->cache.stats();
+        const TelemetryCacheStats telemetry =
+            ctx->telemetry ? ctx->telemetry->stats() : TelemetryCacheStats{};
+        return Reply::json(json{
+            {"status", catalog && stats.stale_reason.empty() ? "healthy" : "degraded"},
+            {"data_source", ctx->cache.store().describe_publicly()},
+            {"data_source_error", catalog ? json(nullptr) : json(catalog.error().message)},
+            // Answers come from data listed before this failure.
+            {"stale", stats.stale_reason.empty() ? json(nullptr) : json(stats.stale_reason)},
+            {"tracks", catalog ? (*catalog)->tracks().size() : 0},
+            // Loaded or not, never where from: a path on the server's disk.
+            {"track_facts", ctx->facts ? json(counted(ctx->facts->tracks().size(), "track")) : json(nullptr)},
+            {"cache",
+             {{"sessions", stats.sessions},
+              {"bytes", stats.bytes},
+              {"max_bytes", stats.max_bytes},
+              {"loads", stats.loads},
+              {"hits", stats.hits},
+              {"evictions", stats.evictions},
+              // Parsed telemetry files, kept within what the sessions leave of max_bytes.
+              {"telemetry",
+               {{"files", telemetry.files},
+                {"bytes", telemetry.bytes},
+                {"loads", telemetry.loads},
+                {"hits", telemetry.hits},
+                {"evictions", telemetry.evictions}}}}}});
+      }});
 
   // The table is complete by the first request; build the document once then.
   struct Cached {

@@ -27,6 +27,7 @@ class ForwardingStore : public ObjectStore {
   Status write(std::string_view key, const ByteSource& source) override { return inner_.write(key, source); }
   Status remove(std::string_view key) override { return inner_.remove(key); }
   std::string describe() const override { return inner_.describe(); }
+  std::string describe_publicly() const override { return inner_.describe_publicly(); }
   unsigned parallel_reads() const override { return inner_.parallel_reads(); }
   Result<std::unique_ptr<MappedFile>> map(std::string_view key) override { return inner_.map(key); }
 

@@ -66,7 +66,21 @@ std::string LocalStore::describe() const {
 
 Result<fs::path> LocalStore::path_for(std::string_view key) const {
   if (auto ok = validate_key(key); !ok) return std::unexpected(ok.error());
-  return root_ / fs::path(std::string(key));
+  fs::path path = root_ / fs::path(std::string(key));
+  if (leads_out_of_root(path))
+    return make_error(ErrorKind::NotFound, "'" + std::string(key) + "' is a link out of the data folder");
+  return path;
+}
+
+// A symbolic link in the tree may point anywhere; what it leads to outside the data folder
+// (an /etc file, another user's folder) is not the store's to list or serve.
+bool LocalStore::leads_out_of_root(const fs::path& path) const {
+  std::error_code ec;
+  const fs::path real = fs::weakly_canonical(path, ec);
+  if (ec) return false;  // unresolvable: open() reports it
+  const fs::path root = fs::weakly_canonical(root_, ec);
+  if (ec) return false;
+  return std::mismatch(root.begin(), root.end(), real.begin(), real.end()).first != root.end();
 }
 
 Result<Listing> LocalStore::list(std::string_view prefix, std::optional<char> delimiter) {
@@ -83,6 +97,7 @@ Result<Listing> LocalStore::list(std::string_view prefix, std::optional<char> de
     for (auto it = fs::recursive_directory_iterator(start, options, ec);
          !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
       if (!it->is_regular_file(ec)) continue;
+      if (it->is_symlink(ec) && leads_out_of_root(it->path())) continue;
       // The entry's own name under the root, link or not. fs::relative resolves links: it
       // listed a link to a file outside the tree under that file's path ("../../x.csv",
       // a track ".." on /tracks), and one inside the tree under its target's key.

@@ -14,7 +14,8 @@ std::string missing_data_folder_message(const std::filesystem::path& root);
 // Messages name files by their key (relative to the data root), never by their path on
 // disk: they reach API answers (error details, a session's problems), which must not show
 // where the data lives on the server. Only describe() and the message for a missing data
-// folder name the root, as the operator configured it.
+// folder name the root, as the operator configured it. A symbolic link that leads out of
+// the folder is neither listed nor read.
 class LocalStore final : public ObjectStore {
  public:
   explicit LocalStore(std::filesystem::path root);
@@ -25,12 +26,14 @@ class LocalStore final : public ObjectStore {
   Status write(std::string_view key, const ByteSource& source) override;
   Status remove(std::string_view key) override;
   std::string describe() const override;
+  std::string describe_publicly() const override { return "local folder"; }
   Result<std::unique_ptr<MappedFile>> map(std::string_view key) override;
 
   const std::filesystem::path& root() const { return root_; }
 
  private:
   Result<std::filesystem::path> path_for(std::string_view key) const;
+  bool leads_out_of_root(const std::filesystem::path& path) const;
   std::filesystem::path root_;
 };
 

@@ -63,9 +63,11 @@ class ObjectStore {
 
   virtual Status remove(std::string_view key) = 0;
 
-  // Human-readable location for messages and /health ("local folder data",
+  // Human-readable location for the operator's messages ("local folder data",
   // "s3://bucket/data/"). Never contains credentials.
   virtual std::string describe() const = 0;
+  // The same for anyone who can reach /health: no path on the server's disk.
+  virtual std::string describe_publicly() const { return describe(); }
 
   // How many ranged reads of one large object are worth running at once (see
   // storage/parallel_read.h): 1 where one sequential read is already as fast as the

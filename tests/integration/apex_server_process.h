@@ -24,7 +24,8 @@ namespace apex::test {
 
 class ApexServerProcess {
  public:
-  explicit ApexServerProcess(const std::filesystem::path& data_dir, std::vector<std::string> extra_env = {}) {
+  explicit ApexServerProcess(const std::filesystem::path& data_dir, std::vector<std::string> extra_env = {},
+                             const std::vector<std::string>& setpriv_options = {}) {
     log_path_ = std::filesystem::temp_directory_path() /
                 ("apex-serve-" + std::to_string(::getpid()) + "-" + std::to_string(counter()++) + ".log");
     std::vector<std::string> args = {apex_binary().string(), "serve",  "--data-dir",
@@ -36,7 +37,7 @@ class ApexServerProcess {
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_addopen(&actions, 2, log_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-    pid_ = spawn_tied_child(args, env_storage, &actions);
+    pid_ = spawn_tied_child(args, env_storage, &actions, setpriv_options);
     posix_spawn_file_actions_destroy(&actions);
     // The server prints "serving ... on http://HOST:PORT" once it listens.
     for (int i = 0; i < 200 && port_ == 0; ++i) {

@@ -192,15 +192,10 @@ TEST(ApiQualityDamagedData, VehiclesReportsTheTelemetryFilesBadRows) {
 // A timing file the server cannot read, for a reason retrying will not fix, costs that
 // file only: every route of the session still answers (not 503), /files lists the file
 // among the problems, named by its key, and no answer shows the data's path on disk.
-// Permission denied comes from a link to a file even root may not read (the tests run as
-// root, which reads any mode): a write-only kernel setting; skipped where there is none.
+// Permission denied: the files are mode 000, and the server runs without the right to read
+// any file that root otherwise has (test::kWithoutFileAccessOverride).
 TEST(ApiQualityDamagedData, AnUnreadableTimingFileIsAProblemNotA503) {
   namespace fs = std::filesystem;
-  const fs::path write_only = "/proc/sys/vm/drop_caches";
-  const int fd = ::open(write_only.c_str(), O_RDONLY | O_CLOEXEC);
-  const int err = errno;
-  if (fd >= 0) ::close(fd);
-  if (fd >= 0 || err != EACCES) GTEST_SKIP() << write_only << " is not a file this process is denied reading";
   const fs::path root = fs::temp_directory_path() / ("apex-unreadable-timing-" + std::to_string(::getpid()));
   fs::remove_all(root);
   fs::create_directories(root);
@@ -209,12 +204,9 @@ TEST(ApiQualityDamagedData, AnUnreadableTimingFileIsAProblemNotA503) {
   const std::string folder = "sonoma-raceway/Sonoma/Race 1/";
   const std::vector<std::string> unreadable = {folder + "sonoma_lap_time_R1.csv",
                                                folder + "03_Results GR Cup Race 1 Official_Anonymized.CSV"};
-  for (const auto& key : unreadable) {
-    ASSERT_TRUE(fs::remove(root / key)) << key;
-    fs::create_symlink(write_only, root / key);
-  }
+  for (const auto& key : unreadable) fs::permissions(root / key, fs::perms::none, fs::perm_options::replace);
 
-  test::ApexServerProcess server(root);
+  test::ApexServerProcess server(root, {}, test::kWithoutFileAccessOverride);
   ASSERT_GT(server.port(), 0) << server.log();
   httplib::Client c("127.0.0.1", server.port());
   const std::string session = "/api/analytics/track/sonoma-raceway/session/R1";

@@ -1,5 +1,8 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <linux/capability.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -7,6 +10,9 @@
 #include <chrono>
 #include <cstring>
 #include <filesystem>
+#include <functional>
+#include <optional>
+#include <sstream>
 #include <thread>
 
 #include "storage/file_error.h"
@@ -156,21 +162,29 @@ TEST_F(LocalStoreFiles, MessagesNameTheKeyNotThePathOnDisk) {
   expect_named_by_key(below.error(), "t/file");
 }
 
-// A link is listed under its own name, wherever it points, and reads as its target does.
-TEST_F(LocalStoreFiles, ALinkIsListedUnderItsOwnKey) {
+// A link inside the tree is listed under its own name and reads as its target; one that leads
+// out of the data folder (to another user's file, to /etc) is neither listed nor read.
+TEST_F(LocalStoreFiles, ALinkInsideTheTreeIsListedAndOneLeadingOutIsNot) {
   const std::filesystem::path outside = root_.string() + "-outside";
   std::filesystem::create_directories(outside);
   ASSERT_TRUE(LocalStore(outside).write_all("x.csv", "outside"));
   ASSERT_TRUE(store_.write_all("t/real.csv", "inside"));
   std::filesystem::create_symlink(outside / "x.csv", root_ / "t" / "linked.csv");
   std::filesystem::create_symlink("real.csv", root_ / "t" / "alias.csv");
+  std::filesystem::create_symlink("../../" + outside.filename().string() + "/x.csv",
+                                  root_ / "t" / "relative.csv");
   auto listing = store_.list("", std::nullopt);
   ASSERT_TRUE(listing) << listing.error().describe();
   std::vector<std::string> keys;
   for (const auto& object : listing->objects) keys.push_back(object.key);
-  EXPECT_EQ(keys, (std::vector<std::string>{"t/alias.csv", "t/linked.csv", "t/real.csv"}));
-  EXPECT_EQ(store_.read_all("t/linked.csv").value_or(""), "outside");
+  EXPECT_EQ(keys, (std::vector<std::string>{"t/alias.csv", "t/real.csv"}));
   EXPECT_EQ(store_.read_all("t/alias.csv").value_or(""), "inside");
+  for (const std::string key : {"t/linked.csv", "t/relative.csv"}) {
+    const Error error = failure_of(store_.read_all(key));
+    EXPECT_EQ(error.kind, ErrorKind::NotFound) << error.describe();
+    expect_named_by_key(error, key);
+    EXPECT_FALSE(store_.stat(key)) << key;
+  }
   std::filesystem::remove_all(outside);
 }
 
@@ -211,23 +225,67 @@ TEST(FileErrorKind, OnlyWhatMayPassByItselfIsUnavailable) {
     EXPECT_EQ(file_error("t/a.csv", "cannot open", err).kind, ErrorKind::NotFound) << std::strerror(err);
 }
 
-// Permission denied, which a service account meets on a file another user owns. Running as
-// root (as tests here do) reads any mode, so the file is a link to one that even root
-// cannot open for reading: a write-only kernel setting. Skipped where that is not so.
+// Runs `body` in a child process that has given up root's right to read any file (the tests
+// run as root, which reads any mode); what it returned, or nullopt when that could not be set up.
+// The first byte of what the child sends when it could not give up the override.
+constexpr char kSetupFailed = '\x01';
+
+std::optional<std::string> without_file_access_override(const std::function<std::string()>& body) {
+  int fds[2];
+  if (::pipe(fds) != 0) return std::nullopt;
+  const pid_t pid = ::fork();
+  if (pid < 0) return std::nullopt;
+  if (pid == 0) {
+    ::close(fds[0]);
+    __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
+    __user_cap_data_struct data[2]{};
+    std::string out = std::string(1, kSetupFailed) + "cannot drop capabilities";
+    if (::syscall(SYS_capget, &header, data) == 0) {
+      for (int cap : {CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH}) data[0].effective &= ~(1u << cap);
+      if (::syscall(SYS_capset, &header, data) == 0) out = body();
+    }
+    const bool written = ::write(fds[1], out.data(), out.size()) == static_cast<ssize_t>(out.size());
+    ::_exit(written ? 0 : 1);
+  }
+  ::close(fds[1]);
+  std::string out;
+  char buffer[4096];
+  for (ssize_t n; (n = ::read(fds[0], buffer, sizeof buffer)) > 0;)
+    out.append(buffer, static_cast<std::size_t>(n));
+  ::close(fds[0]);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  if (out.starts_with(kSetupFailed)) return std::nullopt;
+  return out;
+}
+
+// Permission denied, which a service account meets on a file another user owns: a mode-000
+// file read without the right to read any file.
 TEST_F(LocalStoreFiles, PermissionDeniedIsUnreadableAndNamesTheKey) {
-  const std::filesystem::path write_only = "/proc/sys/vm/drop_caches";
-  const int fd = ::open(write_only.c_str(), O_RDONLY | O_CLOEXEC);
-  const int err = errno;
-  if (fd >= 0) ::close(fd);
-  if (fd >= 0 || err != EACCES) GTEST_SKIP() << write_only << " is not a file this process is denied reading";
-  std::filesystem::create_symlink(write_only, root_ / "t" / "denied.csv");
+  ASSERT_TRUE(store_.write_all("t/denied.csv", "secret"));
+  std::filesystem::permissions(root_ / "t" / "denied.csv", std::filesystem::perms::none,
+                               std::filesystem::perm_options::replace);
   ASSERT_TRUE(store_.stat("t/denied.csv")) << "listed like any file: stat needs no read permission";
-  for (const Error& error :
-       {failure_of(store_.read_all("t/denied.csv")), failure_of(store_.map("t/denied.csv"))}) {
-    EXPECT_EQ(error.kind, ErrorKind::Unreadable) << error.describe();
+  // Each failure as "kind|message" lines, from the child.
+  auto report = without_file_access_override([this] {
+    std::string out;
+    for (const Error& error :
+         {failure_of(store_.read_all("t/denied.csv")), failure_of(store_.map("t/denied.csv"))})
+      out += std::string(to_string(error.kind)) + "|" + error.message + "\n";
+    return out;
+  });
+  if (!report) GTEST_SKIP() << "this process cannot give up its file access override";
+  std::istringstream lines(*report);
+  int checked = 0;
+  for (std::string line; std::getline(lines, line); ++checked) {
+    const auto bar = line.find('|');
+    ASSERT_NE(bar, std::string::npos) << line;
+    EXPECT_EQ(line.substr(0, bar), to_string(ErrorKind::Unreadable)) << line;
+    Error error{ErrorKind::Unreadable, line.substr(bar + 1)};
     EXPECT_NE(error.message.find(std::strerror(EACCES)), std::string::npos) << error.message;
     expect_named_by_key(error, "t/denied.csv");
   }
+  EXPECT_EQ(checked, 2);
 }
 
 }  // namespace
