@@ -19,7 +19,8 @@ packages=(
   "libcurl4-openssl-dev"
   "libisal-dev=2.30.0-5"               # CRC32C for apex upload's checksums
   "libxxhash-dev=0.8.1-1"              # XXH3-128, apex upload's content identity
-  "libcpp-httplib-dev=0.11.4+ds-1+deb12u1"
+  "libboost1.81-dev=1.81.0-5+deb12u1"  # Boost.Beast and Asio: apex serve's HTTP server
+  "libcpp-httplib-dev=0.11.4+ds-1+deb12u1"  # the tests' and benchmarks' HTTP client
   "nlohmann-json3-dev=3.11.2-2"
   "libcli11-dev=2.1.2+ds-1"
   "libgtest-dev=1.12.1-0.2"
