@@ -46,8 +46,23 @@ struct RemoteHash {
 std::optional<RemoteHash> remote_hash(const std::map<std::string, std::string>& metadata,
                                       std::string_view etag);
 
-// Keys of the listing that are not among local_keys (both sorted), for --delete.
-std::vector<std::string> keys_to_delete(const std::vector<std::string>& local_keys, const Listing& remote);
+// Keys of the listing that are not among local_keys (both sorted), for --delete. A key
+// equal to one of kept_keys, or under one of them as a folder (kept + "/..."), is never
+// deleted: those are the local paths that could not be read.
+std::vector<std::string> keys_to_delete(const std::vector<std::string>& local_keys, const Listing& remote,
+                                        const std::vector<std::string>& kept_keys = {});
+
+// The top-level folders of remote ("barber/", the tracks under data/) that deleting
+// `deletions` would empty, each with how many objects it holds, sorted. A --delete that
+// empties a whole track usually means the wrong folder or prefix, not a deleted track.
+struct EmptiedFolder {
+  std::string folder;
+  std::size_t objects = 0;
+};
+std::vector<EmptiedFolder> folders_emptied(const std::vector<std::string>& deletions, const Listing& remote);
+
+// True when key is kept_key itself or lies under it as a folder.
+bool is_at_or_under(std::string_view key, std::string_view kept_key);
 
 // The Content-Type S3 should serve a file with, from its extension (case-insensitive).
 std::string_view content_type_for(std::string_view key);

@@ -1,6 +1,7 @@
 #include "sync/uploader.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -13,6 +14,7 @@
 #include <semaphore>
 #include <thread>
 #include <unordered_map>
+#include <utility>
 
 #include "storage/content_digest.h"
 #include "sync/upload_planner.h"
@@ -354,11 +356,111 @@ void run_parallel(int jobs, std::size_t count, const std::atomic<bool>& cancel, 
   loop();
 }
 
+// The process's umask, which the system applies to files it creates but not to mkstemp's
+// 0600: read once, before any thread starts (reading it means setting it).
+mode_t current_umask() {
+  const mode_t mask = ::umask(022);
+  ::umask(mask);
+  return mask;
+}
+
+// A download's bytes go to a temporary file in the destination folder, are flushed to disk,
+// then renamed over the target, so a file is either the whole object or absent. Its name
+// holds a backslash, which validate_key refuses in keys, so no object can be downloaded to
+// it or land on it while it is written; mkstemp (O_EXCL) never opens an existing file.
+constexpr const char* kTemporaryName = ".apex-download\\XXXXXX";
+
+class TemporaryDownload {
+ public:
+  explicit TemporaryDownload(const std::filesystem::path& folder)
+      : path_((folder / kTemporaryName).string()), fd_(::mkstemp(path_.data())) {}
+  ~TemporaryDownload() {
+    if (fd_ >= 0) ::close(fd_);
+    if (!committed_) ::unlink(path_.c_str());
+  }
+  TemporaryDownload(const TemporaryDownload&) = delete;
+  TemporaryDownload& operator=(const TemporaryDownload&) = delete;
+
+  bool ok() const { return fd_ >= 0; }
+  const std::string& path() const { return path_; }
+
+  Status append(std::string_view chunk) {
+    while (!chunk.empty()) {
+      const auto wrote = ::write(fd_, chunk.data(), chunk.size());
+      if (wrote < 0) {
+        if (errno == EINTR) continue;
+        return failure("cannot write '" + path_ + "'");
+      }
+      chunk.remove_prefix(static_cast<std::size_t>(wrote));
+    }
+    return {};
+  }
+
+  // Durable first (fsync: a crash never leaves a renamed but empty file), then in place.
+  Status commit(const std::filesystem::path& target, mode_t mode) {
+    if (::fchmod(fd_, mode) != 0) return failure("cannot set the mode of '" + path_ + "'");
+    if (::fsync(fd_) != 0) return failure("cannot flush '" + path_ + "' to disk");
+    const int fd = std::exchange(fd_, -1);
+    if (::close(fd) != 0) return failure("cannot write '" + path_ + "'");
+    if (::rename(path_.c_str(), target.c_str()) != 0)
+      return failure("cannot move the downloaded file into place at '" + target.string() + "'");
+    committed_ = true;
+    return {};
+  }
+
+ private:
+  static Status failure(const std::string& what) {
+    return make_error(ErrorKind::Unavailable, what + ": " + std::strerror(errno));
+  }
+
+  std::string path_;
+  int fd_;
+  bool committed_ = false;
+};
+
+// Writes the object to target, whole or not at all: a body of another length than the
+// listing's is refused (the object changed meanwhile, or the transfer was cut).
+Status download_object(S3Store& store, const ObjectInfo& object, const std::filesystem::path& target,
+                       mode_t mode, ProgressReporter& progress) {
+  TemporaryDownload temporary(target.parent_path());
+  if (!temporary.ok())
+    return make_error(
+        ErrorKind::Unavailable,
+        "cannot create a temporary file in '" + target.parent_path().string() + "': " + std::strerror(errno));
+  std::uint64_t received = 0;
+  auto read = store.read(object.key, ByteRange{}, [&](std::string_view chunk) -> Status {
+    if (auto ok = temporary.append(chunk); !ok) return ok;
+    received += chunk.size();
+    progress.add_bytes_sent(chunk.size());
+    return {};
+  });
+  if (!read) return read;
+  if (received != object.size)
+    return make_error(ErrorKind::Corrupt,
+                      "received " + std::to_string(received) + " bytes where the listing said " +
+                          std::to_string(object.size) +
+                          ": the object changed while being read; run the download again");
+  return temporary.commit(target, mode);
+}
+
 }  // namespace
 
-TransferSummary upload_tree(S3Store& store, const std::vector<LocalFile>& files, const Listing& remote,
+std::vector<std::string> planned_deletions(const TreeScan& scan, const Listing& remote) {
+  std::vector<std::string> local_keys;
+  for (const auto& file : scan.files) local_keys.push_back(file.key);
+  std::vector<std::string> kept;
+  for (const auto& path : scan.unreadable) kept.push_back(path.key);
+  return keys_to_delete(local_keys, remote, kept);
+}
+
+TransferSummary upload_tree(S3Store& store, const TreeScan& scan, const Listing& remote,
                             const UploadOptions& options, ProgressReporter& progress,
                             const std::atomic<bool>& cancel) {
+  const std::vector<LocalFile>& files = scan.files;
+  for (const auto& path : scan.unreadable)
+    progress.file_finished(
+        FileResult::Unreadable, path.path.string(), 0,
+        path.reason + " (nothing under " + options.location_prefix + path.key + " is deleted)");
   std::unordered_map<std::string, const ObjectInfo*> by_key;
   for (const auto& object : remote.objects) by_key.emplace(object.key, &object);
   std::uint64_t total_bytes = 0;
@@ -373,10 +475,8 @@ TransferSummary upload_tree(S3Store& store, const std::vector<LocalFile>& files,
     finished.fetch_add(1);
   });
 
-  if (options.delete_extra && !cancel.load()) {
-    std::vector<std::string> local_keys;
-    for (const auto& file : files) local_keys.push_back(file.key);
-    for (const auto& key : keys_to_delete(local_keys, remote)) {
+  if (!cancel.load()) {
+    for (const auto& key : options.deletions) {
       const std::string location = options.location_prefix + key;
       if (options.dry_run) {
         progress.file_finished(FileResult::WouldDelete, location, 0);
@@ -405,6 +505,7 @@ TransferSummary download_tree(S3Store& store, const Listing& remote, const std::
   for (const auto& object : remote.objects) total_bytes += object.size;
   progress.set_totals(remote.objects.size(), total_bytes);
   std::atomic<std::size_t> finished{0};
+  const mode_t file_mode = 0666 & ~current_umask();
 
   run_parallel(options.jobs, remote.objects.size(), cancel, [&](std::size_t i) {
     const ObjectInfo& object = remote.objects[i];
@@ -445,35 +546,7 @@ TransferSummary download_tree(S3Store& store, const Listing& remote, const std::
           "cannot create the folder '" + target.parent_path().string() + "': " + ec.message());
       return;
     }
-    fs::path partial = target;
-    partial += ".apex-partial";
-    Status written;
-    {
-      auto cannot_write = [&partial] {
-        return make_error(ErrorKind::Unavailable,
-                          "cannot write '" + partial.string() + "': " + std::strerror(errno));
-      };
-      std::FILE* out = std::fopen(partial.c_str(), "wb");
-      if (!out) {
-        progress.file_finished(FileResult::Failed, location, 0, cannot_write().error().message);
-        return;
-      }
-      written = store.read(object.key, ByteRange{}, [&](std::string_view chunk) -> Status {
-        if (std::fwrite(chunk.data(), 1, chunk.size(), out) != chunk.size()) return cannot_write();
-        progress.add_bytes_sent(chunk.size());
-        return {};
-      });
-      // fclose flushes: a full disk may only show here.
-      if (std::fclose(out) != 0 && written) written = cannot_write();
-    }
-    if (written) {
-      fs::rename(partial, target, ec);
-      if (ec)
-        written = make_error(ErrorKind::Unavailable,
-                             "cannot rename into '" + target.string() + "': " + ec.message());
-    }
-    if (!written) {
-      fs::remove(partial, ec);
+    if (auto written = download_object(store, object, target, file_mode, progress); !written) {
       progress.file_finished(FileResult::Failed, location, 0, written.error().describe());
       return;
     }

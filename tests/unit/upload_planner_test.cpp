@@ -58,6 +58,28 @@ TEST(UploadPlanner, DeletesOnlyWhatIsGoneLocally) {
   EXPECT_TRUE(keys_to_delete({"a.csv", "b/c.csv", "z.csv"}, remote).empty());
 }
 
+// A local path that could not be read keeps its objects: its own key and the folder under
+// it, not a sibling that merely starts with the same letters.
+TEST(UploadPlanner, NeverDeletesUnderAPathThatCouldNotBeRead) {
+  Listing remote;
+  remote.objects = {{"b", 1, ""}, {"b/c.csv", 1, ""}, {"b/sub/d.csv", 1, ""}, {"bb/e.csv", 1, ""}};
+  EXPECT_EQ(keys_to_delete({}, remote, {"b"}), (std::vector<std::string>{"bb/e.csv"}));
+  EXPECT_TRUE(keys_to_delete({}, remote, {""}).empty()) << "an unreadable root keeps everything";
+  EXPECT_TRUE(is_at_or_under("b/c.csv", "b"));
+  EXPECT_FALSE(is_at_or_under("bb/e.csv", "b"));
+}
+
+TEST(UploadPlanner, NamesTheTopLevelFoldersADeleteWouldEmpty) {
+  Listing remote;
+  remote.objects = {{"R1.csv", 1, ""},       {"barber/a.csv", 1, ""}, {"barber/Race 1/b.csv", 1, ""},
+                    {"sonoma/c.csv", 1, ""}, {"sonoma/d.csv", 1, ""}, {"vir/e.csv", 1, ""}};
+  auto emptied = folders_emptied({"R1.csv", "barber/a.csv", "barber/Race 1/b.csv", "sonoma/c.csv"}, remote);
+  ASSERT_EQ(emptied.size(), 1u) << "sonoma keeps d.csv; a loose object is no folder";
+  EXPECT_EQ(emptied[0].folder, "barber/");
+  EXPECT_EQ(emptied[0].objects, 2u);
+  EXPECT_TRUE(folders_emptied({}, remote).empty());
+}
+
 TEST(UploadPlanner, ContentTypeByExtension) {
   EXPECT_EQ(content_type_for("barber/R1_lap_time.csv"), "text/csv");
   EXPECT_EQ(content_type_for("x/Results.CSV"), "text/csv");
