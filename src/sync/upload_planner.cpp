@@ -74,6 +74,38 @@ std::vector<EmptiedFolder> folders_emptied(const std::vector<std::string>& delet
   return emptied;
 }
 
+ResumeCheck check_stored_parts(
+    const std::vector<StoredPartInfo>& stored, std::uint64_t part_size, std::uint64_t file_size,
+    const std::function<Result<std::string>(std::uint64_t, std::size_t)>& md5_hex_of) {
+  ResumeCheck check;
+  const std::uint64_t parts = (file_size + part_size - 1) / part_size;
+  check.etags.resize(static_cast<std::size_t>(parts));
+  auto refuse = [&](std::string why) {
+    check.problem = std::move(why);
+    check.etags.clear();
+    check.parts_reused = 0;
+    return check;
+  };
+  if (stored.empty()) return refuse("it holds no parts yet");
+  for (const auto& part : stored) {
+    const std::string name = "part " + std::to_string(part.number);
+    if (part.number < 1 || static_cast<std::uint64_t>(part.number) > parts)
+      return refuse(name + " lies beyond the local file's " + std::to_string(parts) + " parts");
+    const std::uint64_t offset = static_cast<std::uint64_t>(part.number - 1) * part_size;
+    const auto length = static_cast<std::size_t>(std::min(part_size, file_size - offset));
+    if (part.size != length)
+      return refuse(name + " holds " + std::to_string(part.size) + " bytes where this run's holds " +
+                    std::to_string(length) + " (another --part-size, or the file changed)");
+    if (!is_plain_md5(part.etag)) return refuse(name + "'s ETag is not an MD5, so it cannot be checked");
+    auto mine = md5_hex_of(offset, length);
+    if (!mine) return refuse("cannot read the local file: " + mine.error().message);
+    if (*mine != part.etag) return refuse(name + " differs from the local file");
+    check.etags[static_cast<std::size_t>(part.number - 1)] = part.etag;
+    ++check.parts_reused;
+  }
+  return check;
+}
+
 std::string_view content_type_for(std::string_view key) {
   static constexpr std::array<std::pair<std::string_view, std::string_view>, 20> kTypes{{
       {"csv", "text/csv"},
