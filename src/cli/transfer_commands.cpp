@@ -265,7 +265,9 @@ Action add_upload_command(CLI::App& app) {
     std::uint64_t part_mib = 8;
   };
   auto options = std::make_shared<Options>();
-  cmd->add_option("DIR", options->dir, "Folder to upload (default: DATA_DIR, else data)");
+  cmd->add_option("DIR", options->dir,
+                  "Folder to upload (default: DATA_DIR, else data); its files map onto the prefix itself, as "
+                  "with aws s3 sync: for one track's folder, name the track in --prefix (data/TRACK/)");
   add_common_flags(cmd, options->flags);
   cmd->add_flag("--delete", options->delete_extra,
                 "Delete objects under the prefix that no longer exist locally (never those under a "
