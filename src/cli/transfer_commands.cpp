@@ -15,6 +15,7 @@
 
 #include "cli/cli_setup.h"
 #include "cli/commands.h"
+#include "cli/delete_confirmation.h"
 #include "core/counted_noun.h"
 #include "storage/s3_store.h"
 #include "sync/progress_reporter.h"
@@ -122,7 +123,11 @@ std::optional<Config> transfer_config(const TransferFlags& flags, Direction dire
     return std::nullopt;
   }
   if (flags.prefix) {
-    std::string prefix = *flags.prefix;
+    std::string prefix = trim(*flags.prefix);
+    if (auto problem = s3_prefix_problem(prefix)) {
+      std::fprintf(stderr, "apex: --prefix %s\n", problem->c_str());
+      return std::nullopt;
+    }
     if (!prefix.empty() && !prefix.ends_with('/')) prefix += '/';
     config->s3.prefix = prefix;
   }
@@ -225,8 +230,21 @@ class DownloadUsage : public CLI::Formatter {
   }
 };
 
+// --delete at the bucket's root deletes everything else the bucket holds (other data, other
+// applications' objects): an empty prefix reaches here from a blank S3_PREFIX, an
+// `S3_PREFIX=` line in .env or --prefix '', all easy to get by accident, so it must be named.
+std::optional<std::string> root_delete_problem(const Config& config, const TransferFlags& flags,
+                                               bool delete_extra, bool delete_from_bucket_root) {
+  if (!delete_extra || !config.s3.prefix.empty() || delete_from_bucket_root) return std::nullopt;
+  return std::string("--delete with an empty prefix (") + (flags.prefix ? "--prefix" : "S3_PREFIX") +
+         " is blank) would delete every object of bucket '" + config.s3.bucket +
+         "' that is not in the folder uploaded, and put the tree at the bucket's root: set the prefix "
+         "(e.g. --prefix data/), or pass --delete-from-bucket-root if the whole bucket is meant; nothing "
+         "was uploaded or deleted";
+}
+
 int exit_code_for(const sync::TransferSummary& summary) {
-  return summary.failed > 0 || summary.interrupted ? kExitFailure : kExitOk;
+  return summary.failed > 0 || summary.unreadable > 0 || summary.interrupted ? kExitFailure : kExitOk;
 }
 
 }  // namespace
@@ -238,16 +256,32 @@ Action add_upload_command(CLI::App& app) {
     TransferFlags flags;
     std::optional<std::string> dir;
     bool delete_extra = false;
+    bool delete_from_bucket_root = false;
+    std::size_t max_delete = kDefaultMaxDelete;
+    bool yes = false;
     std::string acl;
     bool acl_optional = false;
     std::uint64_t threshold_mib = 16;
     std::uint64_t part_mib = 8;
   };
   auto options = std::make_shared<Options>();
-  cmd->add_option("DIR", options->dir, "Folder to upload (default: DATA_DIR, else data)");
+  cmd->add_option("DIR", options->dir,
+                  "Folder to upload (default: DATA_DIR, else data); its files map onto the prefix itself, as "
+                  "with aws s3 sync: for one track's folder, name the track in --prefix (data/TRACK/)");
   add_common_flags(cmd, options->flags);
   cmd->add_flag("--delete", options->delete_extra,
-                "Delete objects under the prefix that no longer exist locally");
+                "Delete objects under the prefix that no longer exist locally (never those under a "
+                "local path that could not be read)");
+  cmd->add_flag("--delete-from-bucket-root", options->delete_from_bucket_root,
+                "Allow --delete with an empty prefix, where it deletes every object of the bucket "
+                "that is not in DIR");
+  cmd->add_option("--max-delete", options->max_delete,
+                  "Ask before a --delete of more objects than this (and before one that empties a "
+                  "whole top-level folder, a track)")
+      ->capture_default_str();
+  cmd->add_flag("--yes,-y", options->yes,
+                "Confirm in advance a --delete that would otherwise be asked about (y/N on a terminal; "
+                "without one it stops)");
   cmd->add_option("--acl", options->acl, "Canned ACL for every object (public-read)");
   cmd->add_flag("--acl-optional", options->acl_optional,
                 "If the bucket refuses ACLs, say so once and upload without one");
@@ -260,6 +294,11 @@ Action add_upload_command(CLI::App& app) {
   return [options]() {
     auto config = transfer_config(options->flags, Direction::Upload);
     if (!config) return kExitConfiguration;
+    if (auto problem = root_delete_problem(*config, options->flags, options->delete_extra,
+                                           options->delete_from_bucket_root)) {
+      std::fprintf(stderr, "apex: %s\n", problem->c_str());
+      return kExitConfiguration;
+    }
     const std::filesystem::path dir = options->dir ? std::filesystem::path(*options->dir) : config->data_dir;
     auto scan = sync::scan_tree(dir);
     if (!scan) {
@@ -279,7 +318,10 @@ Action add_upload_command(CLI::App& app) {
     upload.part_size = options->part_mib * kMebibyte;
     upload.force = options->flags.force;
     upload.dry_run = options->flags.dry_run;
-    upload.delete_extra = options->delete_extra;
+    if (options->delete_extra) upload.deletions = sync::planned_deletions(*scan, *remote);
+    if (!deletions_confirmed({upload.deletions, &*remote, where, config->s3.prefix, dir.string(),
+                              options->max_delete, options->yes, options->flags.dry_run}))
+      return kExitConfiguration;
     upload.acl = options->acl;
     upload.acl_optional = options->acl_optional;
     upload.location_prefix = where;
@@ -290,7 +332,7 @@ Action add_upload_command(CLI::App& app) {
                 counted(scan->files.size(), "file").c_str(), dir.string().c_str(), where.c_str());
     std::fflush(stdout);
     sync::ProgressReporter progress(stdout, live, upload.dry_run ? "would upload" : "uploaded");
-    auto summary = sync::upload_tree(store, scan->files, *remote, upload, progress, g_cancel);
+    auto summary = sync::upload_tree(store, *scan, *remote, upload, progress, g_cancel);
     progress.finish(summary);
     std::signal(SIGINT, SIG_DFL);
     return exit_code_for(summary);

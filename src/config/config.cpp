@@ -150,6 +150,36 @@ std::optional<std::string> bucket_name_problem(const std::string& name) {
   return "is not a valid bucket name (3-63 lower-case letters, digits, '.', '-'): '" + name + "'";
 }
 
+std::optional<std::string> s3_prefix_problem(std::string_view prefix) {
+  const std::string quoted = "'" + std::string(prefix) + "'";
+  for (std::size_t i = 0; i < prefix.size(); ++i) {
+    const auto c = static_cast<unsigned char>(prefix[i]);
+    if (c < 0x20 || c == 0x7f)
+      return "holds a control character at character " + std::to_string(i + 1) +
+             ": a prefix is a path like data/ (printable characters only)";
+  }
+  if (prefix.starts_with('/'))
+    return "must not start with '/': S3 keys have no leading slash; write data/, not /data/, or leave it "
+           "empty for the bucket's root (got " +
+           quoted + ")";
+  std::string_view rest = prefix;
+  if (rest.ends_with('/')) rest.remove_suffix(1);
+  if (rest.empty()) return std::nullopt;
+  std::size_t start = 0;
+  while (start <= rest.size()) {
+    std::size_t end = rest.find('/', start);
+    if (end == std::string_view::npos) end = rest.size();
+    const std::string_view segment = rest.substr(start, end - start);
+    if (segment == "." || segment == "..")
+      return "must not hold a '.' or '..' segment: S3 keeps them as literal names, so they never mean this "
+             "or the parent folder (got " +
+             quoted + ")";
+    if (segment.empty()) return "must not hold an empty segment ('//') (got " + quoted + ")";
+    start = end + 1;
+  }
+  return std::nullopt;
+}
+
 Result<Config> load_config(const Environment& env) {
   Config config;
   if (auto v = env.get("DATA_DIR"); v && !trim(*v).empty()) config.data_dir = trim(*v);
@@ -217,9 +247,8 @@ Result<Config> load_config(const Environment& env) {
                         "anonymous access to a public bucket");
   if (auto v = env.get("S3_PREFIX")) {
     std::string prefix = trim(*v);
-    while (!prefix.empty() && prefix.front() == '/') prefix.erase(0, 1);
+    if (auto problem = s3_prefix_problem(prefix)) return bad_variable("S3_PREFIX", *problem);
     if (!prefix.empty() && prefix.back() != '/') prefix += '/';
-    if (prefix.find("..") != std::string::npos) return bad_variable("S3_PREFIX", "must not contain '..'");
     s3.prefix = prefix;
   }
   if (auto v = env.get("S3_ENDPOINT_URL"); v && !trim(*v).empty()) {

@@ -64,4 +64,12 @@ Result<Config> load_config(const Environment& env);
 // (S3_BUCKET_NAME, --bucket): one rule and one wording for every way a bucket is given.
 std::optional<std::string> bucket_name_problem(const std::string& name);
 
+// nullopt when prefix (trimmed, before the trailing '/' is added) can be the data root's
+// key prefix, else what is wrong with it, for a message that first names where it came from
+// (S3_PREFIX, --prefix). Refused: a leading '/', a '.' or '..' segment, an empty segment
+// ('a//b'), control characters. Such a prefix is a typo or an escape: S3 keeps '..' as two
+// dots, so `--prefix ../` would not mean a parent, and a '/' would start an empty segment.
+// Empty means the bucket's root, which is allowed here; upload --delete asks for it by name.
+std::optional<std::string> s3_prefix_problem(std::string_view prefix);
+
 }  // namespace apex

@@ -754,4 +754,52 @@ Status S3Store::abort_multipart(std::string_view key, const std::string& upload_
   return {};
 }
 
+Result<std::vector<s3xml::OpenUpload>> S3Store::list_open_uploads() {
+  auto ctx = context("list the open multipart uploads under " + location_of(prefix_));
+  std::vector<s3xml::OpenUpload> uploads;
+  std::string key_marker, id_marker;
+  while (true) {
+    sigv4::HeaderList query{{"uploads", ""}, {"prefix", prefix_}};
+    if (!key_marker.empty()) query.emplace_back("key-marker", key_marker);
+    if (!id_marker.empty()) query.emplace_back("upload-id-marker", id_marker);
+    auto response = send(Call{"GET", bucket_path(), std::move(query), {}, {}}, ctx);
+    if (!response) return std::unexpected(response.error());
+    if (response->status != 200) return std::unexpected(fail(*response, ctx));
+    auto page = s3xml::parse_list_multipart_uploads(response->body);
+    if (!page) return make_error(page.error().kind, "cannot " + ctx.action + ": " + page.error().message);
+    for (auto& upload : page->uploads)
+      if (upload.key.starts_with(prefix_))
+        uploads.push_back({upload.key.substr(prefix_.size()), upload.upload_id});
+    if (!page->truncated) break;
+    if (page->next_key_marker == key_marker && page->next_upload_id_marker == id_marker)
+      return make_error(ErrorKind::Corrupt, "cannot " + ctx.action + ": the server repeated its markers");
+    key_marker = page->next_key_marker;
+    id_marker = page->next_upload_id_marker;
+  }
+  return uploads;
+}
+
+Result<std::vector<s3xml::StoredPart>> S3Store::list_parts(std::string_view key,
+                                                           const std::string& upload_id) {
+  const std::string full_key = prefix_ + std::string(key);
+  auto ctx = context("list the parts of the upload of " + location_of(full_key));
+  std::vector<s3xml::StoredPart> parts;
+  std::string marker;
+  while (true) {
+    sigv4::HeaderList query{{"uploadId", upload_id}};
+    if (!marker.empty()) query.emplace_back("part-number-marker", marker);
+    auto response = send(Call{"GET", object_path(full_key), std::move(query), {}, {}}, ctx);
+    if (!response) return std::unexpected(response.error());
+    if (response->status != 200) return std::unexpected(fail(*response, ctx));
+    auto page = s3xml::parse_list_parts(response->body);
+    if (!page) return make_error(page.error().kind, "cannot " + ctx.action + ": " + page.error().message);
+    for (auto& part : page->parts) parts.push_back(std::move(part));
+    if (!page->truncated) break;
+    if (page->next_part_number_marker == marker || page->next_part_number_marker.empty())
+      return make_error(ErrorKind::Corrupt, "cannot " + ctx.action + ": the server repeated its part marker");
+    marker = page->next_part_number_marker;
+  }
+  return parts;
+}
+
 }  // namespace apex

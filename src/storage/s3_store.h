@@ -32,6 +32,7 @@
 #include "storage/object_store.h"
 #include "storage/s3_error.h"
 #include "storage/s3_http_client.h"
+#include "storage/s3_xml.h"
 #include "storage/sigv4_signer.h"
 
 namespace apex {
@@ -137,6 +138,10 @@ class S3Store final : public ObjectStore {
                             const std::vector<std::string>& part_etags);
   // Discards the parts sent so far; best effort.
   Status abort_multipart(std::string_view key, const std::string& upload_id);
+  // The multipart uploads under the prefix that were started and never completed nor
+  // aborted (an interrupted run's, kill -9 included): their parts are billed until aborted.
+  Result<std::vector<s3xml::OpenUpload>> list_open_uploads();  // keys relative to the prefix
+  Result<std::vector<s3xml::StoredPart>> list_parts(std::string_view key, const std::string& upload_id);
 
   // Base URL requests go to ("https://apex-racing-data.s3.us-east-1.amazonaws.com").
   const std::string& endpoint() const { return endpoint_; }

@@ -179,6 +179,48 @@ Result<ListPage> parse_list_objects_v2(std::string_view xml) {
   return page;
 }
 
+Result<OpenUploadsPage> parse_list_multipart_uploads(std::string_view xml) {
+  if (elements(xml, "ListMultipartUploadsResult").empty())
+    return make_error(ErrorKind::Corrupt,
+                      "ListMultipartUploads answer is not a ListMultipartUploadsResult document");
+  OpenUploadsPage page;
+  for (std::string_view upload : elements(xml, "Upload")) {
+    auto key = first_text(upload, "Key");
+    auto id = first_text(upload, "UploadId");
+    if (!key || !id || id->empty())
+      return make_error(ErrorKind::Corrupt,
+                        "ListMultipartUploads answer has an upload without Key or UploadId");
+    page.uploads.push_back({*key, *id});
+  }
+  page.truncated = first_text(xml, "IsTruncated").value_or("false") == "true";
+  page.next_key_marker = first_text(xml, "NextKeyMarker").value_or("");
+  page.next_upload_id_marker = first_text(xml, "NextUploadIdMarker").value_or("");
+  return page;
+}
+
+Result<PartsPage> parse_list_parts(std::string_view xml) {
+  // AWS names the document ListPartsResult; moto answers ListPartsResponse.
+  if (elements(xml, "ListPartsResult").empty() && elements(xml, "ListPartsResponse").empty())
+    return make_error(ErrorKind::Corrupt, "ListParts answer is not a ListPartsResult document");
+  PartsPage page;
+  for (std::string_view part : elements(xml, "Part")) {
+    auto number = first_text(part, "PartNumber");
+    auto size = first_text(part, "Size");
+    if (!number || !size)
+      return make_error(ErrorKind::Corrupt, "ListParts answer has a part without PartNumber or Size");
+    StoredPart stored;
+    auto [p1, e1] = std::from_chars(number->data(), number->data() + number->size(), stored.number);
+    auto [p2, e2] = std::from_chars(size->data(), size->data() + size->size(), stored.size);
+    if (e1 != std::errc{} || e2 != std::errc{} || stored.number < 1)
+      return make_error(ErrorKind::Corrupt, "ListParts answer has a bad PartNumber or Size");
+    stored.etag = unquote_etag(first_text(part, "ETag").value_or(""));
+    page.parts.push_back(std::move(stored));
+  }
+  page.truncated = first_text(xml, "IsTruncated").value_or("false") == "true";
+  page.next_part_number_marker = first_text(xml, "NextPartNumberMarker").value_or("");
+  return page;
+}
+
 std::optional<ErrorBody> parse_error(std::string_view xml) {
   auto error = elements(xml, "Error");
   if (error.empty()) return std::nullopt;

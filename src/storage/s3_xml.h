@@ -53,6 +53,32 @@ std::optional<ErrorBody> parse_error(std::string_view xml);
 
 Result<std::string> parse_upload_id(std::string_view xml);
 
+// ListMultipartUploads: the uploads started and neither completed nor aborted.
+struct OpenUpload {
+  std::string key;  // full key
+  std::string upload_id;
+};
+struct OpenUploadsPage {
+  std::vector<OpenUpload> uploads;
+  bool truncated = false;
+  std::string next_key_marker;
+  std::string next_upload_id_marker;
+};
+Result<OpenUploadsPage> parse_list_multipart_uploads(std::string_view xml);
+
+// ListParts: the parts an open upload holds.
+struct StoredPart {
+  int number = 0;
+  std::uint64_t size = 0;
+  std::string etag;  // unquoted
+};
+struct PartsPage {
+  std::vector<StoredPart> parts;
+  bool truncated = false;
+  std::string next_part_number_marker;
+};
+Result<PartsPage> parse_list_parts(std::string_view xml);
+
 // Body of CompleteMultipartUpload; part_etags[i] belongs to part number i + 1.
 std::string complete_multipart_upload_body(const std::vector<std::string>& part_etags);
 

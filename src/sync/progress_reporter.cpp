@@ -82,6 +82,8 @@ std::string format_file_line(std::string_view verb, FileResult result, std::stri
       return "deleted " + std::string(location);
     case FileResult::WouldDelete:
       return "would delete " + std::string(location);
+    case FileResult::Unreadable:
+      return "UNREADABLE " + std::string(location) + ": " + std::string(error);
     case FileResult::Failed:
       break;
   }
@@ -98,11 +100,14 @@ std::string format_summary(const TransferSummary& s, std::string_view verb) {
   // Worded as the dry run words uploads ("would upload: ..."): nothing was deleted.
   if (s.deleted > 0) text += printf_string(s.dry_run ? ", would delete %zu" : ", %zu deleted", s.deleted);
   if (s.not_started > 0) text += printf_string(", %zu not sent", s.not_started);
+  if (s.unreadable > 0)
+    text += printf_string(", %zu unreadable (not sent, nothing under them deleted)", s.unreadable);
   text += "; " + format_bytes(s.bytes_sent) + " in " + format_duration(s.seconds) + " (" +
           format_bytes(static_cast<std::uint64_t>(rate)) + "/s)\n";
   if (!s.first_errors.empty()) {
-    text += s.failed > s.first_errors.size() ? printf_string("first %zu errors:\n", s.first_errors.size())
-                                             : std::string("errors:\n");
+    text += s.failed + s.unreadable > s.first_errors.size()
+                ? printf_string("first %zu errors:\n", s.first_errors.size())
+                : std::string("errors:\n");
     for (const auto& error : s.first_errors) text += "  " + error + "\n";
   }
   return text;
@@ -179,14 +184,20 @@ void ProgressReporter::file_finished(FileResult result, const std::string& locat
       if (summary_.first_errors.size() < kMaxListedErrors)
         summary_.first_errors.push_back(location + ": " + error);
       break;
+    case FileResult::Unreadable:
+      ++summary_.unreadable;
+      if (summary_.first_errors.size() < kMaxListedErrors)
+        summary_.first_errors.push_back(location + ": " + error);
+      break;
     case FileResult::Deleted:
     case FileResult::WouldDelete:
       ++summary_.deleted;
       break;
   }
-  if (result != FileResult::Deleted && result != FileResult::WouldDelete) ++files_done_;
+  if (result != FileResult::Deleted && result != FileResult::WouldDelete && result != FileResult::Unreadable)
+    ++files_done_;
   // On a terminal only failures interrupt the live line; a log gets every file.
-  if (!live_ || result == FileResult::Failed)
+  if (!live_ || result == FileResult::Failed || result == FileResult::Unreadable)
     print_line(format_file_line(verb_, result, location, bytes, error));
 }
 

@@ -26,7 +26,9 @@ struct ProgressSnapshot {
 };
 
 // WouldDelete: what --delete would remove in a dry run (counted in `deleted`, nothing removed).
-enum class FileResult { Transferred, Skipped, Failed, Deleted, WouldDelete };
+// Unreadable: a local path upload could not read (location is the path on disk); it is not
+// sent, its objects are not deleted, and the run does not count as a success.
+enum class FileResult { Transferred, Skipped, Failed, Deleted, WouldDelete, Unreadable };
 
 struct TransferSummary {
   std::size_t transferred = 0;
@@ -34,6 +36,7 @@ struct TransferSummary {
   std::size_t failed = 0;
   std::size_t deleted = 0;      // in a dry run: would be deleted
   std::size_t not_started = 0;  // not sent (or cut short) because of an interruption
+  std::size_t unreadable = 0;   // local paths that could not be read (upload)
   std::uint64_t bytes_sent = 0;
   double seconds = 0;
   bool interrupted = false;
@@ -47,7 +50,8 @@ std::string format_bytes(std::uint64_t bytes);
 std::string format_duration(double seconds);
 // "[#########...........]  12/200 files  45.2 MiB/190.0 MiB  23.1 MiB/s  ETA 6s", cut to width.
 std::string format_progress_line(const ProgressSnapshot& snapshot, std::size_t width);
-// "uploaded data/x.csv (1.0 MiB)", "skipped ...", "deleted ...", "would delete ...", "FAILED ...: reason"
+// "uploaded data/x.csv (1.0 MiB)", "skipped ...", "deleted ...", "would delete ...", "FAILED ...: reason",
+// "UNREADABLE path: reason"
 std::string format_file_line(std::string_view verb, FileResult result, std::string_view location,
                              std::uint64_t bytes, std::string_view error);
 // Multi-line summary; verb is "uploaded" or "downloaded".

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <map>
+#include <set>
 #include <utility>
 
 namespace apex::sync {
@@ -39,11 +41,69 @@ std::optional<RemoteHash> remote_hash(const std::map<std::string, std::string>& 
   return std::nullopt;
 }
 
-std::vector<std::string> keys_to_delete(const std::vector<std::string>& local_keys, const Listing& remote) {
+bool is_at_or_under(std::string_view key, std::string_view kept_key) {
+  if (kept_key.empty()) return true;  // the root itself could not be read: keep everything
+  return key.starts_with(kept_key) && (key.size() == kept_key.size() || key[kept_key.size()] == '/');
+}
+
+std::vector<std::string> keys_to_delete(const std::vector<std::string>& local_keys, const Listing& remote,
+                                        const std::vector<std::string>& kept_keys) {
   std::vector<std::string> gone;
-  for (const auto& object : remote.objects)
-    if (!std::binary_search(local_keys.begin(), local_keys.end(), object.key)) gone.push_back(object.key);
+  for (const auto& object : remote.objects) {
+    if (std::binary_search(local_keys.begin(), local_keys.end(), object.key)) continue;
+    const bool kept = std::any_of(kept_keys.begin(), kept_keys.end(),
+                                  [&](const std::string& k) { return is_at_or_under(object.key, k); });
+    if (!kept) gone.push_back(object.key);
+  }
   return gone;
+}
+
+std::vector<EmptiedFolder> folders_emptied(const std::vector<std::string>& deletions, const Listing& remote) {
+  const std::set<std::string> deleted(deletions.begin(), deletions.end());
+  std::map<std::string, std::pair<std::size_t, std::size_t>> per_folder;  // held, deleted
+  for (const auto& object : remote.objects) {
+    const auto slash = object.key.find('/');
+    if (slash == std::string::npos) continue;
+    auto& [held, gone] = per_folder[object.key.substr(0, slash + 1)];
+    ++held;
+    if (deleted.contains(object.key)) ++gone;
+  }
+  std::vector<EmptiedFolder> emptied;
+  for (const auto& [folder, counts] : per_folder)
+    if (counts.first == counts.second) emptied.push_back({folder, counts.first});
+  return emptied;
+}
+
+ResumeCheck check_stored_parts(
+    const std::vector<StoredPartInfo>& stored, std::uint64_t part_size, std::uint64_t file_size,
+    const std::function<Result<std::string>(std::uint64_t, std::size_t)>& md5_hex_of) {
+  ResumeCheck check;
+  const std::uint64_t parts = (file_size + part_size - 1) / part_size;
+  check.etags.resize(static_cast<std::size_t>(parts));
+  auto refuse = [&](std::string why) {
+    check.problem = std::move(why);
+    check.etags.clear();
+    check.parts_reused = 0;
+    return check;
+  };
+  if (stored.empty()) return refuse("it holds no parts yet");
+  for (const auto& part : stored) {
+    const std::string name = "part " + std::to_string(part.number);
+    if (part.number < 1 || static_cast<std::uint64_t>(part.number) > parts)
+      return refuse(name + " lies beyond the local file's " + std::to_string(parts) + " parts");
+    const std::uint64_t offset = static_cast<std::uint64_t>(part.number - 1) * part_size;
+    const auto length = static_cast<std::size_t>(std::min(part_size, file_size - offset));
+    if (part.size != length)
+      return refuse(name + " holds " + std::to_string(part.size) + " bytes where this run's holds " +
+                    std::to_string(length) + " (another --part-size, or the file changed)");
+    if (!is_plain_md5(part.etag)) return refuse(name + "'s ETag is not an MD5, so it cannot be checked");
+    auto mine = md5_hex_of(offset, length);
+    if (!mine) return refuse("cannot read the local file: " + mine.error().message);
+    if (*mine != part.etag) return refuse(name + " differs from the local file");
+    check.etags[static_cast<std::size_t>(part.number - 1)] = part.etag;
+    ++check.parts_reused;
+  }
+  return check;
 }
 
 std::string_view content_type_for(std::string_view key) {

@@ -8,6 +8,7 @@
 // x-amz-meta-md5 (small files) compare by that.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -46,8 +47,42 @@ struct RemoteHash {
 std::optional<RemoteHash> remote_hash(const std::map<std::string, std::string>& metadata,
                                       std::string_view etag);
 
-// Keys of the listing that are not among local_keys (both sorted), for --delete.
-std::vector<std::string> keys_to_delete(const std::vector<std::string>& local_keys, const Listing& remote);
+// Keys of the listing that are not among local_keys (both sorted), for --delete. A key
+// equal to one of kept_keys, or under one of them as a folder (kept + "/..."), is never
+// deleted: those are the local paths that could not be read.
+std::vector<std::string> keys_to_delete(const std::vector<std::string>& local_keys, const Listing& remote,
+                                        const std::vector<std::string>& kept_keys = {});
+
+// The top-level folders of remote ("barber/", the tracks under data/) that deleting
+// `deletions` would empty, each with how many objects it holds, sorted. A --delete that
+// empties a whole track usually means the wrong folder or prefix, not a deleted track.
+struct EmptiedFolder {
+  std::string folder;
+  std::size_t objects = 0;
+};
+std::vector<EmptiedFolder> folders_emptied(const std::vector<std::string>& deletions, const Listing& remote);
+
+// True when key is kept_key itself or lies under it as a folder.
+bool is_at_or_under(std::string_view key, std::string_view kept_key);
+
+// Whether the parts an interrupted multipart upload already holds (ListParts) are exactly
+// the local file's bytes, cut the way this run cuts it: each part's size must match and its
+// ETag must equal the MD5 of the local bytes (md5_hex_of(offset, length)). On success,
+// etags[i] is part i + 1's ETag, empty for a part still to send; else `problem` says why
+// the upload cannot be resumed (it is then aborted and the file sent afresh).
+struct StoredPartInfo {
+  int number = 0;
+  std::uint64_t size = 0;
+  std::string etag;
+};
+struct ResumeCheck {
+  std::vector<std::string> etags;
+  std::size_t parts_reused = 0;
+  std::string problem;
+};
+ResumeCheck check_stored_parts(
+    const std::vector<StoredPartInfo>& stored, std::uint64_t part_size, std::uint64_t file_size,
+    const std::function<Result<std::string>(std::uint64_t, std::size_t)>& md5_hex_of);
 
 // The Content-Type S3 should serve a file with, from its extension (case-insensitive).
 std::string_view content_type_for(std::string_view key);

@@ -1,6 +1,7 @@
 #include "sync/uploader.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -8,11 +9,13 @@
 #include <cstdio>
 #include <cstring>
 #include <initializer_list>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <semaphore>
 #include <thread>
 #include <unordered_map>
+#include <utility>
 
 #include "storage/content_digest.h"
 #include "sync/upload_planner.h"
@@ -145,6 +148,30 @@ bool is_acl_refusal(const Error& error) {
          m.find("does not allow ACLs") != std::string::npos;
 }
 
+// The incomplete multipart uploads found under the prefix when the run started (an earlier
+// run killed mid-upload): each is resumed by the file of its key, or aborted, so none stays
+// billed. Files run on many threads, hence the lock.
+class OpenUploads {
+ public:
+  void add(const std::string& key, const std::string& upload_id) {
+    std::lock_guard lock(mutex_);
+    by_key_[key].push_back(upload_id);
+  }
+  std::vector<std::string> take(const std::string& key) {
+    std::lock_guard lock(mutex_);
+    auto node = by_key_.extract(key);
+    return node.empty() ? std::vector<std::string>{} : std::move(node.mapped());
+  }
+  std::map<std::string, std::vector<std::string>> take_all() {
+    std::lock_guard lock(mutex_);
+    return std::exchange(by_key_, {});
+  }
+
+ private:
+  std::mutex mutex_;
+  std::map<std::string, std::vector<std::string>> by_key_;
+};
+
 class Uploader {
  public:
   Uploader(S3Store& store, const UploadOptions& options, ProgressReporter& progress,
@@ -246,6 +273,24 @@ class Uploader {
 
   std::size_t cut_short() const { return cut_short_.load(); }
 
+  // Lists the incomplete uploads under the prefix, once, before the files start. A server
+  // that cannot list them (s3rver) gets a note; the run goes on without resuming.
+  void find_open_uploads() {
+    auto open = store_.list_open_uploads();
+    if (!open) {
+      progress_.note("note: cannot list incomplete multipart uploads under " + options_.location_prefix +
+                     " (" + open.error().describe() + "): none resumed or aborted");
+      return;
+    }
+    for (const auto& upload : *open) open_uploads_.add(upload.key, upload.upload_id);
+  }
+
+  // After the files: the incomplete uploads no file of this run resumed.
+  void abort_unclaimed_uploads() {
+    for (const auto& [key, ids] : open_uploads_.take_all())
+      for (const auto& id : ids) abort_open_upload(key, id, "no file of this run resumes it");
+  }
+
  private:
   void fail(const std::string& location, const Error& error) {
     progress_.file_finished(FileResult::Failed, location, 0, error.describe());
@@ -270,12 +315,77 @@ class Uploader {
     return sent;
   }
 
-  Status put_multipart(const InputFile& input, const LocalFile& file, const PutOptions& put) {
-    auto upload_id = store_.start_multipart(file.key, put);
-    if (!upload_id) return std::unexpected(upload_id.error());
+  void abort_open_upload(const std::string& key, const std::string& upload_id, const std::string& why) {
+    const std::string location = options_.location_prefix + key;
+    if (auto aborted = store_.abort_multipart(key, upload_id); aborted)
+      progress_.note("aborted an incomplete multipart upload of " + location + " (" + why + ")");
+    else
+      progress_.note("note: cannot abort the incomplete multipart upload of " + location + " (" + why +
+                     "): " + aborted.error().describe());
+  }
+
+  // The id of an incomplete upload of this file whose parts all hold the local bytes, with
+  // their ETags filled in; the others are aborted. nullopt: start a new upload.
+  std::optional<std::string> resume_open_upload(const InputFile& input, const LocalFile& file,
+                                                std::uint64_t part_size, std::vector<std::string>* etags) {
+    std::optional<std::string> chosen;
+    for (const auto& id : open_uploads_.take(file.key)) {
+      if (chosen) {
+        abort_open_upload(file.key, id, "another incomplete upload of the same file is resumed");
+        continue;
+      }
+      auto stored = store_.list_parts(file.key, id);
+      if (!stored) {
+        abort_open_upload(file.key, id, "cannot list its parts: " + stored.error().describe());
+        continue;
+      }
+      std::vector<StoredPartInfo> parts;
+      for (const auto& part : *stored) parts.push_back({part.number, part.size, part.etag});
+      auto check =
+          check_stored_parts(parts, part_size, file.size, [&](std::uint64_t offset, std::size_t length) {
+            return md5_hex_of_range(input, offset, length, file.key);
+          });
+      if (!check.problem.empty()) {
+        abort_open_upload(file.key, id, check.problem);
+        continue;
+      }
+      progress_.note("resuming the incomplete multipart upload of " + options_.location_prefix + file.key +
+                     ": " + std::to_string(check.parts_reused) + " of " + std::to_string(check.etags.size()) +
+                     " parts already there, checked against the local file");
+      *etags = std::move(check.etags);
+      chosen = id;
+    }
+    return chosen;
+  }
+
+  static Result<std::string> md5_hex_of_range(const InputFile& input, std::uint64_t offset,
+                                              std::size_t length, const std::string& name) {
+    std::string bytes;
+    if (auto ok = input.read_at(offset, length, name, &bytes); !ok) return std::unexpected(ok.error());
+    if (bytes.size() != length) return make_error(ErrorKind::Unavailable, "'" + name + "' became shorter");
+    ContentDigest digest(DigestAlgorithm::Md5);
+    digest.update(bytes);
+    return to_hex(digest.finish());
+  }
+
+  // A resumed upload carries the metadata of the run that started it: if the file changed
+  // where no part had been sent yet, the object's hash would not be the local file's.
+  bool identity_matches(const LocalFile& file, const PutOptions& put) {
+    auto head = store_.head(file.key);
+    if (!head || put.metadata.empty()) return false;
+    auto it = head->metadata.find(put.metadata.front().first);
+    return it != head->metadata.end() && it->second == put.metadata.front().second;
+  }
+
+  Status put_multipart(const InputFile& input, const LocalFile& file, const PutOptions& put,
+                       bool may_resume = true) {
     const std::uint64_t part_size = part_size_for(file.size, options_.part_size);
     const auto parts = static_cast<int>((file.size + part_size - 1) / part_size);
     std::vector<std::string> etags(static_cast<std::size_t>(parts));
+    std::optional<std::string> resumed;
+    if (may_resume) resumed = resume_open_upload(input, file, part_size, &etags);
+    auto upload_id = resumed ? Result<std::string>(*resumed) : store_.start_multipart(file.key, put);
+    if (!upload_id) return std::unexpected(upload_id.error());
     std::atomic<int> next_part{0};
     std::mutex error_mutex;
     std::optional<Error> first_error;
@@ -293,6 +403,7 @@ class Uploader {
         }
         int index = next_part.fetch_add(1);
         if (index >= parts) return;
+        if (!etags[static_cast<std::size_t>(index)].empty()) continue;  // resumed: already there
         const std::uint64_t offset = static_cast<std::uint64_t>(index) * part_size;
         const auto length = static_cast<std::size_t>(std::min(part_size, file.size - offset));
         slots_.acquire();
@@ -320,10 +431,15 @@ class Uploader {
       worker();
     }
     if (!first_error) {
-      if (auto done = store_.complete_multipart(file.key, *upload_id, etags); done)
-        return {};
-      else
+      if (auto done = store_.complete_multipart(file.key, *upload_id, etags); !done) {
         first_error = done.error();
+      } else if (resumed && !identity_matches(file, put)) {
+        progress_.note("note: the resumed upload of " + options_.location_prefix + file.key +
+                       " was started for other contents; sending the file again");
+        return put_multipart(input, file, put, false);
+      } else {
+        return {};
+      }
     }
     (void)store_.abort_multipart(file.key, *upload_id);
     return std::unexpected(*first_error);
@@ -336,6 +452,7 @@ class Uploader {
   std::counting_semaphore<> slots_;
   std::atomic<bool> use_acl_;
   std::atomic<std::size_t> cut_short_{0};
+  OpenUploads open_uploads_;
 };
 
 template <typename Work>
@@ -354,11 +471,111 @@ void run_parallel(int jobs, std::size_t count, const std::atomic<bool>& cancel, 
   loop();
 }
 
+// The process's umask, which the system applies to files it creates but not to mkstemp's
+// 0600: read once, before any thread starts (reading it means setting it).
+mode_t current_umask() {
+  const mode_t mask = ::umask(022);
+  ::umask(mask);
+  return mask;
+}
+
+// A download's bytes go to a temporary file in the destination folder, are flushed to disk,
+// then renamed over the target, so a file is either the whole object or absent. Its name
+// holds a backslash, which validate_key refuses in keys, so no object can be downloaded to
+// it or land on it while it is written; mkstemp (O_EXCL) never opens an existing file.
+constexpr const char* kTemporaryName = ".apex-download\\XXXXXX";
+
+class TemporaryDownload {
+ public:
+  explicit TemporaryDownload(const std::filesystem::path& folder)
+      : path_((folder / kTemporaryName).string()), fd_(::mkstemp(path_.data())) {}
+  ~TemporaryDownload() {
+    if (fd_ >= 0) ::close(fd_);
+    if (!committed_) ::unlink(path_.c_str());
+  }
+  TemporaryDownload(const TemporaryDownload&) = delete;
+  TemporaryDownload& operator=(const TemporaryDownload&) = delete;
+
+  bool ok() const { return fd_ >= 0; }
+  const std::string& path() const { return path_; }
+
+  Status append(std::string_view chunk) {
+    while (!chunk.empty()) {
+      const auto wrote = ::write(fd_, chunk.data(), chunk.size());
+      if (wrote < 0) {
+        if (errno == EINTR) continue;
+        return failure("cannot write '" + path_ + "'");
+      }
+      chunk.remove_prefix(static_cast<std::size_t>(wrote));
+    }
+    return {};
+  }
+
+  // Durable first (fsync: a crash never leaves a renamed but empty file), then in place.
+  Status commit(const std::filesystem::path& target, mode_t mode) {
+    if (::fchmod(fd_, mode) != 0) return failure("cannot set the mode of '" + path_ + "'");
+    if (::fsync(fd_) != 0) return failure("cannot flush '" + path_ + "' to disk");
+    const int fd = std::exchange(fd_, -1);
+    if (::close(fd) != 0) return failure("cannot write '" + path_ + "'");
+    if (::rename(path_.c_str(), target.c_str()) != 0)
+      return failure("cannot move the downloaded file into place at '" + target.string() + "'");
+    committed_ = true;
+    return {};
+  }
+
+ private:
+  static Status failure(const std::string& what) {
+    return make_error(ErrorKind::Unavailable, what + ": " + std::strerror(errno));
+  }
+
+  std::string path_;
+  int fd_;
+  bool committed_ = false;
+};
+
+// Writes the object to target, whole or not at all: a body of another length than the
+// listing's is refused (the object changed meanwhile, or the transfer was cut).
+Status download_object(S3Store& store, const ObjectInfo& object, const std::filesystem::path& target,
+                       mode_t mode, ProgressReporter& progress) {
+  TemporaryDownload temporary(target.parent_path());
+  if (!temporary.ok())
+    return make_error(
+        ErrorKind::Unavailable,
+        "cannot create a temporary file in '" + target.parent_path().string() + "': " + std::strerror(errno));
+  std::uint64_t received = 0;
+  auto read = store.read(object.key, ByteRange{}, [&](std::string_view chunk) -> Status {
+    if (auto ok = temporary.append(chunk); !ok) return ok;
+    received += chunk.size();
+    progress.add_bytes_sent(chunk.size());
+    return {};
+  });
+  if (!read) return read;
+  if (received != object.size)
+    return make_error(ErrorKind::Corrupt,
+                      "received " + std::to_string(received) + " bytes where the listing said " +
+                          std::to_string(object.size) +
+                          ": the object changed while being read; run the download again");
+  return temporary.commit(target, mode);
+}
+
 }  // namespace
 
-TransferSummary upload_tree(S3Store& store, const std::vector<LocalFile>& files, const Listing& remote,
+std::vector<std::string> planned_deletions(const TreeScan& scan, const Listing& remote) {
+  std::vector<std::string> local_keys;
+  for (const auto& file : scan.files) local_keys.push_back(file.key);
+  std::vector<std::string> kept;
+  for (const auto& path : scan.unreadable) kept.push_back(path.key);
+  return keys_to_delete(local_keys, remote, kept);
+}
+
+TransferSummary upload_tree(S3Store& store, const TreeScan& scan, const Listing& remote,
                             const UploadOptions& options, ProgressReporter& progress,
                             const std::atomic<bool>& cancel) {
+  const std::vector<LocalFile>& files = scan.files;
+  for (const auto& path : scan.unreadable)
+    progress.file_finished(
+        FileResult::Unreadable, path.path.string(), 0,
+        path.reason + " (nothing under " + options.location_prefix + path.key + " is deleted)");
   std::unordered_map<std::string, const ObjectInfo*> by_key;
   for (const auto& object : remote.objects) by_key.emplace(object.key, &object);
   std::uint64_t total_bytes = 0;
@@ -366,6 +583,7 @@ TransferSummary upload_tree(S3Store& store, const std::vector<LocalFile>& files,
   progress.set_totals(files.size(), total_bytes);
 
   Uploader uploader(store, options, progress, cancel);
+  if (!options.dry_run) uploader.find_open_uploads();
   std::atomic<std::size_t> finished{0};
   run_parallel(options.jobs, files.size(), cancel, [&](std::size_t i) {
     auto it = by_key.find(files[i].key);
@@ -373,10 +591,9 @@ TransferSummary upload_tree(S3Store& store, const std::vector<LocalFile>& files,
     finished.fetch_add(1);
   });
 
-  if (options.delete_extra && !cancel.load()) {
-    std::vector<std::string> local_keys;
-    for (const auto& file : files) local_keys.push_back(file.key);
-    for (const auto& key : keys_to_delete(local_keys, remote)) {
+  if (!options.dry_run && !cancel.load()) uploader.abort_unclaimed_uploads();
+  if (!cancel.load()) {
+    for (const auto& key : options.deletions) {
       const std::string location = options.location_prefix + key;
       if (options.dry_run) {
         progress.file_finished(FileResult::WouldDelete, location, 0);
@@ -405,6 +622,7 @@ TransferSummary download_tree(S3Store& store, const Listing& remote, const std::
   for (const auto& object : remote.objects) total_bytes += object.size;
   progress.set_totals(remote.objects.size(), total_bytes);
   std::atomic<std::size_t> finished{0};
+  const mode_t file_mode = 0666 & ~current_umask();
 
   run_parallel(options.jobs, remote.objects.size(), cancel, [&](std::size_t i) {
     const ObjectInfo& object = remote.objects[i];
@@ -445,35 +663,7 @@ TransferSummary download_tree(S3Store& store, const Listing& remote, const std::
           "cannot create the folder '" + target.parent_path().string() + "': " + ec.message());
       return;
     }
-    fs::path partial = target;
-    partial += ".apex-partial";
-    Status written;
-    {
-      auto cannot_write = [&partial] {
-        return make_error(ErrorKind::Unavailable,
-                          "cannot write '" + partial.string() + "': " + std::strerror(errno));
-      };
-      std::FILE* out = std::fopen(partial.c_str(), "wb");
-      if (!out) {
-        progress.file_finished(FileResult::Failed, location, 0, cannot_write().error().message);
-        return;
-      }
-      written = store.read(object.key, ByteRange{}, [&](std::string_view chunk) -> Status {
-        if (std::fwrite(chunk.data(), 1, chunk.size(), out) != chunk.size()) return cannot_write();
-        progress.add_bytes_sent(chunk.size());
-        return {};
-      });
-      // fclose flushes: a full disk may only show here.
-      if (std::fclose(out) != 0 && written) written = cannot_write();
-    }
-    if (written) {
-      fs::rename(partial, target, ec);
-      if (ec)
-        written = make_error(ErrorKind::Unavailable,
-                             "cannot rename into '" + target.string() + "': " + ec.message());
-    }
-    if (!written) {
-      fs::remove(partial, ec);
+    if (auto written = download_object(store, object, target, file_mode, progress); !written) {
       progress.file_finished(FileResult::Failed, location, 0, written.error().describe());
       return;
     }

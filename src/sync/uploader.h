@@ -29,14 +29,21 @@ struct UploadOptions {
   std::uint64_t part_size = 8 * kMebibyte;
   bool force = false;    // send even unchanged files
   bool dry_run = false;  // decide and report, send nothing
-  bool delete_extra = false;
+  // Keys removed after the uploads (--delete), planned and confirmed by the caller with
+  // planned_deletions(); empty: none.
+  std::vector<std::string> deletions;
   std::string acl;              // canned ACL for every object, "" none
   bool acl_optional = false;    // a bucket refusing ACLs: warn once and send without
   std::string location_prefix;  // for messages: "s3://bucket/data/"
 };
 
-// remote: the listing of the destination (keys relative to the store's prefix).
-TransferSummary upload_tree(S3Store& store, const std::vector<LocalFile>& files, const Listing& remote,
+// What --delete removes: the objects of remote with no local file, except those at or under
+// a path of the scan that could not be read.
+std::vector<std::string> planned_deletions(const TreeScan& scan, const Listing& remote);
+
+// remote: the listing of the destination (keys relative to the store's prefix). The scan's
+// unreadable paths are reported first, and make the summary a failure.
+TransferSummary upload_tree(S3Store& store, const TreeScan& scan, const Listing& remote,
                             const UploadOptions& options, ProgressReporter& progress,
                             const std::atomic<bool>& cancel);
 
@@ -48,7 +55,9 @@ struct DownloadOptions {
 };
 
 // Mirrors the objects of `remote` into dir (keys become relative paths). Each file is
-// written beside its final name and renamed into place when complete and checked.
+// written to a temporary file in its folder whose name no key can map to (it holds a
+// backslash), checked against the listed size, flushed to disk and renamed into place: a
+// file is byte-identical to its object or, with the failure reported, left as it was.
 TransferSummary download_tree(S3Store& store, const Listing& remote, const std::filesystem::path& dir,
                               const DownloadOptions& options, ProgressReporter& progress,
                               const std::atomic<bool>& cancel);

@@ -2,6 +2,8 @@
 // requests and injects failures: keys, byte-identical read-back (multipart included),
 // sync (a second run sends nothing), retries, failures, exit codes and the output.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <nlohmann/json.hpp>
 #include <set>
@@ -199,13 +201,246 @@ TEST_F(UploadCli, DryRunSendsNothingAndDeleteRemovesOnlyWhenAsked) {
   EXPECT_EQ(proxy_->count("DELETE"), 0u);
   EXPECT_TRUE(store().stat("sub/b.csv")) << "a dry run deletes nothing";
 
-  auto deleted = upload("--delete");
+  // sub/ loses its only object, a whole top-level folder: that needs --yes without a terminal.
+  auto deleted = upload("--delete --yes");
   ASSERT_EQ(deleted.code, 0) << deleted.output;
   EXPECT_NE(deleted.output.find("deleted s3://apex-test/" + prefix() + "sub/b.csv"), std::string::npos)
       << deleted.output;
   EXPECT_NE(deleted.output.find(", 1 deleted;"), std::string::npos) << deleted.output;
   EXPECT_FALSE(store().stat("sub/b.csv"));
   EXPECT_TRUE(store().stat("a.csv"));
+}
+
+// A local folder that cannot be read is not a folder that is gone: its objects stay, the
+// path and the reason are reported, what could be read still goes up, and the exit code
+// says the run was incomplete. Each way of being unreadable is tried in turn.
+class UploadCliUnreadable : public UploadCli {
+ protected:
+  // trackA/a.csv, trackB/b.csv and trackB/sub/c.csv, uploaded; then a new file to send.
+  void upload_two_tracks() {
+    apex::test::upload::write_file(tree_ / "trackA" / "a.csv", "a");
+    apex::test::upload::write_file(tree_ / "trackB" / "b.csv", "b");
+    apex::test::upload::write_file(tree_ / "trackB" / "sub" / "c.csv", "c");
+    auto first = upload();
+    ASSERT_EQ(first.code, 0) << first.output;
+    apex::test::upload::write_file(tree_ / "trackA" / "new.csv", "new");
+    proxy_->clear();
+  }
+  // Runs upload with and without --delete; both report trackB and keep its objects.
+  void expect_track_b_reported_and_kept(const std::string& reason) {
+    for (const std::string extra : {"", "--delete"}) {
+      auto run = upload(extra);
+      EXPECT_EQ(run.code, 1) << extra << "\n" << run.output;
+      EXPECT_NE(run.output.find("UNREADABLE " + (tree_ / "trackB").string() + ": " + reason),
+                std::string::npos)
+          << extra << "\n"
+          << run.output;
+      EXPECT_NE(run.output.find("nothing under s3://apex-test/" + prefix() + "trackB is deleted"),
+                std::string::npos)
+          << run.output;
+      EXPECT_NE(run.output.find("1 unreadable"), std::string::npos) << run.output;
+      EXPECT_EQ(run.output.find("deleted s3://"), std::string::npos) << run.output;
+      EXPECT_EQ(proxy_->count("DELETE"), 0u) << extra;
+      EXPECT_EQ(proxy_->count("POST", "?delete"), 0u) << extra;
+      auto s3 = store();
+      EXPECT_TRUE(s3.stat("trackB/b.csv")) << extra;
+      EXPECT_TRUE(s3.stat("trackB/sub/c.csv")) << extra;
+      auto sent = s3.read_all("trackA/new.csv");
+      ASSERT_TRUE(sent) << "what could be read still goes up\n" << run.output;
+      EXPECT_EQ(*sent, "new");
+    }
+  }
+};
+
+TEST_F(UploadCliUnreadable, ADanglingSymlinkInPlaceOfAFolderKeepsItsObjects) {
+  upload_two_tracks();
+  fs::remove_all(tree_ / "trackB");
+  fs::create_directory_symlink(work_ / "unmounted-disk", tree_ / "trackB");
+  expect_track_b_reported_and_kept("dangling symbolic link to '" + (work_ / "unmounted-disk").string() + "'");
+}
+
+TEST_F(UploadCliUnreadable, AFolderWithoutPermissionKeepsItsObjects) {
+  upload_two_tracks();
+  fs::permissions(tree_ / "trackB", fs::perms::none);
+  std::error_code ec;
+  fs::directory_iterator probe(tree_ / "trackB", ec);
+  if (!ec) {
+    fs::permissions(tree_ / "trackB", fs::perms::owner_all);
+    GTEST_SKIP() << "running as uid " << ::geteuid()
+                 << ", which reads a folder of mode 000 anyway; the dangling-link and FIFO variants and "
+                    "TreeScanner.AFolderThatCannotBeListedIsReportedWithItsKeyAndReason cover this path";
+  }
+  expect_track_b_reported_and_kept("cannot list the folder: Permission denied");
+  fs::permissions(tree_ / "trackB", fs::perms::owner_all);
+}
+
+TEST_F(UploadCliUnreadable, AFifoInPlaceOfAFileKeepsItsObject) {
+  upload_two_tracks();
+  fs::remove(tree_ / "trackA" / "a.csv");
+  ASSERT_EQ(::mkfifo((tree_ / "trackA" / "a.csv").c_str(), 0600), 0);
+  auto run = upload("--delete");
+  EXPECT_EQ(run.code, 1) << run.output;
+  EXPECT_NE(run.output.find("UNREADABLE " + (tree_ / "trackA" / "a.csv").string() + ": not a regular file"),
+            std::string::npos)
+      << run.output;
+  EXPECT_EQ(proxy_->count("DELETE"), 0u) << run.output;
+  auto kept = store().read_all("trackA/a.csv");
+  ASSERT_TRUE(kept) << "the object of the FIFO's path was deleted\n" << run.output;
+  EXPECT_EQ(*kept, "a");
+}
+
+// A prefix that is not a plain path is refused before any request, naming where it came
+// from; --delete at the bucket's root (blank S3_PREFIX, `S3_PREFIX=` in .env, --prefix '')
+// must be asked for by name, since it deletes everything else the bucket holds.
+TEST_F(UploadCli, PrefixesThatEscapeOrAreBlankAreRefusedBeforeAnyRequest) {
+  apex::test::upload::write_file(tree_ / "a.csv", "1");
+  const std::string dir = apex::test::upload::quote_arg(tree_.string());
+  for (const std::string prefix : {"../", "data/../x/", "./", "/data/", "/"}) {
+    auto run = apex("upload " + dir + " --delete --prefix " + apex::test::upload::quote_arg(prefix));
+    EXPECT_EQ(run.code, 2) << prefix << "\n" << run.output;
+    EXPECT_NE(run.output.find("apex: --prefix must not"), std::string::npos) << prefix << "\n" << run.output;
+    auto variable = apex("upload " + dir + " --delete", {{"S3_PREFIX", prefix}});
+    EXPECT_EQ(variable.code, 2) << prefix << "\n" << variable.output;
+    EXPECT_NE(variable.output.find("configuration variable S3_PREFIX must not"), std::string::npos)
+        << prefix << "\n"
+        << variable.output;
+  }
+  auto control = apex("upload " + dir + " --prefix " + apex::test::upload::quote_arg("data\x1b[2J/"));
+  EXPECT_EQ(control.code, 2) << control.output;
+  EXPECT_NE(control.output.find("--prefix holds a control character at character 5"), std::string::npos)
+      << control.output;
+
+  const std::string refusal = "--delete with an empty prefix (";
+  auto blank = apex("upload " + dir + " --delete", {{"S3_PREFIX", ""}});
+  EXPECT_EQ(blank.code, 2) << blank.output;
+  EXPECT_NE(blank.output.find(refusal + "S3_PREFIX is blank)"), std::string::npos) << blank.output;
+  EXPECT_NE(blank.output.find("pass --delete-from-bucket-root if the whole bucket is meant"),
+            std::string::npos)
+      << blank.output;
+  auto option = apex("upload " + dir + " --delete --prefix ''");
+  EXPECT_EQ(option.code, 2) << option.output;
+  EXPECT_NE(option.output.find(refusal + "--prefix is blank)"), std::string::npos) << option.output;
+  apex::test::upload::write_file(work_ / ".env", "S3_PREFIX=\n");
+  auto dotenv = apex("upload " + dir + " --delete");
+  EXPECT_EQ(dotenv.code, 2) << dotenv.output;
+  EXPECT_NE(dotenv.output.find(refusal + "S3_PREFIX is blank)"), std::string::npos) << dotenv.output;
+  fs::remove(work_ / ".env");
+  EXPECT_TRUE(proxy_->seen().empty()) << "refused before any request";
+}
+
+// Named explicitly, the root is a prefix like any other: in a bucket of its own, a stray
+// object at the root is deleted and the tree lands at the root.
+TEST_F(UploadCli, DeleteFromTheBucketRootWhenNamed) {
+  const std::string script =
+      "import boto3, sys\n"
+      "s3 = boto3.client('s3', endpoint_url=sys.argv[1], region_name='us-east-1', aws_access_key_id='S3RVER',"
+      " aws_secret_access_key='S3RVER')\n"
+      "s3.create_bucket(Bucket='apex-root-test')\n"
+      "s3.put_object(Bucket='apex-root-test', Key='stray.txt', Body=b'stray')\n";
+  apex::test::upload::write_file(work_ / "root_bucket.py", script);
+  int code = -1;
+  auto out = apex::test::run_command(
+      "python3 " + (work_ / "root_bucket.py").string() + " " + s3rver_->endpoint() + " 2>&1", &code);
+  ASSERT_EQ(code, 0) << out;
+  apex::test::upload::write_file(tree_ / "track" / "a.csv", "a");
+  auto run = apex("upload " + apex::test::upload::quote_arg(tree_.string()) +
+                  " --bucket apex-root-test --prefix '' --delete --delete-from-bucket-root");
+  EXPECT_EQ(run.code, 0) << run.output;
+  EXPECT_NE(run.output.find("deleted s3://apex-root-test/stray.txt"), std::string::npos) << run.output;
+  EXPECT_NE(run.output.find("uploaded s3://apex-root-test/track/a.csv"), std::string::npos) << run.output;
+}
+
+// Uploading one track's folder to the data prefix, as docs/aws-setup.md's one command per
+// tree invites, maps its files to the prefix itself (as `aws s3 sync` does), so --delete
+// would remove every other track: it stops first, names what would go and how to name the
+// track, and goes ahead only with --yes. Without a terminal it never asks.
+TEST_F(UploadCli, DeleteThatWouldEmptyATrackStopsUntilConfirmed) {
+  apex::test::upload::write_file(tree_ / "barber" / "R1_lap_time.csv", "barber");
+  apex::test::upload::write_file(tree_ / "sonoma" / "R1_lap_time.csv", "sonoma");
+  apex::test::upload::write_file(tree_ / "sonoma" / "Race 2" / "R2_lap_time.csv", "sonoma 2");
+  ASSERT_EQ(upload().code, 0);
+  proxy_->clear();
+  const std::string one_track = "upload " + apex::test::upload::quote_arg((tree_ / "barber").string()) +
+                                " --prefix " + apex::test::upload::quote_arg(prefix()) + " --delete";
+  auto stopped = apex(one_track);
+  EXPECT_EQ(stopped.code, 2) << stopped.output;
+  EXPECT_NE(stopped.output.find("--delete would delete 3 objects:\n  s3://apex-test/" + prefix() +
+                                "barber/R1_lap_time.csv\n"),
+            std::string::npos)
+      << stopped.output;
+  EXPECT_NE(stopped.output.find("it would delete every object of 2 folders under s3://apex-test/" + prefix() +
+                                ": barber/ (1 object) sonoma/ (2 objects)"),
+            std::string::npos)
+      << stopped.output;
+  EXPECT_NE(
+      stopped.output.find("to sync only one track's folder, name the track in the prefix (e.g. --prefix " +
+                          prefix() + "barber/)"),
+      std::string::npos)
+      << stopped.output;
+  EXPECT_NE(stopped.output.find("not confirmed: nothing was uploaded or deleted"), std::string::npos)
+      << stopped.output;
+  EXPECT_EQ(proxy_->count("PUT"), 0u) << "nothing uploaded either";
+  EXPECT_EQ(proxy_->count("DELETE"), 0u);
+
+  // Named as the message says, the track's folder syncs with its own objects only.
+  auto named = apex("upload " + apex::test::upload::quote_arg((tree_ / "barber").string()) + " --prefix " +
+                    apex::test::upload::quote_arg(prefix() + "barber/") + " --delete");
+  EXPECT_EQ(named.code, 0) << named.output;
+  EXPECT_NE(named.output.find("uploaded: 0 files, 1 skipped (unchanged), 0 failed"), std::string::npos)
+      << named.output;
+  EXPECT_EQ(proxy_->count("DELETE"), 0u);
+
+  auto dry = apex(one_track + " --dry-run");
+  EXPECT_EQ(dry.code, 0) << dry.output;
+  EXPECT_NE(dry.output.find("without --dry-run apex asks before deleting"), std::string::npos) << dry.output;
+
+  auto confirmed = apex(one_track + " --yes");
+  EXPECT_EQ(confirmed.code, 0) << confirmed.output;
+  EXPECT_NE(confirmed.output.find(", 3 deleted;"), std::string::npos) << confirmed.output;
+  EXPECT_FALSE(store().stat("sonoma/R1_lap_time.csv"));
+  auto moved = store().read_all("R1_lap_time.csv");
+  ASSERT_TRUE(moved) << confirmed.output;
+  EXPECT_EQ(*moved, "barber");
+}
+
+TEST_F(UploadCli, DeleteOfMoreThanMaxDeleteStopsUntilConfirmed) {
+  for (int i = 0; i < 4; ++i) apex::test::upload::write_file(tree_ / ("f" + std::to_string(i) + ".csv"), "x");
+  apex::test::upload::write_file(tree_ / "keep.csv", "k");
+  ASSERT_EQ(upload().code, 0);
+  for (int i = 0; i < 4; ++i) fs::remove(tree_ / ("f" + std::to_string(i) + ".csv"));
+  proxy_->clear();
+  auto stopped = upload("--delete --max-delete 3");
+  EXPECT_EQ(stopped.code, 2) << stopped.output;
+  EXPECT_NE(stopped.output.find("it would delete 4 objects, more than --max-delete 3"), std::string::npos)
+      << stopped.output;
+  EXPECT_EQ(proxy_->count("DELETE"), 0u);
+  auto within = upload("--delete --max-delete 4");
+  EXPECT_EQ(within.code, 0) << within.output;
+  EXPECT_NE(within.output.find(", 4 deleted;"), std::string::npos) << within.output;
+}
+
+// On a terminal the question is asked; anything but y keeps everything.
+TEST_F(UploadCli, DeleteThatWouldEmptyATrackAsksOnATerminal) {
+  int code = -1;
+  apex::test::run_command("command -v script >/dev/null 2>&1", &code);
+  if (code != 0) GTEST_SKIP() << "script (util-linux) is not installed";
+  apex::test::upload::write_file(tree_ / "barber" / "a.csv", "a");
+  apex::test::upload::write_file(tree_ / "sonoma" / "b.csv", "b");
+  ASSERT_EQ(upload().code, 0);
+  fs::remove_all(tree_ / "sonoma");
+  auto env = apex::test::upload::s3rver_env(proxy_->endpoint());
+  std::string inner = "env";
+  for (auto& [k, v] : env) inner += " " + k + "=" + v;
+  inner += " " + apex::test::apex_binary().string() + " upload " + tree_.string() + " --prefix " + prefix() +
+           " --delete";
+  for (const std::string answer : {"n", "y"}) {
+    auto out = apex::test::run_command(
+        "cd " + apex::test::upload::quote_arg(work_.string()) + " && (sleep 1; printf '" + answer +
+            "\\n'; sleep 3) | script -qfec " + apex::test::upload::quote_arg(inner) + " /dev/null 2>&1",
+        &code);
+    EXPECT_NE(out.find("Delete them? [y/N]"), std::string::npos) << out;
+    EXPECT_EQ(store().stat("sonoma/b.csv").has_value(), answer == "n") << answer << "\n" << out;
+  }
 }
 
 TEST_F(UploadCli, RetriesAFlakyServerAndNamesTheFileThatNeverWentUp) {
@@ -574,21 +809,56 @@ TEST_F(UploadCli, DownloadFailuresOfSingleFilesSayWhy) {
   apex::test::upload::write_file(tree_ / "vir" / "c.csv", "c");
   ASSERT_EQ(upload().code, 0);
   const fs::path mirror = work_ / "mirror";
-  // In the way: a file where a folder goes, a folder where the temporary file goes.
+  // In the way: a file where a folder goes, a folder where the file goes.
   apex::test::upload::write_file(mirror / "sonoma", "not a folder");
-  fs::create_directories(mirror / "vir" / "c.csv.apex-partial");
+  fs::create_directories(mirror / "vir" / "c.csv" / "mine");
   auto run = apex("download --prefix " + apex::test::upload::quote_arg(prefix()) + " " +
                   apex::test::upload::quote_arg(mirror.string()));
   EXPECT_EQ(run.code, 1) << run.output;
   EXPECT_NE(run.output.find("cannot create the folder " + in_quotes(mirror / "sonoma") + ": "),
             std::string::npos)
       << run.output;
-  EXPECT_NE(run.output.find("cannot write " + in_quotes(mirror / "vir" / "c.csv.apex-partial") +
-                            ": Is a directory"),
+  EXPECT_NE(run.output.find("cannot move the downloaded file into place at " +
+                            in_quotes(mirror / "vir" / "c.csv") + ": Is a directory"),
             std::string::npos)
       << run.output;
+  EXPECT_TRUE(fs::exists(mirror / "vir" / "c.csv" / "mine"));
+  for (const auto& entry : fs::recursive_directory_iterator(mirror))
+    EXPECT_EQ(entry.path().filename().string().find(".apex-download"), std::string::npos)
+        << "no temporary file is left behind: " << entry.path();
   EXPECT_EQ(apex::test::upload::read_file(mirror / "barber" / "a.csv"), "a") << "the others still come";
   EXPECT_EQ(apex::test::upload::read_file(mirror / "sonoma"), "not a folder");
+}
+
+// Object names that look like a download's temporary file are data like any other: X and
+// X.apex-partial (the name the temporary file of X once had) both arrive byte-identical,
+// even when X.apex-partial completes while X is still being fetched (X's GET is held back).
+// Downloaded X held X.apex-partial's bytes, and X.apex-partial was missing, with exit 0.
+TEST_F(UploadCli, DownloadedFilesNeverCollideWithTemporaryFiles) {
+  const std::string big = apex::test::upload::random_bytes(3 * 1024 * 1024 + 17, 21);
+  const std::string small = apex::test::upload::random_bytes(44 * 1024, 22);
+  auto s3 = store();
+  ASSERT_TRUE(s3.put("t/X", big, PutOptions{}));
+  ASSERT_TRUE(s3.put("t/X.apex-partial", small, PutOptions{}));
+  ASSERT_TRUE(s3.put("t/Y.apex-partial.apex-partial", "third", PutOptions{}));
+  ASSERT_TRUE(s3.put("t/Y.apex-partial", "second", PutOptions{}));
+  proxy_->set_delay("/t/X", std::chrono::milliseconds(1500), /*at_end=*/true);
+  const fs::path mirror = work_ / "mirror";
+  auto run = apex("download --prefix " + apex::test::upload::quote_arg(prefix()) + " " +
+                  apex::test::upload::quote_arg(mirror.string()));
+  proxy_->set_delay({}, std::chrono::milliseconds(0));
+  EXPECT_EQ(run.code, 0) << run.output;
+  EXPECT_NE(run.output.find("downloaded: 4 files, 0 skipped (unchanged), 0 failed"), std::string::npos)
+      << run.output;
+  EXPECT_TRUE(apex::test::upload::read_file(mirror / "t" / "X") == big) << "X holds X's bytes";
+  EXPECT_TRUE(apex::test::upload::read_file(mirror / "t" / "X.apex-partial") == small);
+  EXPECT_EQ(apex::test::upload::read_file(mirror / "t" / "Y.apex-partial"), "second");
+  EXPECT_EQ(apex::test::upload::read_file(mirror / "t" / "Y.apex-partial.apex-partial"), "third");
+  std::set<std::string> names;
+  for (const auto& entry : fs::directory_iterator(mirror / "t"))
+    names.insert(entry.path().filename().string());
+  EXPECT_EQ(names,
+            (std::set<std::string>{"X", "X.apex-partial", "Y.apex-partial", "Y.apex-partial.apex-partial"}));
 }
 
 TEST_F(UploadCli, DownloadOfAPrefixThatMatchesNothingSaysSoAndExitsOne) {

@@ -170,12 +170,14 @@ class FaultProxy {
     std::lock_guard lock(mutex_);
     refuse_acls_ = on;
   }
-  // Holds every request whose target contains `part` for `delay` before forwarding it, so
-  // a test can act while such requests are in flight. An empty part turns it off.
-  void set_delay(std::string part, std::chrono::milliseconds delay) {
+  // Holds every request whose target contains `part` (with at_end: ends with it) for
+  // `delay` before forwarding it, so a test can act while such requests are in flight, or
+  // let other requests finish first. An empty part turns it off.
+  void set_delay(std::string part, std::chrono::milliseconds delay, bool at_end = false) {
     std::lock_guard lock(mutex_);
     delay_part_ = std::move(part);
     delay_ = delay;
+    delay_at_end_ = at_end;
   }
   void clear() {
     std::lock_guard lock(mutex_);
@@ -201,7 +203,9 @@ class FaultProxy {
     {
       std::lock_guard lock(mutex_);
       seen_.push_back({req.method, req.target, req.get_header_value("x-amz-checksum-crc32c")});
-      if (!delay_part_.empty() && req.target.find(delay_part_) != std::string::npos) hold = delay_;
+      if (!delay_part_.empty() && (delay_at_end_ ? req.target.ends_with(delay_part_)
+                                                 : req.target.find(delay_part_) != std::string::npos))
+        hold = delay_;
       int n = per_request_[req.method + " " + req.target]++;
       if (fault_) status = fault_(req.method, req.target, n);
       if (refuse_acls_ && req.has_header("x-amz-acl")) {
@@ -262,6 +266,7 @@ class FaultProxy {
   bool refuse_acls_ = false;
   std::string delay_part_;
   std::chrono::milliseconds delay_{0};
+  bool delay_at_end_ = false;
   std::vector<Seen> seen_;
   std::map<std::string, int> per_request_;
 };

@@ -121,7 +121,7 @@ def main():
         check("apex-server downloads data/", code == 0 and os.path.exists(
             os.path.join(work, "mirror", "barber", "Race 1", "big telemetry.csv")), out)
         os.remove(os.path.join(tree, "barber", "R1_barber_lap_time.csv"))
-        code, out = apex_run("apex-uploader", "upload", tree, "--delete")
+        code, out = apex_run("apex-uploader", "upload", tree, "--delete", "--delete-from-bucket-root")
         check("apex-uploader --delete is refused without s3:DeleteObject", code != 0 and "AccessDenied" in out, out)
     finally:
         moto.terminate()

@@ -30,7 +30,7 @@ TEST(Config, ReadsEveryVariable) {
                              {"AWS_REGION", "eu-west-1"},
                              {"AWS_ACCESS_KEY_ID", "AKIAEXAMPLE"},
                              {"AWS_SECRET_ACCESS_KEY", "secret"},
-                             {"S3_PREFIX", "/race-data"},
+                             {"S3_PREFIX", "race-data"},
                              {"S3_ENDPOINT_URL", "http://127.0.0.1:9000/"}});
   ASSERT_TRUE(config) << config.error().message;
   EXPECT_EQ(config->data_dir, "/srv/race");
@@ -41,6 +41,24 @@ TEST(Config, ReadsEveryVariable) {
   EXPECT_EQ(config->s3.region, "eu-west-1");
   EXPECT_EQ(config->s3.prefix, "race-data/");
   EXPECT_EQ(config->s3.endpoint_url, "http://127.0.0.1:9000");
+}
+
+// A prefix is where upload writes and --delete deletes: one that could escape it or means
+// something other than it says is refused at start-up, naming the variable.
+TEST(Config, PrefixesThatAreNotPlainPathsAreRefused) {
+  for (const char* value :
+       {"/", "/data", "../", "data/../other", "./data", "data/./x", "a//b", "data\x1b[2J", "da\tta/"}) {
+    auto config = config_from({{"S3_PREFIX", value}});
+    ASSERT_FALSE(config) << value;
+    EXPECT_EQ(config.error().kind, ErrorKind::InvalidInput);
+    EXPECT_NE(config.error().message.find("S3_PREFIX"), std::string::npos) << config.error().message;
+  }
+  for (const auto& [value, prefix] : std::vector<std::pair<std::string, std::string>>{
+           {"", ""}, {"data", "data/"}, {"a..b/c", "a..b/c/"}, {"Race 1/é", "Race 1/é/"}}) {
+    auto config = config_from({{"S3_PREFIX", value}});
+    ASSERT_TRUE(config) << value << ": " << config.error().message;
+    EXPECT_EQ(config->s3.prefix, prefix);
+  }
 }
 
 TEST(Config, BadValuesNameTheVariable) {

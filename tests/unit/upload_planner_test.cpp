@@ -58,6 +58,50 @@ TEST(UploadPlanner, DeletesOnlyWhatIsGoneLocally) {
   EXPECT_TRUE(keys_to_delete({"a.csv", "b/c.csv", "z.csv"}, remote).empty());
 }
 
+// A local path that could not be read keeps its objects: its own key and the folder under
+// it, not a sibling that merely starts with the same letters.
+TEST(UploadPlanner, NeverDeletesUnderAPathThatCouldNotBeRead) {
+  Listing remote;
+  remote.objects = {{"b", 1, ""}, {"b/c.csv", 1, ""}, {"b/sub/d.csv", 1, ""}, {"bb/e.csv", 1, ""}};
+  EXPECT_EQ(keys_to_delete({}, remote, {"b"}), (std::vector<std::string>{"bb/e.csv"}));
+  EXPECT_TRUE(keys_to_delete({}, remote, {""}).empty()) << "an unreadable root keeps everything";
+  EXPECT_TRUE(is_at_or_under("b/c.csv", "b"));
+  EXPECT_FALSE(is_at_or_under("bb/e.csv", "b"));
+}
+
+TEST(UploadPlanner, NamesTheTopLevelFoldersADeleteWouldEmpty) {
+  Listing remote;
+  remote.objects = {{"R1.csv", 1, ""},       {"barber/a.csv", 1, ""}, {"barber/Race 1/b.csv", 1, ""},
+                    {"sonoma/c.csv", 1, ""}, {"sonoma/d.csv", 1, ""}, {"vir/e.csv", 1, ""}};
+  auto emptied = folders_emptied({"R1.csv", "barber/a.csv", "barber/Race 1/b.csv", "sonoma/c.csv"}, remote);
+  ASSERT_EQ(emptied.size(), 1u) << "sonoma keeps d.csv; a loose object is no folder";
+  EXPECT_EQ(emptied[0].folder, "barber/");
+  EXPECT_EQ(emptied[0].objects, 2u);
+  EXPECT_TRUE(folders_emptied({}, remote).empty());
+}
+
+// A part is reused only when its size is this run's and its ETag is the MD5 of the local
+// bytes at its place; anything else means the upload is aborted and the file sent afresh.
+TEST(UploadPlanner, StoredPartsAreReusedOnlyWhenTheyHoldTheLocalBytes) {
+  // The local file's parts hash to "aaa...", "bbb...", "ccc..." (one letter per 10 bytes).
+  auto md5_of = [](std::uint64_t offset, std::size_t) -> Result<std::string> {
+    return std::string(32, static_cast<char>('a' + offset / 10));
+  };
+  const std::string part1(32, 'a'), part2(32, 'b');
+  auto ok = check_stored_parts({{1, 10, part1}, {2, 10, part2}}, 10, 25, md5_of);
+  EXPECT_TRUE(ok.problem.empty()) << ok.problem;
+  EXPECT_EQ(ok.etags, (std::vector<std::string>{part1, part2, ""}));
+  EXPECT_EQ(ok.parts_reused, 2u);
+  EXPECT_NE(check_stored_parts({{2, 10, part1}}, 10, 25, md5_of).problem.find("part 2 differs"),
+            std::string::npos);
+  EXPECT_NE(check_stored_parts({{1, 8, part1}}, 10, 25, md5_of).problem.find("holds 8 bytes"),
+            std::string::npos);
+  EXPECT_NE(check_stored_parts({{4, 10, part1}}, 10, 25, md5_of).problem.find("beyond"), std::string::npos);
+  EXPECT_NE(check_stored_parts({{1, 10, part1 + "-2"}}, 10, 25, md5_of).problem.find("not an MD5"),
+            std::string::npos);
+  EXPECT_FALSE(check_stored_parts({}, 10, 25, md5_of).problem.empty());
+}
+
 TEST(UploadPlanner, ContentTypeByExtension) {
   EXPECT_EQ(content_type_for("barber/R1_lap_time.csv"), "text/csv");
   EXPECT_EQ(content_type_for("x/Results.CSV"), "text/csv");
