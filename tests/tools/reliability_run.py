@@ -30,6 +30,7 @@ the cached answer is served, the same bytes, with `Warning: 110` and `X-Apex-Sta
 import argparse
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -262,8 +263,8 @@ CHECKS = [
 LISTING = r"list-type=2"
 
 # A telemetry file larger than two read ranges (8 MiB each at the least), so that `apex serve`
-# reads it from S3 in ranges at once: Sonoma R1's rows, eight times over, under its own
-# prefix of the bucket (`apex upload` gives it x-amz-meta-xxh128: s3rver keeps no
+# reads it from S3 in ranges at once: Sonoma R1's rows, eight times over with the cars
+# renamed, under its own prefix of the bucket (`apex upload` gives it x-amz-meta-xxh128: s3rver keeps no
 # x-amz-checksum-crc32c).
 RANGED_PREFIX = "ranged/"
 RANGED_SESSION = "sonoma-raceway/Sonoma/Race 1"
@@ -327,14 +328,18 @@ def check(rig):
 
 
 def write_ranged_tree(root):
-    """The Sonoma R1 files with the telemetry rows repeated RANGED_COPIES times."""
+    """The Sonoma R1 files with RANGED_COPIES copies of the telemetry rows, each copy's cars
+    renamed (GR86-031-45, GR86-031-451, ...), so that no sample repeats another: the proxy's
+    changed chassis digit (GR86-131-45) then makes a phantom car, which shows in the answer."""
     source = os.path.join(ROOT, "data", RANGED_SESSION)
     target = os.path.join(root, RANGED_SESSION)
     shutil.copytree(source, target)
     with open(os.path.join(source, RANGED_TELEMETRY), "rb") as f:
         header, rows = f.read().split(b"\n", 1)
     with open(os.path.join(target, RANGED_TELEMETRY), "wb") as f:
-        f.write(header + b"\n" + rows * RANGED_COPIES)
+        f.write(header + b"\n")
+        for copy in range(RANGED_COPIES):  # each copy its own cars, so no row repeats another
+            f.write(re.sub(rb"(GR86-\d{3}-\d+)", lambda m: m[1] + (b"%d" % copy if copy else b""), rows))
 
 
 def check_ranged_telemetry(rig, proxy_port, expect):
