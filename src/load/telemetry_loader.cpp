@@ -21,16 +21,33 @@ Result<Telemetry> parse_mapped(const MappedFile& file, std::string_view key,
   return telemetry;
 }
 
-Result<Telemetry> parse_in_ranges(ObjectStore& store, std::string_view key, const RangePlan& plan,
-                                  const TelemetryParseOptions& options) {
+// One read in ranges, parsed as the bytes arrive; *checksum_mismatch as in
+// read_ranges_in_parallel.
+Result<Telemetry> parse_ranges_once(ObjectStore& store, std::string_view key, const RangePlan& plan,
+                                    const TelemetryParseOptions& options, bool* checksum_mismatch) {
   TelemetryRangeParser parser(std::string(key), plan.size, plan.ranges, plan.readers, options);
   auto sink = [&parser](const RangePiece& piece) {
     return parser.take(piece.range, piece.reader, piece.bytes);
   };
-  auto read = read_ranges_in_parallel(store, key, plan, sink,
-                                      [&options] { lower_this_thread_priority(options.worker_nice_steps); });
+  auto read = read_ranges_in_parallel(
+      store, key, plan, sink, [&options] { lower_this_thread_priority(options.worker_nice_steps); },
+      checksum_mismatch);
   if (!read) return std::unexpected(read.error());
   return parser.finish();
+}
+
+// Bytes that fail the object's stored checksum were damaged on the way: what the parser
+// made of them is dropped and the object read once more, like any transient fault; damaged
+// twice, the load fails (Unavailable), never answers with the damaged bytes.
+Result<Telemetry> parse_in_ranges(ObjectStore& store, std::string_view key, const RangePlan& plan,
+                                  const TelemetryParseOptions& options) {
+  bool checksum_mismatch = false;
+  auto telemetry = parse_ranges_once(store, key, plan, options, &checksum_mismatch);
+  if (telemetry || !checksum_mismatch) return telemetry;
+  checksum_mismatch = false;
+  telemetry = parse_ranges_once(store, key, plan, options, &checksum_mismatch);
+  if (telemetry || !checksum_mismatch) return telemetry;
+  return make_error(ErrorKind::Unavailable, telemetry.error().message + " (read twice, damaged both times)");
 }
 
 }  // namespace

@@ -21,6 +21,9 @@ class ForwardingStore : public ObjectStore {
     return inner_.list(prefix, delimiter);
   }
   Result<ObjectInfo> stat(std::string_view key) override { return inner_.stat(key); }
+  Result<VerifiableObjectInfo> stat_with_checksums(std::string_view key) override {
+    return inner_.stat_with_checksums(key);
+  }
   Status read(std::string_view key, ByteRange range, const ByteSink& sink) override {
     return inner_.read(key, range, sink);
   }

@@ -5,6 +5,12 @@
 
 namespace apex {
 
+Result<VerifiableObjectInfo> ObjectStore::stat_with_checksums(std::string_view key) {
+  auto info = stat(key);
+  if (!info) return std::unexpected(info.error());
+  return VerifiableObjectInfo{std::move(*info), {}};
+}
+
 Result<std::string> ObjectStore::read_all(std::string_view key) {
   std::string out;
   auto status = read(key, ByteRange{}, [&](std::string_view chunk) -> Status {

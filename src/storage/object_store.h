@@ -20,12 +20,35 @@
 
 namespace apex {
 
+// Checksums of a whole object's bytes that its store keeps beside it, for a reader to check
+// what it read; each empty where there is none. An object with none is read unverified.
+// The user metadata names (x-amz-meta-NAME) `apex upload` stores its digests under.
+inline constexpr std::string_view kStoredMd5Metadata = "md5";
+inline constexpr std::string_view kStoredXxh128Metadata = "xxh128";
+
+struct StoredChecksums {
+  // A full-object x-amz-checksum-crc32c (raw, 4 big-endian bytes); never a multipart
+  // upload's composite one ("...-N"), which is a CRC of part CRCs, not of the bytes.
+  std::string crc32c;
+  // Lower-case hex digests `apex upload` stores as user metadata (x-amz-meta-xxh128 for
+  // large files, x-amz-meta-md5 for small ones).
+  std::string xxh128_hex;
+  std::string md5_hex;
+  bool any() const { return !crc32c.empty() || !xxh128_hex.empty() || !md5_hex.empty(); }
+};
+
 struct ObjectInfo {
   std::string key;
   std::uint64_t size = 0;
   // Changes whenever the content changes: the ETag on S3, size+mtime+ctime on disk (ctime
   // also when only the permissions change, so that a file made readable is read again).
   std::string version;
+};
+
+// An object's stat with the checksums its store keeps of its bytes.
+struct VerifiableObjectInfo {
+  ObjectInfo info;
+  StoredChecksums checksums;
 };
 
 struct Listing {
@@ -54,6 +77,10 @@ class ObjectStore {
   virtual Result<Listing> list(std::string_view prefix, std::optional<char> delimiter) = 0;
 
   virtual Result<ObjectInfo> stat(std::string_view key) = 0;
+
+  // stat() with the checksums of the whole object the store keeps beside it (S3: the same
+  // HEAD), for a reader that checks what it read; none where the store keeps none.
+  virtual Result<VerifiableObjectInfo> stat_with_checksums(std::string_view key);
 
   // Streams the bytes of key (or of a range of it) to sink, in order.
   virtual Status read(std::string_view key, ByteRange range, const ByteSink& sink) = 0;

@@ -8,6 +8,8 @@
 #include <thread>
 #include <vector>
 
+#include "storage/range_checksum.h"
+
 namespace apex {
 
 namespace {
@@ -28,10 +30,11 @@ Result<RangePlan> plan_ranges(ObjectStore& store, std::string_view key, const Pa
   RangePlan plan;
   const unsigned wanted = options.concurrency ? options.concurrency : store.parallel_reads();
   if (wanted <= 1) return plan;
-  auto info = store.stat(key);
-  if (!info) return std::unexpected(info.error());
-  plan.size = info->size;
-  plan.version = info->version;
+  auto stat = store.stat_with_checksums(key);
+  if (!stat) return std::unexpected(stat.error());
+  plan.size = stat->info.size;
+  plan.version = stat->info.version;
+  plan.checksums = stat->checksums;
   plan.range_bytes = options.range_bytes ? options.range_bytes : default_range_bytes(plan.size, wanted);
   const std::uint64_t ranges = (plan.size + plan.range_bytes - 1) / plan.range_bytes;
   if (ranges <= 1) return plan;
@@ -41,7 +44,9 @@ Result<RangePlan> plan_ranges(ObjectStore& store, std::string_view key, const Pa
 }
 
 Status read_ranges_in_parallel(ObjectStore& store, std::string_view key, const RangePlan& plan,
-                               const RangeSink& sink, const std::function<void()>& on_reader_start) {
+                               const RangeSink& sink, const std::function<void()>& on_reader_start,
+                               bool* checksum_mismatch) {
+  RangeChecksum checksum(plan.checksums, plan.size, plan.range_bytes);
   std::atomic<std::uint64_t> next_range{0};
   std::atomic<bool> stop{false};
   std::mutex failure_mutex;
@@ -63,6 +68,7 @@ Status read_ranges_in_parallel(ObjectStore& store, std::string_view key, const R
           return make_error(ErrorKind::Corrupt, "'" + std::string(key) + "' answered more than the " +
                                                     range_text(offset, length) + " asked for");
         got += bytes.size();
+        checksum.take(range, bytes);
         return sink(RangePiece{reader, range, bytes});
       });
       if (read && got != length)
@@ -71,6 +77,7 @@ Status read_ranges_in_parallel(ObjectStore& store, std::string_view key, const R
                                                       std::to_string(length) + " bytes of " +
                                                       range_text(offset, length) + " (changed while read?)");
       if (!read) return fail(read.error());
+      checksum.finish_range(range);
     }
   };
   // Threads of their own, the caller only waiting: on_reader_start may lower a reader's
@@ -79,6 +86,10 @@ Status read_ranges_in_parallel(ObjectStore& store, std::string_view key, const R
   for (unsigned i = 0; i < plan.readers; ++i) readers.emplace_back(read_ranges, i);
   for (auto& reader : readers) reader.join();
   if (failure) return std::unexpected(*failure);
+  if (auto verified = checksum.check(key); !verified) {
+    if (checksum_mismatch) *checksum_mismatch = true;
+    return verified;
+  }
 
   auto after = store.stat(key);
   if (!after) return std::unexpected(after.error());

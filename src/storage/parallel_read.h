@@ -30,6 +30,12 @@
 // mid-read is Unavailable: try again). Each range must deliver exactly its length. On an
 // error the sink may have had part of the object.
 //
+// Verification: where the store keeps a checksum of the whole object (StoredChecksums: a
+// full-object CRC32C, or `apex upload`'s XXH3-128 or MD5), the bytes read are checked
+// against it (storage/range_checksum.h) before success is answered; a mismatch is
+// Unavailable naming the object, and the caller must drop what the sink made of the bytes.
+// An object without one is read unverified.
+//
 // Threads: the readers are threads of their own; the caller waits. The store must be safe
 // to call from several threads (the ObjectStore contract), and the sink is called from
 // several threads at once (never for the same range at once).
@@ -68,7 +74,8 @@ struct RangePlan {
   std::uint64_t range_bytes = 0;
   std::uint64_t ranges = 0;
   unsigned readers = 0;
-  std::string version;  // of the object when planned
+  std::string version;        // of the object when planned
+  StoredChecksums checksums;  // of the object when planned; none: read unverified
 };
 
 // The ranges read_ranges_in_parallel would read: none (ranges == 0) when the store prefers
@@ -78,10 +85,13 @@ Result<RangePlan> plan_ranges(ObjectStore& store, std::string_view key,
 
 // Reads the object in the planned ranges, `readers` at a time, and hands each range's bytes
 // to sink on the thread that read them, in order within the range; ranges are taken in
-// order and end in any order. Nothing is buffered. on_reader_start, when given, runs first
-// on each reader thread. A failed range, or the sink's error, stops every reader and is
-// passed back.
+// order and end in any order. Nothing is buffered but what an in-order checksum holds.
+// on_reader_start, when given, runs first on each reader thread. A failed range, or the
+// sink's error, stops every reader and is passed back. *checksum_mismatch, when given, is
+// set when every byte arrived but they do not match the stored checksum (worth one more
+// read: the damage was on the way).
 Status read_ranges_in_parallel(ObjectStore& store, std::string_view key, const RangePlan& plan,
-                               const RangeSink& sink, const std::function<void()>& on_reader_start = {});
+                               const RangeSink& sink, const std::function<void()>& on_reader_start = {},
+                               bool* checksum_mismatch = nullptr);
 
 }  // namespace apex

@@ -117,6 +117,44 @@ sigv4::HeaderList put_headers(const PutOptions& options) {
   return headers;
 }
 
+std::string decode_base64(std::string_view text) {
+  std::string out(3 * ((text.size() + 3) / 4), '\0');
+  const int n =
+      EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                      reinterpret_cast<const unsigned char*>(text.data()), static_cast<int>(text.size()));
+  if (n < 0 || text.size() % 4 != 0) return {};
+  // EVP_DecodeBlock counts the bytes of the '=' padding as well.
+  const auto padding = static_cast<std::size_t>(
+      std::count(text.end() - std::min<std::size_t>(text.size(), 2), text.end(), '='));
+  out.resize(static_cast<std::size_t>(n) - padding);
+  return out;
+}
+
+bool is_lower_hex(std::string_view text, std::size_t length) {
+  return text.size() == length && std::all_of(text.begin(), text.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+         });
+}
+
+// The checksums of the whole object a HEAD (sent with x-amz-checksum-mode: ENABLED)
+// answers. A composite CRC of a multipart upload ("base64-N", or x-amz-checksum-type
+// COMPOSITE) covers the parts' CRCs, not the bytes, and is left out; so is anything
+// malformed, which leaves the object unverified rather than unreadable.
+StoredChecksums stored_checksums(const HttpResponse& head) {
+  StoredChecksums checksums;
+  const std::string crc = head.header("x-amz-checksum-crc32c");
+  const std::string type = head.header("x-amz-checksum-type");
+  if (!crc.empty() && crc.find('-') == std::string::npos && (type.empty() || type == "FULL_OBJECT")) {
+    std::string raw = decode_base64(crc);
+    if (raw.size() == 4) checksums.crc32c = std::move(raw);
+  }
+  const std::string xxh128 = head.header("x-amz-meta-" + std::string(kStoredXxh128Metadata));
+  if (is_lower_hex(xxh128, 32)) checksums.xxh128_hex = xxh128;
+  const std::string md5 = head.header("x-amz-meta-" + std::string(kStoredMd5Metadata));
+  if (is_lower_hex(md5, 32)) checksums.md5_hex = md5;
+  return checksums;
+}
+
 std::string quote_etag(std::string_view etag) {
   if (etag.starts_with('"') || etag.starts_with("W/")) return std::string(etag);
   return "\"" + std::string(etag) + "\"";
@@ -319,10 +357,17 @@ Result<Listing> S3Store::list(std::string_view prefix, std::optional<char> delim
 }
 
 Result<ObjectInfo> S3Store::stat(std::string_view key) {
+  auto stat = stat_with_checksums(key);
+  if (!stat) return std::unexpected(stat.error());
+  return std::move(stat->info);
+}
+
+Result<VerifiableObjectInfo> S3Store::stat_with_checksums(std::string_view key) {
   if (auto ok = validate_key(key); !ok) return std::unexpected(ok.error());
   const std::string full_key = prefix_ + std::string(key);
   auto ctx = context("stat " + location_of(full_key));
-  auto response = send(Call{"HEAD", object_path(full_key), {}, {}, {}}, ctx);
+  auto response =
+      send(Call{"HEAD", object_path(full_key), {}, {{"x-amz-checksum-mode", "ENABLED"}}, {}}, ctx);
   if (!response) return std::unexpected(response.error());
   if (response->status == 404 && !bucket_exists())
     return std::unexpected(redact(classify_s3_error(404, s3xml::ErrorBody{"NoSuchBucket", "", ""}, ctx)));
@@ -330,7 +375,9 @@ Result<ObjectInfo> S3Store::stat(std::string_view key) {
   auto size = parse_u64(response->header("content-length"));
   if (!size)
     return make_error(ErrorKind::Corrupt, "cannot " + ctx.action + ": the answer has no Content-Length");
-  return ObjectInfo{std::string(key), *size, s3xml::unquote_etag(response->header("etag"))};
+  return VerifiableObjectInfo{
+      ObjectInfo{std::string(key), *size, s3xml::unquote_etag(response->header("etag"))},
+      stored_checksums(*response)};
 }
 
 Status S3Store::read(std::string_view key, ByteRange range, const ByteSink& sink) {

@@ -95,6 +95,11 @@ class S3Store final : public ObjectStore {
 
   Result<Listing> list(std::string_view prefix, std::optional<char> delimiter) override;
   Result<ObjectInfo> stat(std::string_view key) override;
+  // One HEAD, sent with x-amz-checksum-mode: ENABLED: a full-object x-amz-checksum-crc32c
+  // (not a multipart upload's composite "...-N"), and x-amz-meta-xxh128 / x-amz-meta-md5
+  // as `apex upload` stores them. Servers that keep no checksums (s3rver) answer the
+  // metadata only.
+  Result<VerifiableObjectInfo> stat_with_checksums(std::string_view key) override;
   // A whole object of up to kVerifiedReadBytes whose ETag is its MD5 reaches the sink only
   // once its bytes match, and is read again when they arrived damaged; longer ones stream, and
   // damage is reported (Unavailable) after the sink has had the bytes.

@@ -22,8 +22,8 @@ namespace apex::sync {
 
 // The metadata names (x-amz-meta-md5, -xxh128, -sha256) holding the hex MD5, XXH3-128 or
 // SHA-256 of the whole object.
-inline constexpr std::string_view kMd5MetadataName = "md5";
-inline constexpr std::string_view kXxh128MetadataName = "xxh128";
+inline constexpr std::string_view kMd5MetadataName = kStoredMd5Metadata;
+inline constexpr std::string_view kXxh128MetadataName = kStoredXxh128Metadata;
 inline constexpr std::string_view kSha256MetadataName = "sha256";
 
 enum class SyncDecision {

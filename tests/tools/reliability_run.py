@@ -20,13 +20,17 @@ is the test (ctest `fault_injection`): a shorter set of faults whose outcomes it
 exits non-zero when one does not hold: answers after retried faults are byte-identical to
 the truth; a body cut short (dropped or truncated, once or on every attempt) is never
 served: the answer is the truth or a 503, and the next request after the fault clears
-gets the truth; warm requests meanwhile all answer 200; when re-listing the bucket fails,
+gets the truth; warm requests meanwhile all answer 200; same-length corruption of a range of
+a telemetry file read in ranges (one larger than a range, uploaded by `apex upload` with
+its x-amz-meta-xxh128) is never served: the answer is the truth after a re-read, or a 503
+naming the file, never a phantom car; when re-listing the bucket fails,
 the cached answer is served, the same bytes, with `Warning: 110` and `X-Apex-Stale`, and
 /health says degraded.
 """
 import argparse
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -134,7 +138,7 @@ class Rig:
         apex, work = self.apex, self.work
         self.base_env = {k: v for k, v in os.environ.items()
                          if not k.startswith(("AWS_", "S3_", "USE_S3", "API_TOKEN", "CACHE_MAX"))}
-        s3_port = free_port()
+        self.s3_port = s3_port = free_port()
         s3rver = os.path.join(ROOT, "tests", "node_modules", "s3rver", "bin", "s3rver.js")
         if not os.path.exists(s3rver):
             sys.exit(f"{s3rver} is missing: run `make node-deps` (npm ci in tests/)")
@@ -169,9 +173,10 @@ class Rig:
         assert status == 200, (path, status, body[:300])
         return body
 
-    def serve_s3(self, proxy_port, log_name="serve.log"):
+    def serve_s3(self, proxy_port, log_name="serve.log", extra_env=None):
         """A fresh `apex serve` reading the bucket through the proxy on proxy_port."""
-        env = {**self.s3_env, "USE_S3_DATA": "true", "S3_ENDPOINT_URL": f"http://127.0.0.1:{proxy_port}"}
+        env = {**self.s3_env, "USE_S3_DATA": "true", "S3_ENDPOINT_URL": f"http://127.0.0.1:{proxy_port}",
+               **(extra_env or {})}
         return serve(self.apex, env, self.work, log_name)
 
     def close(self):
@@ -257,6 +262,22 @@ CHECKS = [
 ]
 LISTING = r"list-type=2"
 
+# A telemetry file larger than two read ranges (8 MiB each at the least), so that `apex serve`
+# reads it from S3 in ranges at once: Sonoma R1's rows, eight times over with the cars
+# renamed, under its own prefix of the bucket (`apex upload` gives it x-amz-meta-xxh128: s3rver keeps no
+# x-amz-checksum-crc32c).
+RANGED_PREFIX = "ranged/"
+RANGED_SESSION = "sonoma-raceway/Sonoma/Race 1"
+RANGED_TELEMETRY = "sonoma_telemetry_R1.csv"
+RANGED_COPIES = 8
+TELEMETRY = "/api/telemetry/track/sonoma-raceway/session/R1/vehicles"
+RANGED_CHECKS = [
+    ("one range of the telemetry corrupted once (same length)",
+     [{"method": "GET", "path": "sonoma_telemetry_R1", "fault": "corrupt", "times": 1}], "truth"),
+    ("every telemetry GET corrupted (same length)",
+     [{"method": "GET", "path": "sonoma_telemetry_R1", "fault": "corrupt", "times": -1}], "503"),
+]
+
 
 def check(rig):
     failures = []
@@ -297,12 +318,65 @@ def check(rig):
                    f"warm requests meanwhile: {warm.ok} x 200, {warm.errors} errors")
         finally:
             stop(server)
+    check_ranged_telemetry(rig, proxy_port, expect)
     stale.join()
     if failures:
         print("\nFAILED:\n  " + "\n  ".join(failures))
         return 1
     print("\nall fault-injection checks passed")
     return 0
+
+
+def write_ranged_tree(root):
+    """The Sonoma R1 files with RANGED_COPIES copies of the telemetry rows, each copy's cars
+    renamed (GR86-031-45, GR86-031-451, ...), so that no sample repeats another: the proxy's
+    changed chassis digit (GR86-131-45) then makes a phantom car, which shows in the answer."""
+    source = os.path.join(ROOT, "data", RANGED_SESSION)
+    target = os.path.join(root, RANGED_SESSION)
+    shutil.copytree(source, target)
+    with open(os.path.join(source, RANGED_TELEMETRY), "rb") as f:
+        header, rows = f.read().split(b"\n", 1)
+    with open(os.path.join(target, RANGED_TELEMETRY), "wb") as f:
+        f.write(header + b"\n")
+        for copy in range(RANGED_COPIES):  # each copy its own cars, so no row repeats another
+            f.write(re.sub(rb"(GR86-\d{3}-\d+)", lambda m: m[1] + (b"%d" % copy if copy else b""), rows))
+
+
+def check_ranged_telemetry(rig, proxy_port, expect):
+    tree = os.path.join(rig.work, "ranged-data")
+    write_ranged_tree(tree)
+    up = subprocess.run([rig.apex, "upload", tree, "--prefix", RANGED_PREFIX],
+                        env={**rig.s3_env, "S3_ENDPOINT_URL": f"http://127.0.0.1:{rig.s3_port}"}, cwd=rig.work,
+                        capture_output=True, text=True)
+    expect(up.returncode == 0, "ranged telemetry", f"uploaded: {up.returncode} {up.stderr[-200:]}")
+    local, local_port = serve(rig.apex, {**rig.base_env, "DATA_DIR": tree}, rig.work, "ranged-local.log")
+    try:
+        status, truth = get(local_port, TELEMETRY)
+        expect(status == 200, "ranged telemetry", f"local answer {status}")
+    finally:
+        stop(local)
+    for name, rules, outcome in RANGED_CHECKS:
+        control(proxy_port, [])
+        server, port = rig.serve_s3(proxy_port, "serve-ranged.log", {"S3_PREFIX": RANGED_PREFIX})
+        try:
+            print(f"{name}:", flush=True)
+            control(proxy_port, rules)
+            status, body = get(port, TELEMETRY)
+            counters = control(proxy_port)
+            expect(counters["injected"].get("corrupt", 0) > 0, name, f"faults injected: {counters['injected']}")
+            if outcome == "truth":
+                expect(status == 200 and body == truth, name,
+                       f"answer {status}, byte-identical to the local one: {body == truth}")
+            else:
+                detail = body.decode(errors="replace")
+                expect(status == 503 and RANGED_TELEMETRY in detail and "checksum did not match" in detail, name,
+                       f"answer {status} naming the file and the checksum: {detail[:160]}")
+                control(proxy_port, [])
+                status, body = get(port, TELEMETRY)
+                expect(status == 200 and body == truth, name,
+                       f"after the fault clears: {status}, byte-identical: {body == truth}")
+        finally:
+            stop(server)
 
 
 def check_stale(rig, proxy_port, expect):

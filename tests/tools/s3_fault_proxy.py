@@ -18,6 +18,10 @@ times is how many matching requests get the fault (-1: all). Faults:
   drop-mid-body            forward; send the headers and half the body, then close
   truncate                 forward; send half the body with a Content-Length that matches it
                            (looks complete: only a length or MD5 check catches it)
+  corrupt                  forward; change one digit in the second half of the body to another,
+                           same length: a vehicle id's (GR86-NNN) when there is one, so that
+                           telemetry grows a phantom car; a CSV still parses, only a
+                           checksum of the content catches it
   stall:SECONDS            forward; send the headers, wait, then the body
   delay:SECONDS            wait before forwarding
 """
@@ -96,6 +100,16 @@ async def forward(head, body, upstream):
     return "\r\n".join(kept) + "\r\n\r\n", response_body
 
 
+def corrupt_digit(body):
+    """body with one digit of its second half changed: the first of a vehicle id if any."""
+    vehicle = body.find(b"GR86-", len(body) // 2)
+    start = vehicle + len(b"GR86-") if vehicle >= 0 else len(body) // 2
+    for i in range(start, len(body)):
+        if 48 <= body[i] <= 57:
+            return body[:i] + bytes([48 + (body[i] - 48 + 1) % 10]) + body[i + 1:]
+    return body
+
+
 def with_length(head, length):
     lines = [l for l in head.split("\r\n")[:-2] if not l.lower().startswith("content-length:")]
     return ("\r\n".join(lines) + f"\r\nContent-Length: {length}\r\n\r\n").encode("latin-1")
@@ -144,6 +158,8 @@ async def handle(reader, writer, upstream):
             writer.write(with_length(response_head, len(half)) + half)
             await writer.drain()
             continue
+        if fault == "corrupt":
+            response_body = corrupt_digit(response_body)
         if fault.startswith("stall:"):
             writer.write(response_head.encode("latin-1"))
             await writer.drain()

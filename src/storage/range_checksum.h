@@ -1,0 +1,61 @@
+// Checks an object read in ranges, on several threads and out of order, against a checksum
+// its store keeps (StoredChecksums), so that bytes damaged on the way are never taken for
+// the object.
+//
+// Which checksum: a full-object CRC32C when there is one, since CRCs combine: each range's
+// CRC is computed by the thread that receives it, where it lands, and the range CRCs combine
+// into the object's (crc32c_combine) with no copy and no second pass. Otherwise XXH3-128, or
+// MD5, from `apex upload`'s metadata: neither combines, so the object is hashed in order;
+// the range at the front is hashed as it arrives and ranges that arrive ahead of their turn
+// are held in memory until it comes (at most the ranges in flight beside the front one).
+// Otherwise nothing can be checked: verifies() is false and the read is unverified.
+//
+// Threads: take() and finish_range() may be called from several threads at once, never for
+// the same range at once; check() after every range has finished.
+#pragma once
+
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/error.h"
+#include "storage/content_digest.h"
+#include "storage/object_store.h"
+
+namespace apex {
+
+class RangeChecksum {
+ public:
+  // An object of object_size bytes read in ranges of range_bytes (the last one shorter).
+  RangeChecksum(const StoredChecksums& stored, std::uint64_t object_size, std::uint64_t range_bytes);
+
+  bool verifies() const { return algorithm_.has_value(); }
+  void take(std::uint64_t range, std::string_view bytes);
+  void finish_range(std::uint64_t range);
+  // Unavailable, naming key, when the bytes taken are not the stored checksum's.
+  Status check(std::string_view key);
+
+ private:
+  void hash_in_order(std::uint64_t range, std::string_view bytes);
+  void advance_front();
+  std::string actual_hex();
+
+  std::optional<DigestAlgorithm> algorithm_;
+  std::string expected_hex_;
+  std::uint64_t object_size_ = 0;
+  std::uint64_t range_bytes_ = 0;
+  std::uint64_t ranges_ = 0;
+
+  std::vector<std::uint32_t> range_crcs_;  // CRC32C: one per range, each its reader's
+
+  std::mutex mutex_;  // XXH3-128 / MD5: the in-order hash and the ranges held for it
+  std::optional<ContentDigest> digest_;
+  std::uint64_t front_ = 0;  // the range being hashed
+  std::vector<std::string> held_;
+  std::vector<bool> finished_;
+};
+
+}  // namespace apex
