@@ -71,7 +71,8 @@ TEST(UploadKeysProperty, KeysAreDataSlashRelativePath) {
       files["data/" + path] = "bytes of " + path + " #" + std::to_string(i++);
       up::write_file(tree / fs::path(path), files["data/" + path]);
     }
-    auto run = up::run_apex("upload tree --delete --jobs 4", up::s3rver_env(s3rver.endpoint()), work);
+    // --yes: each case replaces the last one's tree, whose folders the delete empties.
+    auto run = up::run_apex("upload tree --delete --yes --jobs 4", up::s3rver_env(s3rver.endpoint()), work);
     RC_ASSERT(run.code == 0);
     auto listing = bucket.list("", std::nullopt);
     RC_ASSERT(listing.has_value());
