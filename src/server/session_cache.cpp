@@ -1,6 +1,7 @@
 #include "server/session_cache.h"
 
 #include <algorithm>
+#include <optional>
 
 namespace apex {
 namespace {
@@ -30,6 +31,17 @@ bool same_objects(const std::vector<ObjectInfo>& a, const std::vector<ObjectInfo
   });
 }
 
+// The key of a session file whose size or version is no longer the one listed before it was
+// read (rewritten in place, replaced): the session would mix old and new bytes. A file that
+// cannot be looked at now is not counted: its read succeeded.
+std::optional<std::string> changed_while_read(ObjectStore& store, const SessionFiles& files) {
+  for (const auto& [kind, object] : files.files) {
+    auto now = store.stat(object.key);
+    if (now && (now->size != object.size || now->version != object.version)) return object.key;
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::shared_ptr<const ResponseMemo::Body> ResponseMemo::find(const std::string& key) const {
@@ -47,8 +59,20 @@ void ResponseMemo::store(const std::string& key, std::shared_ptr<const Body> bod
 
 SessionCache::SessionCache(ObjectStore& store, std::size_t max_bytes,
                            std::chrono::milliseconds revalidate_interval)
-    : store_(store), max_bytes_(max_bytes), revalidate_interval_(revalidate_interval) {
+    : store_(store),
+      max_bytes_(max_bytes),
+      revalidate_interval_(revalidate_interval),
+      relister_([this] { relist_in_background(); }) {
   stats_.max_bytes = max_bytes;
+}
+
+SessionCache::~SessionCache() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  relist_wanted_.notify_one();
+  relister_.join();
 }
 
 Result<std::shared_ptr<const Catalog>> SessionCache::catalog() {
@@ -56,12 +80,38 @@ Result<std::shared_ptr<const Catalog>> SessionCache::catalog() {
   return refresh_catalog_locked(lock);
 }
 
+Result<std::shared_ptr<const Catalog>> SessionCache::revalidate_now() {
+  std::unique_lock lock(mutex_);
+  catalog_checked_at_ = std::chrono::steady_clock::now();
+  return relist_locked(lock);
+}
+
 Result<std::shared_ptr<const Catalog>> SessionCache::refresh_catalog_locked(
     std::unique_lock<std::mutex>& lock) {
   auto now = std::chrono::steady_clock::now();
   if (catalog_ && now - catalog_checked_at_ < revalidate_interval_) return catalog_;
-  // List without holding the lock: a slow bucket must not block cached answers.
   catalog_checked_at_ = now;
+  if (catalog_) {
+    // A million files take seconds to list, a store that is down longer: no request waits.
+    relist_requested_ = true;
+    relist_wanted_.notify_one();
+    return catalog_;
+  }
+  return relist_locked(lock);
+}
+
+void SessionCache::relist_in_background() {
+  std::unique_lock lock(mutex_);
+  while (true) {
+    relist_wanted_.wait(lock, [this] { return relist_requested_ || stopping_; });
+    if (stopping_) return;
+    relist_requested_ = false;
+    (void)relist_locked(lock);
+  }
+}
+
+Result<std::shared_ptr<const Catalog>> SessionCache::relist_locked(std::unique_lock<std::mutex>& lock) {
+  // List without holding the lock: a slow bucket must not block cached answers.
   ++stats_.catalog_listings;
   lock.unlock();
   auto fresh = Catalog::build(store_);
@@ -129,18 +179,18 @@ Result<std::shared_ptr<const LoadedSession>> SessionCache::session(std::string_v
   std::shared_ptr<const Catalog> pinned = *catalog;  // keeps track/files alive while loading
   lock.unlock();
 
-  Loaded result = [&]() -> Loaded {
-    auto session = load_session(store_, *track, *files);
-    if (!session) return std::unexpected(session.error());
-    auto loaded = std::make_shared<LoadedSession>();
-    loaded->analysis = analyse_session(*session);
-    loaded->approx_bytes = estimate_bytes(*session);
-    loaded->files = *files;
-    loaded->compared_with = files_compared_with(*track, *files);
-    loaded->session = std::move(*session);
-    loaded->loaded_at = std::chrono::steady_clock::now();
-    return std::shared_ptr<const LoadedSession>(std::move(loaded));
-  }();
+  bool changed = false;
+  Loaded result = load(*track, *files, changed);
+  if (changed) {
+    // A file changed while it was read: re-list, and read the session once more as it is now.
+    auto fresh = revalidate_now();
+    const TrackCatalog* now_track = fresh ? (*fresh)->find_track(key.first) : nullptr;
+    const SessionFiles* now_files = now_track ? now_track->find_session(key.second) : nullptr;
+    if (now_files) {
+      pinned = *fresh;
+      result = load(*now_track, *now_files, changed);
+    }
+  }
   promise.set_value(result);
 
   lock.lock();
@@ -157,6 +207,26 @@ Result<std::shared_ptr<const LoadedSession>> SessionCache::session(std::string_v
     }
   }
   return result;
+}
+
+SessionCache::Loaded SessionCache::load(const TrackCatalog& track, const SessionFiles& files, bool& changed) {
+  changed = false;
+  auto session = load_session(store_, track, files);
+  if (!session) return std::unexpected(session.error());
+  if (auto key = changed_while_read(store_, files)) {
+    changed = true;
+    return make_error(ErrorKind::Unavailable, "'" + *key +
+                                                  "' changed while it was read; the next request reads the "
+                                                  "new version");
+  }
+  auto loaded = std::make_shared<LoadedSession>();
+  loaded->analysis = analyse_session(*session);
+  loaded->approx_bytes = estimate_bytes(*session);
+  loaded->files = files;
+  loaded->compared_with = files_compared_with(track, files);
+  loaded->session = std::move(*session);
+  loaded->loaded_at = std::chrono::steady_clock::now();
+  return std::shared_ptr<const LoadedSession>(std::move(loaded));
 }
 
 void SessionCache::evict_locked() {

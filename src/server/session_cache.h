@@ -2,12 +2,15 @@
 //
 // - Bounded: least recently used sessions are dropped beyond max_bytes.
 // - Single-flight: many requests for one cold session trigger one load; the others wait.
-// - Fresh: at most once per revalidate interval a request re-lists the store (one
-//   LIST, no reads) and drops sessions whose objects changed size or version.
+// - Fresh: at most once per revalidate interval the store is re-listed (one LIST, no
+//   reads) on the cache's own thread, never inside a request: requests are answered from the
+//   catalog held meanwhile. Sessions whose objects changed size or version are dropped, and a
+//   session whose files changed while they were read is not kept.
 // Thread-safe: every method may be called from any server thread.
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <future>
 #include <list>
@@ -15,6 +18,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <unordered_map>
 
 #include "analysis/session_analysis.h"
@@ -73,9 +77,16 @@ class SessionCache {
  public:
   SessionCache(ObjectStore& store, std::size_t max_bytes,
                std::chrono::milliseconds revalidate_interval = std::chrono::seconds(5));
+  ~SessionCache();
+  SessionCache(const SessionCache&) = delete;
+  SessionCache& operator=(const SessionCache&) = delete;
 
-  // The current catalog (re-listed at most once per revalidate interval).
+  // The catalog held; older than the revalidate interval, a re-listing starts in the
+  // background. Listed here and now only when there is none yet.
   Result<std::shared_ptr<const Catalog>> catalog();
+  // Re-lists the store now and waits for it (the catalog held, with the stale reason set,
+  // when the listing fails).
+  Result<std::shared_ptr<const Catalog>> revalidate_now();
 
   // The analysed session, from cache or loaded now. NotFound names the unknown
   // track or session.
@@ -98,6 +109,11 @@ class SessionCache {
   };
 
   Result<std::shared_ptr<const Catalog>> refresh_catalog_locked(std::unique_lock<std::mutex>& lock);
+  Result<std::shared_ptr<const Catalog>> relist_locked(std::unique_lock<std::mutex>& lock);
+  void relist_in_background();
+  // `changed`: a file was no longer as listed once read (the answer is then Unavailable).
+  Result<std::shared_ptr<const LoadedSession>> load(const TrackCatalog& track, const SessionFiles& files,
+                                                    bool& changed);
   void evict_locked();
   void drop_changed_locked(const Catalog& fresh);
 
@@ -110,6 +126,10 @@ class SessionCache {
   std::map<Key, Entry> entries_;
   std::list<Key> lru_;  // front = most recent
   CacheStats stats_;
+  std::condition_variable relist_wanted_;
+  bool relist_requested_ = false;
+  bool stopping_ = false;
+  std::thread relister_;  // last: starts once the members above exist
 };
 
 }  // namespace apex

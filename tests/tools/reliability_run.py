@@ -385,13 +385,22 @@ def check_stale(rig, proxy_port, expect):
     try:
         status, before = get(port, WARM)
         ok = status == 200
-        # Every LIST fails from now on; after the revalidation interval (5 s) a request
-        # re-lists, fails, and must be answered from the cache, saying so.
+        # Every LIST fails from now on; after the revalidation interval (5 s) a request starts
+        # a re-listing in the background and is answered from the cache; once that listing has
+        # failed, answers (still from the cache) say so.
         control(proxy_port, [{"method": "GET", "path": LISTING, "fault": "status:503", "times": -1}])
         time.sleep(5.5)
-        headers = {}
-        status, after = get(port, WARM, headers=headers)
-        headers = {k.lower(): v for k, v in headers.items()}
+        answers = []
+        for _ in range(60):
+            headers = {}
+            status, after = get(port, WARM, headers=headers)
+            headers = {k.lower(): v for k, v in headers.items()}
+            answers.append((status, after == before))
+            if headers.get("warning"):
+                break
+            time.sleep(0.25)
+        expect(all(a == (200, True) for a in answers), name,
+               f"every answer meanwhile from the cache: {len(answers)} answers, all 200 and the same bytes")
         _, health = get(port, "/health")
         health = json.loads(health)
         counters = control(proxy_port)

@@ -5,7 +5,10 @@
 
 #include <atomic>
 #include <filesystem>
+#include <functional>
+#include <future>
 #include <thread>
+#include <utility>
 
 #include "storage/local_store.h"
 #include "storage/memory_store.h"
@@ -18,6 +21,7 @@ class ObservedStore final : public ObjectStore {
  public:
   Result<Listing> list(std::string_view prefix, std::optional<char> d) override {
     ++lists;
+    if (hold_listings) listing_released.wait();
     if (unreachable) return make_error(ErrorKind::Unavailable, "cannot list the test store: it is down");
     return inner.list(prefix, d);
   }
@@ -27,7 +31,9 @@ class ObservedStore final : public ObjectStore {
     std::this_thread::sleep_for(std::chrono::milliseconds(slow_ms));
     if (reads_fail)
       return make_error(ErrorKind::Unavailable, "cannot read '" + std::string(key) + "': timed out");
-    return inner.read(key, range, sink);
+    auto read = inner.read(key, range, sink);
+    if (after_read) std::exchange(after_read, nullptr)();
+    return read;
   }
   Status write(std::string_view key, const ByteSource& source) override { return inner.write(key, source); }
   Status remove(std::string_view key) override { return inner.remove(key); }
@@ -37,6 +43,10 @@ class ObservedStore final : public ObjectStore {
   int slow_ms = 0;
   std::atomic<bool> unreachable{false};
   std::atomic<bool> reads_fail{false};
+  // Listings wait for listing_released while hold_listings is set.
+  std::atomic<bool> hold_listings{false};
+  std::shared_future<void> listing_released;
+  std::function<void()> after_read;  // runs once, after the next read
 };
 
 const char* kSections =
@@ -70,6 +80,7 @@ TEST(SessionCache, ChangedFileIsReloadedOnceUnchangedNever) {
   EXPECT_EQ(store.reads, 1);
   ASSERT_TRUE(store.inner.write_all("t/23_AnalysisEnduranceWithSections_Race 1.CSV",
                                     std::string(kSections) + "7;3;1:38.000;29.000;39.000;30.000;GF\n"));
+  ASSERT_TRUE(cache.revalidate_now());  // what the background re-listing does on its own
   auto fresh = cache.session("t", "R1");
   ASSERT_TRUE(fresh);
   EXPECT_EQ((*fresh)->analysis.best_lap->lap_time_ms, 98000);
@@ -89,6 +100,7 @@ TEST(SessionCache, ASessionIsReloadedWhenAFileItWasComparedWithChanges) {
   ASSERT_TRUE(before);
   EXPECT_TRUE((*before)->session.identical_files.empty());
   ASSERT_TRUE(store.inner.write_all("t/23_AnalysisEnduranceWithSections_Race 2.CSV", r1_sections));
+  ASSERT_TRUE(cache.revalidate_now());
   auto after = cache.session("t", "R1");
   ASSERT_TRUE(after);
   ASSERT_EQ((*after)->session.identical_files.size(), 1u);
@@ -104,6 +116,7 @@ TEST(SessionCache, FailedRevalidationServesTheCachedCopyAndSaysSo) {
   ASSERT_TRUE(cache.session("t", "R1"));
   EXPECT_EQ(cache.stale_reason(), "");
   store.unreachable = true;
+  EXPECT_TRUE(cache.revalidate_now()) << "the catalog held is kept";
   auto served = cache.session("t", "R1");
   ASSERT_TRUE(served) << served.error().describe();
   EXPECT_EQ((*served)->analysis.best_lap->lap_time_ms, 99500);
@@ -111,6 +124,7 @@ TEST(SessionCache, FailedRevalidationServesTheCachedCopyAndSaysSo) {
   EXPECT_EQ(cache.stats().stale_reason, cache.stale_reason());
   EXPECT_EQ(store.reads, 1) << "nothing is reloaded while the store is down";
   store.unreachable = false;
+  ASSERT_TRUE(cache.revalidate_now());
   ASSERT_TRUE(cache.session("t", "R1"));
   EXPECT_EQ(cache.stale_reason(), "") << "a successful listing clears it";
 }
@@ -191,6 +205,48 @@ TEST(SessionCache, TransientReadFailureFailsTheLoadAndIsNotKept) {
   auto loaded = cache.session("t", "R1");
   ASSERT_TRUE(loaded) << loaded.error().describe();
   EXPECT_TRUE((*loaded)->session.problems.empty());
+}
+
+// Re-listing happens on the cache's own thread: a request is answered from the catalog held
+// while a listing that never ends (a huge bucket, a store that hangs) is under way.
+TEST(SessionCache, NoRequestWaitsForARelisting) {
+  ObservedStore store;
+  ASSERT_TRUE(store.inner.write_all("t/23_AnalysisEnduranceWithSections_Race 1.CSV", kSections));
+  SessionCache cache(store, 64 << 20, std::chrono::milliseconds(0));
+  ASSERT_TRUE(cache.session("t", "R1"));
+  std::promise<void> release;
+  store.listing_released = release.get_future().share();
+  store.hold_listings = true;
+  const int lists_before = store.lists;
+  auto answered = std::async(std::launch::async, [&] { return cache.session("t", "R1").has_value(); });
+  // A request that re-listed itself would wait for `release`, which comes only after it.
+  const bool in_time = answered.wait_for(std::chrono::seconds(60)) == std::future_status::ready;
+  release.set_value();
+  ASSERT_TRUE(in_time) << "a request waited for the re-listing";
+  EXPECT_TRUE(answered.get());
+  store.hold_listings = false;
+  ASSERT_TRUE(cache.revalidate_now());
+  EXPECT_GT(store.lists, lists_before) << "the request started a re-listing in the background";
+}
+
+// A file rewritten while its session was being read: nothing mixed is kept; the request
+// re-lists the store and reads the session as it is now.
+TEST(SessionCache, AFileChangedWhileReadIsReadAgain) {
+  ObservedStore store;
+  const std::string key = "t/23_AnalysisEnduranceWithSections_Race 1.CSV";
+  ASSERT_TRUE(store.inner.write_all(key, kSections));
+  SessionCache cache(store, 64 << 20, std::chrono::hours(1));
+  ASSERT_TRUE(cache.catalog());
+  store.after_read = [&] {
+    ASSERT_TRUE(
+        store.inner.write_all(key, std::string(kSections) + "7;3;1:38.000;29.000;39.000;30.000;GF\n"));
+  };
+  auto fresh = cache.session("t", "R1");
+  ASSERT_TRUE(fresh) << fresh.error().describe();
+  EXPECT_EQ((*fresh)->analysis.best_lap->lap_time_ms, 98000) << "the new version, not a mix";
+  EXPECT_EQ(store.reads, 2);
+  ASSERT_TRUE(cache.session("t", "R1"));
+  EXPECT_EQ(store.reads, 2) << "kept once read whole";
 }
 
 }  // namespace
