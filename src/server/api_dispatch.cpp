@@ -5,6 +5,7 @@
 #include <expected>
 #include <nlohmann/json.hpp>
 
+#include "core/blocking_scope.h"
 #include "core/json_text.h"
 #include "server/http/access_log.h"
 #include "server/request_validation.h"
@@ -146,6 +147,16 @@ void ApiDispatch::handle(const ServerRequest& req, ServerResponse& res) const {
   cors_.apply(req, res);
 }
 
+bool ApiDispatch::handle_without_waiting(const ServerRequest& req, ServerResponse& res) const {
+  NonBlockingScope scope;
+  try {
+    handle(req, res);
+    return true;
+  } catch (const WouldBlock&) {
+    return false;
+  }
+}
+
 void ApiDispatch::route(const ServerRequest& req, ServerResponse& res) const {
   // Before anything looks at the decoded path: decoding turns %2F into a separator and
   // %00 into a terminator, so such a target is refused as sent.
@@ -171,6 +182,8 @@ void ApiDispatch::route(const ServerRequest& req, ServerResponse& res) const {
   RouteResult result = [&]() -> RouteResult {
     try {
       return match.route->handler(RouteRequest(req, std::move(match.path_params)));
+    } catch (const WouldBlock&) {
+      throw;  // handle_without_waiting hands the request to a handler thread
     } catch (const std::exception& e) {
       std::fprintf(stderr, "apex: error handling %s %s: %s\n", log_escaped(req.method, 16).c_str(),
                    loggable_target(req.path).c_str(), log_escaped(e.what()).c_str());

@@ -26,6 +26,9 @@ class ApiDispatch {
   // request without the token. nullopt: read the body and call handle().
   std::optional<ServerResponse> before_body(const ServerRequest& request) const;
   void handle(const ServerRequest& request, ServerResponse& response) const;
+  // handle(), unless answering means waiting for I/O or another thread (a cold session, a
+  // first listing): false then, and the response is to be ignored.
+  bool handle_without_waiting(const ServerRequest& request, ServerResponse& response) const;
 
   // The JSON error body the API answers with: {"detail": detail}.
   static ServerResponse error_response(int status, const std::string& detail);

@@ -70,7 +70,9 @@ ApiServer::ApiServer(SessionCache& cache, ServerOptions options)
   HttpServerOptions http;
   http.host = options_.host;
   http.port = options_.port;
-  http.io_threads = std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, 4);
+  // Twice the cores: a cached answer that takes long to compute (a telemetry analysis) then
+  // shares the CPU with the other connections instead of holding an I/O thread alone.
+  http.io_threads = std::clamp<std::size_t>(2 * std::thread::hardware_concurrency(), 2, 8);
   http.handler_threads = kHandlerThreads;
   http.header_limit_bytes = kMaxRequestHeaderBytes;
   http.body_limit_bytes = kMaxRequestBodyBytes;
@@ -81,6 +83,9 @@ ApiServer::ApiServer(SessionCache& cache, ServerOptions options)
   http.access_log = options_.access_log;
   HttpHandlers handlers;
   handlers.before_body = [dispatch](const ServerRequest& req) { return dispatch->before_body(req); };
+  handlers.handle_without_waiting = [dispatch](const ServerRequest& req, ServerResponse& res) {
+    return dispatch->handle_without_waiting(req, res);
+  };
   handlers.handle = [dispatch](const ServerRequest& req, ServerResponse& res) { dispatch->handle(req, res); };
   handlers.error = [](int status, const std::string& detail) {
     return ApiDispatch::error_response(status, detail);

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <optional>
 
+#include "core/blocking_scope.h"
+
 namespace apex {
 namespace {
 
@@ -97,6 +99,7 @@ Result<std::shared_ptr<const Catalog>> SessionCache::refresh_catalog_locked(
     relist_wanted_.notify_one();
     return catalog_;
   }
+  throw_if_must_not_block();
   return relist_locked(lock);
 }
 
@@ -166,12 +169,14 @@ Result<std::shared_ptr<const LoadedSession>> SessionCache::session(std::string_v
                                                track->id + "' (sessions: " + track->session_ids_text() + ")");
   Key key{track->id, files->id};
   if (auto it = entries_.find(key); it != entries_.end()) {
+    if (!it->second.ready) throw_if_must_not_block();
     lru_.splice(lru_.begin(), lru_, it->second.lru_position);
     ++stats_.hits;
     auto future = it->second.future;
     lock.unlock();
     return future.get();  // waits when another request is loading it
   }
+  throw_if_must_not_block();
   std::promise<Loaded> promise;
   lru_.push_front(key);
   entries_[key] = Entry{promise.get_future().share(), lru_.begin(), 0, false};

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdio>
 
+#include "core/blocking_scope.h"
 #include "formats/telemetry_parser.h"
 #include "load/telemetry_loader.h"
 
@@ -31,12 +32,14 @@ Result<std::shared_ptr<const Telemetry>> TelemetryCache::get_vehicle(const Objec
 Result<std::shared_ptr<const Telemetry>> TelemetryCache::get_entry(const Key& key) {
   std::unique_lock lock(mutex_);
   if (auto it = entries_.find(key); it != entries_.end()) {
+    if (!it->second.ready) throw_if_must_not_block();
     lru_.splice(lru_.begin(), lru_, it->second.lru_position);
     ++stats_.hits;
     auto future = it->second.future;
     lock.unlock();
     return future.get();  // waits while another request loads it
   }
+  throw_if_must_not_block();
   std::promise<Loaded> promise;
   lru_.push_front(key);
   entries_[key] = Entry{promise.get_future().share(), lru_.begin(), 0, false};

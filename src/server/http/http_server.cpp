@@ -196,6 +196,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   void dispatch() {
     deadline_.cancel();  // the request is in; the handler's time is not the client's
+    if (server_->handlers.handle_without_waiting) {
+      ServerResponse response;
+      if (server_->handlers.handle_without_waiting(request_, response))
+        return reply(std::move(response), false);
+    }
     net::post(server_->handler_pool, [self = shared_from_this(), work = net::make_work_guard(server_->io)] {
       ServerResponse response;
       try {

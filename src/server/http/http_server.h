@@ -9,8 +9,9 @@
 //   the connection closed), never parsed as the next request.
 // - Limits: request line and header fields together (431), body (413), the time from a
 //   request's first byte to its last (408), each write, and the idle wait between requests.
-// - Handlers run on their own thread pool, off the I/O threads, since a cold load can take
-//   seconds; a check that needs only the header (CORS preflight, the API token) runs before
+// - A request that can be answered without waiting (a cached answer) is answered on the I/O
+//   thread that read it; any other runs on the handler pool, since a cold load can take
+//   seconds. A check that needs only the header (CORS preflight, the API token) runs before
 //   the body is read.
 // - Responses: gzip for clients that accept it (text and JSON), HEAD without the body, one
 //   access log line per request with what the client sent escaped.
@@ -50,6 +51,9 @@ struct HttpHandlers {
   // a response to send instead of reading the body (a connection whose body was announced
   // then closes), or nullopt to go on. Must be quick.
   std::function<std::optional<ServerResponse>(const ServerRequest&)> before_body;
+  // On the I/O thread, with the whole request: answers it and returns true if it can without
+  // waiting (a cached answer), else returns false and `handle` runs on a handler thread.
+  std::function<bool(const ServerRequest&, ServerResponse&)> handle_without_waiting;
   // On a handler thread, with the whole request.
   std::function<void(const ServerRequest&, ServerResponse&)> handle;
   // The response for an error the server answers itself (400, 408, 413, 431, 500).
