@@ -129,8 +129,9 @@ Result<Catalog> Catalog::build(ObjectStore& store) {
   auto listing = store.list("", std::nullopt);
   if (!listing) {
     Error error = listing.error();
+    // This reaches /health and API answers: the store's public description, no disk path.
     error.message =
-        "cannot list the data root " + store.describe() + " to build the catalog: " + error.message;
+        "cannot list the data root " + store.describe_publicly() + " to build the catalog: " + error.message;
     return std::unexpected(std::move(error));
   }
   return from_listing(listing->objects);

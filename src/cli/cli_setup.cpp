@@ -1,7 +1,9 @@
 #include "cli/cli_setup.h"
 
 #include <cstdio>
+#include <filesystem>
 
+#include "storage/local_store.h"
 #include "storage/store_factory.h"
 
 namespace apex::cli {
@@ -22,6 +24,12 @@ std::optional<Config> load_config_or_report(const std::optional<std::string>& da
 }
 
 std::unique_ptr<ObjectStore> open_store_or_report(const Config& config) {
+  // A local folder does not come back by itself: a wrong path is a configuration error, said
+  // with the path (the store's own messages never show it: they reach API answers).
+  if (std::error_code ec; !config.s3.enabled && !std::filesystem::is_directory(config.data_dir, ec)) {
+    std::fprintf(stderr, "apex: %s\n", missing_data_folder_message(config.data_dir).c_str());
+    return nullptr;
+  }
   auto store = make_object_store(config);
   if (!store) {
     std::fprintf(stderr, "apex: %s\n", store.error().message.c_str());

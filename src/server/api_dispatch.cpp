@@ -8,6 +8,7 @@
 #include "core/blocking_scope.h"
 #include "core/json_text.h"
 #include "server/http/access_log.h"
+#include "server/http/gzip.h"
 #include "server/request_validation.h"
 #include "server/route_table.h"
 
@@ -17,7 +18,8 @@ using nlohmann::json;
 
 namespace {
 
-// If-None-Match holds one tag, a list, W/ weak tags or *.
+// If-None-Match holds one tag, a list, W/ weak tags or *. A client holding the gzip
+// representation sends its tag (server/http/gzip.h).
 bool etag_matches(const std::string& header, const std::string& etag) {
   if (header.empty()) return false;
   std::string_view rest = header;
@@ -27,7 +29,7 @@ bool etag_matches(const std::string& header, const std::string& etag) {
     while (!tag.empty() && tag.front() == ' ') tag.remove_prefix(1);
     while (!tag.empty() && tag.back() == ' ') tag.remove_suffix(1);
     if (tag.starts_with("W/")) tag.remove_prefix(2);
-    if (tag == "*" || tag == etag) return true;
+    if (tag == "*" || tag == etag || tag == gzip_etag(etag)) return true;
     if (comma == std::string_view::npos) break;
     rest.remove_prefix(comma + 1);
   }
@@ -144,6 +146,9 @@ std::optional<ServerResponse> ApiDispatch::before_body(const ServerRequest& req)
 
 void ApiDispatch::handle(const ServerRequest& req, ServerResponse& res) const {
   route(req, res);
+  // `/` is the dashboard for browsers and the JSON root for scripts: chosen by Accept.
+  if (req.path == "/" && dashboard_->available() && !res.headers.has("Vary"))
+    res.headers.add("Vary", "Accept");
   cors_.apply(req, res);
 }
 
@@ -167,6 +172,10 @@ void ApiDispatch::route(const ServerRequest& req, ServerResponse& res) const {
     if (!match.allowed_methods.empty()) {
       std::string allowed;
       for (const auto& m : match.allowed_methods) allowed += (allowed.empty() ? "" : ", ") + m;
+      // HEAD is answered wherever GET is.
+      if (std::find(match.allowed_methods.begin(), match.allowed_methods.end(), "GET") !=
+          match.allowed_methods.end())
+        allowed += ", HEAD";
       res.set_header("Allow", allowed);
       return send_error(
           res, api_error(405, req.method + " is not allowed on " + req.path + " (allowed: " + allowed + ")"));

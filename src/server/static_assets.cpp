@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "core/json_text.h"
+#include "server/http/gzip.h"
 #include "server/route_table.h"
 
 namespace apex {
@@ -127,7 +128,7 @@ void send_file(const ServerRequest& req, ServerResponse& res, const fs::path& fi
   res.set_header("Cache-Control", immutable ? "public, max-age=31536000, immutable" : "no-cache");
   res.set_header("Vary", "Accept, Accept-Encoding");  // `/` depends on Accept; text is gzipped
   const std::string match = req.get_header_value("If-None-Match");
-  if (match == etag || match == "*" || match == "W/" + etag) {
+  if (match == etag || match == "*" || match == "W/" + etag || match == gzip_etag(etag)) {
     res.status = 304;
     return;
   }

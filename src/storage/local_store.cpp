@@ -86,7 +86,8 @@ bool LocalStore::leads_out_of_root(const fs::path& path) const {
 Result<Listing> LocalStore::list(std::string_view prefix, std::optional<char> delimiter) {
   std::error_code ec;
   if (!fs::is_directory(root_, ec))
-    return make_error(ErrorKind::NotFound, missing_data_folder_message(root_));
+    return make_error(ErrorKind::NotFound, fs::exists(root_, ec) ? "the data folder is not a folder"
+                                                                 : "the data folder does not exist");
   // Walk only the deepest folder the prefix names; S3 semantics are then applied by key.
   std::string_view folder_part =
       prefix.substr(0, prefix.rfind('/') == std::string_view::npos ? 0 : prefix.rfind('/'));

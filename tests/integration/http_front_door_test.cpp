@@ -241,5 +241,126 @@ TEST_F(FrontDoor, TheLogHoldsNoControlByteFromARequestAndNoToken) {
   }
 }
 
+TEST_F(FrontDoor, TrailersAndChunkExtensionsAreBoundedLikeHeaders) {
+  const long before = resident_kb();
+  // A chunked body whose trailer section never ends, and one chunk whose extension never does.
+  const std::string head = "POST /health HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n";
+  for (const std::string& opening : {head + "0\r\n", head + "1;e="}) {
+    int fd = test::connect_loopback(port_);
+    ASSERT_GE(fd, 0);
+    test::send_all(fd, opening);
+    const std::string filler =
+        opening.ends_with("e=") ? std::string(64 * 1024, 'e') : "T: " + std::string(1000, 'v') + "\r\n";
+    std::size_t sent = 0;
+    while (sent < (64u << 20) && test::send_all(fd, filler)) {
+      sent += filler.size();
+      pollfd answer{fd, POLLIN, 0};
+      if (::poll(&answer, 1, 0) > 0) break;
+    }
+    const std::string answer = test::read_until_closed(fd, 3s);
+    ::close(fd);
+    EXPECT_EQ(test::status_of(answer), 431) << answer.substr(0, 300);
+    EXPECT_LT(sent, 64u << 20) << "the server kept reading";
+  }
+  EXPECT_LT(resident_kb() - before, 64 * 1024);
+}
+
+TEST_F(FrontDoor, HostAndTransferCodingsAreReadAsRfc9112Says) {
+  EXPECT_EQ(test::status_of(exchange("GET /health HTTP/1.1\r\n\r\n")), 400) << "no Host";
+  EXPECT_EQ(test::status_of(exchange("GET /health HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n")), 400)
+      << "two Hosts";
+  EXPECT_EQ(test::status_of(exchange("GET /health HTTP/1.0\r\n\r\n")), 200) << "HTTP/1.0 needs no Host";
+  const std::string chunked_hidden = "0\r\n\r\n" + kHidden;
+  for (const std::string codings : {"Transfer-Encoding: gzip, chunked\r\n",
+                                    "Transfer-Encoding: identity\r\nTransfer-Encoding: chunked\r\n"}) {
+    const std::string answer =
+        exchange("POST /health HTTP/1.1\r\nHost: x\r\n" + codings + "\r\n" + chunked_hidden);
+    EXPECT_EQ(test::status_of(answer), 501) << codings << answer;
+    EXPECT_EQ(answer.find("healthy"), std::string::npos) << codings << answer;
+  }
+  // After an HTTP/1.0 message with a transfer coding, the connection closes (RFC 9112, 6.1).
+  const std::string old =
+      exchange("POST /health HTTP/1.0\r\nTransfer-Encoding: chunked\r\nConnection: keep-alive\r\n\r\n" +
+               chunked_hidden);
+  EXPECT_EQ(responses_in(old) + (old.starts_with("HTTP/1.0") ? 1 : 0), 1) << old;
+  EXPECT_EQ(old.find("healthy"), std::string::npos) << old;
+}
+
+TEST_F(FrontDoor, AClientThatExpectsContinueGetsIt) {
+  int fd = test::connect_loopback(port_);
+  ASSERT_GE(fd, 0);
+  const std::string body = R"({"current_lap": 12, "total_laps": 27, "tire_age": 12, "fuel_level": 40.0})";
+  test::send_all(
+      fd,
+      "POST /api/strategy/track/barber-motorsports-park/session/R1/driver/13/pit-strategy HTTP/1.1\r\n"
+      "Host: x\r\nAuthorization: Bearer " +
+          kApiToken +
+          "\r\nContent-Type: application/json\r\n"
+          "Expect: 100-continue\r\nContent-Length: " +
+          std::to_string(body.size()) + "\r\n\r\n");
+  // The 100 comes before the body is sent; then the answer.
+  const std::string interim = test::read_until_closed(fd, 2s);
+  EXPECT_TRUE(interim.starts_with("HTTP/1.1 100 Continue")) << interim;
+  test::send_all(fd, body);
+  const std::string answer = test::read_until_closed(fd, 3s);
+  ::close(fd);
+  EXPECT_EQ(test::status_of(answer), 200) << answer.substr(0, 300);
+}
+
+TEST_F(FrontDoor, TheGzipRepresentationHasItsOwnTagAndVaries) {
+  auto headers_of = [](const std::string& answer) { return answer.substr(0, answer.find("\r\n\r\n")); };
+  auto field = [](const std::string& headers, const std::string& name) {
+    const auto at = headers.find("\r\n" + name + ": ");
+    if (at == std::string::npos) return std::string();
+    const auto start = at + name.size() + 4;
+    return headers.substr(start, headers.find("\r\n", start) - start);
+  };
+  const std::string plain = headers_of(test::raw_request(port_, "GET", "/openapi.json"));
+  const std::string gzipped =
+      headers_of(test::raw_request(port_, "GET", "/openapi.json", "Accept-Encoding: gzip\r\n"));
+  ASSERT_EQ(field(gzipped, "Content-Encoding"), "gzip") << gzipped;
+  EXPECT_NE(field(plain, "ETag"), field(gzipped, "ETag"));
+  EXPECT_NE(field(gzipped, "Vary").find("Accept-Encoding"), std::string::npos) << gzipped;
+  // Either tag revalidates: the client holds that representation.
+  for (const std::string& tag : {field(plain, "ETag"), field(gzipped, "ETag")})
+    EXPECT_EQ(
+        test::status_of(test::raw_request(port_, "GET", "/openapi.json", "If-None-Match: " + tag + "\r\n")),
+        304)
+        << tag;
+  // HEAD is allowed wherever GET is.
+  const std::string put = test::raw_request(port_, "PUT", "/health", "Content-Length: 0\r\n");
+  EXPECT_EQ(test::status_of(put), 405);
+  EXPECT_EQ(field(headers_of(put), "Allow"), "GET, HEAD") << put;
+}
+
+// SIGTERM right after many clients sent whole requests: every request sent is answered, those
+// still in the listen backlog included.
+TEST(FrontDoorShutdown, EveryRequestSentBeforeSigtermIsAnswered) {
+  const fs::path dir = fs::temp_directory_path() / ("apex-front-door-stop-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  test::CapturedProcess server({"serve", "--port", "0", "--data-dir", (test::source_dir() / "data").string()},
+                               {}, dir);
+  const int port = server.wait_for_port(30s);
+  ASSERT_GT(port, 0) << server.output();
+  constexpr int kClients = 100;
+  std::vector<int> clients;
+  for (int i = 0; i < kClients; ++i) {
+    int fd = test::connect_loopback(port);
+    ASSERT_GE(fd, 0);
+    ASSERT_TRUE(test::send_all(fd, "GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
+    clients.push_back(fd);
+  }
+  server.signal(SIGTERM);
+  int answered = 0;
+  for (int fd : clients) {
+    const std::string answer = test::read_until_closed(fd, 10s);
+    answered += test::status_of(answer) == 200;
+    ::close(fd);
+  }
+  EXPECT_EQ(answered, kClients) << server.output().substr(0, 2000);
+  EXPECT_EQ(server.wait(15s), 0);
+  fs::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace apex

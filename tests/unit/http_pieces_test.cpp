@@ -54,6 +54,8 @@ TEST(AccessLog, HidesSecretQueryValues) {
             "/x?token=***&lap=3&X-Amz-Signature=***&api_key=***");
   EXPECT_EQ(loggable_target("/x?lap=3"), "/x?lap=3");
   EXPECT_EQ(loggable_target("/x?Token=%0d%0a"), "/x?Token=***");
+  EXPECT_EQ(loggable_target("/x?%74oken=s&t%6Fken=s"), "/x?%74oken=***&t%6Fken=***")
+      << "named as the app reads them";
 }
 
 TEST(Gzip, NegotiatesAsRfc9110Says) {

@@ -3,6 +3,7 @@
 #include <array>
 
 #include "core/text.h"
+#include "server/http/http_message.h"
 
 namespace apex {
 
@@ -50,7 +51,8 @@ std::string loggable_target(std::string_view target) {
     const auto eq = pair.find('=');
     if (!first) out.push_back('&');
     first = false;
-    if (eq != std::string_view::npos && secret_name(pair.substr(0, eq)))
+    // By the name the application reads: %74oken is token.
+    if (eq != std::string_view::npos && secret_name(percent_decode(pair.substr(0, eq), true)))
       out += std::string(pair.substr(0, eq)) + "=***";
     else
       out += pair;

@@ -47,6 +47,12 @@ bool compressible_type(std::string_view content_type) {
          type.starts_with("application/manifest+json");
 }
 
+std::string gzip_etag(std::string_view etag) {
+  std::string tag(etag);
+  if (tag.size() >= 2 && tag.back() == '"') tag.insert(tag.size() - 1, "-gzip");
+  return tag;
+}
+
 std::optional<std::string> gzip_compress(std::string_view body) {
   z_stream stream{};
   // windowBits 15 + 16: a gzip header and trailer around the deflate stream.

@@ -14,6 +14,10 @@ bool accepts_gzip(std::string_view accept_encoding);
 // Whether a body of this Content-Type is worth compressing: text, JSON, JavaScript, SVG.
 bool compressible_type(std::string_view content_type);
 
+// The strong ETag of the gzip representation of a body tagged `etag` ("\"abc\"" ->
+// "\"abc-gzip\""): two representations never share a strong tag (RFC 9110, 8.8.3).
+std::string gzip_etag(std::string_view etag);
+
 // The gzip stream of `body`; nullopt if zlib fails (the body is then sent as it is).
 std::optional<std::string> gzip_compress(std::string_view body);
 

@@ -33,6 +33,9 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
 
   void accept();
   void on_accept(beast::error_code ec, tcp::socket socket);
+  void serve(tcp::socket socket);
+  void refuse_busy(tcp::socket& socket);
+  void accept_waiting_connections();
   void forget(Connection* connection);
   void close_idle_connections();
 
@@ -43,6 +46,8 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   net::thread_pool handler_pool;
   std::atomic<bool> stopping{false};
   std::atomic<bool> serving{false};
+  std::atomic<bool> descriptors_exhausted{false};
+  net::steady_timer accept_retry{acceptor.get_executor()};
 
   std::mutex connections_mutex;
   std::unordered_map<Connection*, std::weak_ptr<Connection>> connections;
@@ -56,11 +61,14 @@ constexpr const char* kUnparsed = "-";
 // connection closes (see Connection::linger).
 constexpr auto kLingerTime = std::chrono::seconds(1);
 constexpr std::size_t kLingerBytes = 1 << 20;
+// Room in a connection's buffer beyond the header limit, for a chunk header line, a trailer
+// section or the start of a pipelined request.
+constexpr std::size_t kBufferSlackBytes = 16 * 1024;
 
 // 400 for what Beast's parser refuses, with its reason; the few errors that mean something
 // else get their own status.
 int status_for_read_error(const beast::error_code& ec) {
-  if (ec == http::error::header_limit) return 431;
+  if (ec == http::error::header_limit || ec == http::error::buffer_overflow) return 431;
   if (ec == http::error::body_limit) return 413;
   if (ec == beast::error::timeout) return 408;
   return 400;
@@ -72,13 +80,27 @@ bool connection_gone(const beast::error_code& ec) {
          ec == net::error::not_connected || ec == net::error::bad_descriptor;
 }
 
-// RFC 9112, 6.3: a request whose Transfer-Encoding does not end in chunked cannot be framed;
-// Beast would read it as bodiless and parse what follows as the next request.
-bool unframeable_transfer_encoding(const http::request_parser<http::string_body>& parser) {
+std::string_view trim(std::string_view text) {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+  return text;
+}
+
+// What RFC 9112 forbids in a request's framing that Beast's parser lets through, as
+// (status, reason); status 0 when the request is sound. A Transfer-Encoding that does not end
+// in chunked cannot be framed (Beast would read the request as bodiless and what follows as
+// the next one); a coding other than chunked is one this server does not implement (501); an
+// HTTP/1.1 request needs exactly one Host (3.2).
+std::pair<int, std::string> framing_problem(const http::request_parser<http::string_body>& parser) {
   const auto& fields = parser.get();
-  auto it = fields.find(http::field::transfer_encoding);
-  if (it == fields.end()) return false;
-  return !parser.chunked();
+  const auto codings = fields.count(http::field::transfer_encoding);
+  if (codings > 0 && !parser.chunked())
+    return {400, "Transfer-Encoding must end in chunked; the request cannot be framed"};
+  if (codings > 1 || (codings == 1 && !iequals(trim(fields[http::field::transfer_encoding]), "chunked")))
+    return {501, "only the chunked transfer coding is implemented"};
+  if (fields.version() == 11 && fields.count(http::field::host) != 1)
+    return {400, "an HTTP/1.1 request needs exactly one Host header field"};
+  return {0, {}};
 }
 
 }  // namespace
@@ -86,7 +108,10 @@ bool unframeable_transfer_encoding(const http::request_parser<http::string_body>
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
   Connection(tcp::socket socket, std::shared_ptr<HttpServer::Impl> server)
-      : stream_(std::move(socket)), deadline_(stream_.get_executor()), server_(std::move(server)) {}
+      : stream_(std::move(socket)),
+        deadline_(stream_.get_executor()),
+        buffer_(server->options.header_limit_bytes + kBufferSlackBytes),
+        server_(std::move(server)) {}
 
   void start() {
     net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->wait_for_request(); });
@@ -96,7 +121,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // of a request finishes it and then closes.
   void close_if_idle() {
     net::post(stream_.get_executor(), [self = shared_from_this()] {
-      if (self->idle_) self->close();
+      beast::error_code ec;
+      const bool request_waiting = self->stream_.socket().available(ec) > 0;
+      // Cancelling aborts the wait only if it is still pending: a read that already took the
+      // request's bytes completes and is answered.
+      if (self->idle_ && !request_waiting) self->stream_.socket().cancel(ec);
     });
   }
 
@@ -107,7 +136,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   void wait_for_request() {
     if (buffer_.size() > 0) return read_header();  // a pipelined request is already here
-    if (server_->stopping) return close();
+    // Stopping: a connection that has been answered closes; a new one still reads the request
+    // its client may have sent (close_if_idle closes it if nothing has arrived).
+    if (server_->stopping && served_ > 0) return close();
     idle_ = true;
     stream_.expires_after(options().idle_timeout);
     stream_.async_read_some(buffer_.prepare(4096),
@@ -155,13 +186,31 @@ class Connection : public std::enable_shared_from_this<Connection> {
     parse_target(request_.target, request_.path, request_.params);
     for (const auto& field : message)
       request_.headers.add(std::string(field.name_string()), std::string(field.value()));
-    if (unframeable_transfer_encoding(*parser_))
-      return reply_error(400, "Transfer-Encoding must end in chunked; the request cannot be framed");
+    if (auto [status, reason] = framing_problem(*parser_); status != 0) return reply_error(status, reason);
+    // RFC 9112, 6.1: after an HTTP/1.0 message with a transfer coding the connection closes.
+    close_after_ = message.version() == 10 && message.count(http::field::transfer_encoding) > 0;
     const bool has_body = !parser_->is_done();
     if (server_->handlers.before_body) {
       if (auto early = server_->handlers.before_body(request_)) return reply(std::move(*early), has_body);
     }
     if (!has_body) return dispatch();
+    if (iequals(trim(message[http::field::expect]), "100-continue")) return send_continue();
+    read_body();
+  }
+
+  // The client waits for a 100 before it sends the body it announced.
+  void send_continue() {
+    continue_ =
+        std::make_shared<http::response<http::empty_body>>(http::status::continue_, parser_->get().version());
+    stream_.expires_after(options().write_timeout);
+    http::async_write(stream_, *continue_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+      if (ec) return self->close();
+      self->stream_.expires_never();
+      self->read_body();
+    });
+  }
+
+  void read_body() {
     http::async_read(stream_, buffer_, *parser_,
                      [self = shared_from_this()](beast::error_code body_ec, std::size_t) {
                        if (body_ec) return self->fail_read(body_ec);
@@ -178,7 +227,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     if (connection_gone(ec)) return close();
     const int status = status_for_read_error(ec);
     std::string detail =
-        status == 431 ? "request line and header fields exceed " +
+        status == 431 ? "request line and header fields (or a chunk header or trailer section) exceed " +
                             std::to_string(options().header_limit_bytes) + " bytes"
         : status == 413 ? "request body larger than " + std::to_string(options().body_limit_bytes) + " bytes"
         : status == 408 ? "the request did not arrive whole within " +
@@ -222,8 +271,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void reply(ServerResponse response, bool close_after) {
     deadline_.cancel();
     ++served_;
-    const bool keep_alive = !close_after && parser_ && parser_->is_done() && parser_->get().keep_alive() &&
-                            served_ < options().max_requests_per_connection && !server_->stopping;
+    const bool keep_alive = !close_after && !close_after_ && parser_ && parser_->is_done() &&
+                            parser_->get().keep_alive() && served_ < options().max_requests_per_connection &&
+                            !server_->stopping;
     const unsigned version = parser_ && parser_->is_header_done() ? parser_->get().version() : 11;
     out_ = http::response<http::string_body>{};
     out_.version(version == 10 ? 10 : 11);
@@ -244,8 +294,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
         stream_, out_,
         [self = shared_from_this(), keep_alive, unread_input](beast::error_code ec, std::size_t) {
           if (ec) return self->close();
-          if (unread_input) return self->linger();
-          if (!keep_alive) return self->close();
+          // Closing with input unread makes the kernel reset the connection, which can destroy
+          // the answer before the client reads it: stop sending, drain, then close.
+          if (unread_input || !keep_alive) return self->linger();
           self->wait_for_request();
         });
   }
@@ -258,7 +309,15 @@ class Connection : public std::enable_shared_from_this<Connection> {
     if (!gzipped) return;
     response.body = std::move(*gzipped);
     out_.set(http::field::content_encoding, "gzip");
-    if (!response.headers.has("Vary")) out_.set(http::field::vary, "Accept-Encoding");
+    // The gzip bytes are another representation: their own ETag, and Vary says what chose them.
+    if (auto etag = out_.find(http::field::etag); etag != out_.end())
+      out_.set(http::field::etag, gzip_etag(etag->value()));
+    bool varies_by_encoding = false;
+    const auto [first, last] = out_.equal_range(http::field::vary);
+    for (auto field = first; field != last; ++field)
+      varies_by_encoding =
+          varies_by_encoding || lower(field->value()).find("accept-encoding") != std::string::npos;
+    if (!varies_by_encoding) out_.insert(http::field::vary, "Accept-Encoding");
   }
 
   void log(int status) const {
@@ -302,7 +361,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
   beast::tcp_stream stream_;
   net::steady_timer deadline_;
   bool timed_out_ = false;
+  // Capped: Beast holds a header block, a chunk header line or a trailer section whole in
+  // this buffer before parsing it, and only the header and the body have limits of their own.
   beast::flat_buffer buffer_;
+  std::shared_ptr<http::response<http::empty_body>> continue_;
+  bool close_after_ = false;
   std::optional<http::request_parser<http::string_body>> parser_;
   ServerRequest request_;
   http::response<http::string_body> out_;
@@ -320,26 +383,75 @@ void HttpServer::Impl::accept() {
 }
 
 void HttpServer::Impl::on_accept(beast::error_code ec, tcp::socket socket) {
-  if (stopping || !acceptor.is_open()) return;
-  if (!ec) {
-    beast::error_code ignored;
-    socket.set_option(tcp::no_delay(true), ignored);  // answers are one write; Nagle would hold them
-    std::shared_ptr<Connection> connection;
-    {
-      std::lock_guard lock(connections_mutex);
-      if (connections.size() < options.max_connections) {
-        connection = std::make_shared<Connection>(std::move(socket), shared_from_this());
-        connections.emplace(connection.get(), connection);
-      }
-    }
-    if (connection) connection->start();
+  // A connection accepted as the stop began is still served: its client may have sent a request.
+  if (stopping) {
+    if (!ec) serve(std::move(socket));
+    return;
   }
+  if (ec == net::error::no_descriptors || ec == net::error::no_buffer_space || ec == net::error::no_memory) {
+    // Out of file descriptors: accepting again at once would fail again, in a busy loop.
+    // Wait a little for connections to end (idle ones close within the idle timeout).
+    if (!descriptors_exhausted.exchange(true))
+      std::fprintf(stderr, "apex: cannot accept connections: %s; retrying every 100 ms\n",
+                   ec.message().c_str());
+    accept_retry.expires_after(std::chrono::milliseconds(100));
+    accept_retry.async_wait([this](beast::error_code wait_ec) {
+      if (!wait_ec) accept();
+    });
+    return;
+  }
+  if (!ec) descriptors_exhausted = false;
+  if (!ec) serve(std::move(socket));
   accept();
+}
+
+void HttpServer::Impl::serve(tcp::socket socket) {
+  beast::error_code ignored;
+  socket.set_option(tcp::no_delay(true), ignored);  // answers are one write; Nagle would hold them
+  std::shared_ptr<Connection> connection;
+  {
+    std::lock_guard lock(connections_mutex);
+    if (connections.size() < options.max_connections) {
+      connection = std::make_shared<Connection>(std::move(socket), shared_from_this());
+      connections.emplace(connection.get(), connection);
+    }
+  }
+  if (connection)
+    connection->start();
+  else
+    refuse_busy(socket);
+}
+
+// Over the connection limit: a short 503 (the socket's buffer takes it whole) instead of a
+// silent close, so a client knows to come back.
+void HttpServer::Impl::refuse_busy(tcp::socket& socket) {
+  static constexpr std::string_view kBusy =
+      "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: 1\r\n"
+      "Connection: close\r\nContent-Length: 59\r\n\r\n{\"detail\": \"too many open connections; try again "
+      "shortly\"}";
+  beast::error_code ignored;
+  socket.non_blocking(true, ignored);
+  net::write(socket, net::buffer(kBusy.data(), kBusy.size()), ignored);
+  socket.shutdown(tcp::socket::shutdown_both, ignored);
+  socket.close(ignored);
 }
 
 void HttpServer::Impl::forget(Connection* connection) {
   std::lock_guard lock(connections_mutex);
   connections.erase(connection);
+}
+
+// Connections the kernel completed before the stop wait in the listen backlog: closing the
+// acceptor would reset them, requests sent included. Each is taken and answers one request.
+void HttpServer::Impl::accept_waiting_connections() {
+  beast::error_code ec;
+  acceptor.cancel(ec);  // the pending asynchronous accept; this takes over
+  acceptor.non_blocking(true, ec);
+  while (!ec) {
+    tcp::socket socket(net::make_strand(io));
+    acceptor.accept(socket, ec);
+    if (!ec) serve(std::move(socket));
+  }
 }
 
 void HttpServer::Impl::close_idle_connections() {
@@ -405,7 +517,9 @@ void HttpServer::stop() {
   Impl* impl = impl_.get();  // the posted handler lives in impl->io: a raw pointer cannot outlive it
   if (impl->stopping.exchange(true)) return;
   net::post(impl->acceptor.get_executor(), [impl] {
+    impl->accept_waiting_connections();
     beast::error_code ignored;
+    impl->accept_retry.cancel();
     impl->acceptor.close(ignored);
     impl->close_idle_connections();
   });
