@@ -91,14 +91,20 @@ Result<std::shared_ptr<const Catalog>> SessionCache::revalidate_now() {
 Result<std::shared_ptr<const Catalog>> SessionCache::refresh_catalog_locked(
     std::unique_lock<std::mutex>& lock) {
   auto now = std::chrono::steady_clock::now();
-  if (catalog_ && now - catalog_checked_at_ < revalidate_interval_) return catalog_;
-  catalog_checked_at_ = now;
-  if (catalog_) {
+  const bool checked_recently = now - catalog_checked_at_ < revalidate_interval_;
+  if (catalog_ && checked_recently) return catalog_;
+  if (catalog_ || listing_error_) {
     // A million files take seconds to list, a store that is down longer: no request waits.
-    relist_requested_ = true;
-    relist_wanted_.notify_one();
-    return catalog_;
+    // Without a catalog, the last listing's failure is the answer until one succeeds.
+    if (!checked_recently) {
+      catalog_checked_at_ = now;
+      relist_requested_ = true;
+      relist_wanted_.notify_one();
+    }
+    if (catalog_) return catalog_;
+    return std::unexpected(*listing_error_);
   }
+  catalog_checked_at_ = now;
   throw_if_must_not_block();
   return relist_locked(lock);
 }
@@ -125,9 +131,10 @@ Result<std::shared_ptr<const Catalog>> SessionCache::relist_locked(std::unique_l
       stats_.stale_reason = fresh.error().message;
       return catalog_;
     }
-    catalog_checked_at_ = {};
+    listing_error_ = fresh.error();
     return std::unexpected(fresh.error());
   }
+  listing_error_.reset();
   stats_.stale_reason.clear();
   drop_changed_locked(*fresh);
   catalog_ = std::make_shared<const Catalog>(std::move(*fresh));

@@ -17,6 +17,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -82,7 +83,8 @@ class SessionCache {
   SessionCache& operator=(const SessionCache&) = delete;
 
   // The catalog held; older than the revalidate interval, a re-listing starts in the
-  // background. Listed here and now only when there is none yet.
+  // background. Listed here and now only by the very first call: while the store cannot be
+  // listed, the last failure is returned at once and the background retries.
   Result<std::shared_ptr<const Catalog>> catalog();
   // Re-lists the store now and waits for it (the catalog held, with the stale reason set,
   // when the listing fails).
@@ -122,6 +124,7 @@ class SessionCache {
   const std::chrono::milliseconds revalidate_interval_;
   mutable std::mutex mutex_;
   std::shared_ptr<const Catalog> catalog_;
+  std::optional<Error> listing_error_;  // why the store could not be listed, while there is no catalog
   std::chrono::steady_clock::time_point catalog_checked_at_{};
   std::map<Key, Entry> entries_;
   std::list<Key> lru_;  // front = most recent

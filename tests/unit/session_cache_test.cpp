@@ -249,5 +249,30 @@ TEST(SessionCache, AFileChangedWhileReadIsReadAgain) {
   EXPECT_EQ(store.reads, 2) << "kept once read whole";
 }
 
+// A store that cannot be listed from the start: the first call says why; later ones say it
+// at once, while a listing in the background tries again, and the first that succeeds
+// serves.
+TEST(SessionCache, AStoreThatCannotBeListedAnswersAtOnceAndRetriesInTheBackground) {
+  ObservedStore store;
+  ASSERT_TRUE(store.inner.write_all("t/23_AnalysisEnduranceWithSections_Race 1.CSV", kSections));
+  store.unreachable = true;
+  SessionCache cache(store, 64 << 20, std::chrono::milliseconds(0));
+  auto first = cache.catalog();
+  ASSERT_FALSE(first);
+  EXPECT_NE(first.error().message.find("it is down"), std::string::npos) << first.error().message;
+  std::promise<void> release;
+  store.listing_released = release.get_future().share();
+  store.hold_listings = true;
+  auto again = std::async(std::launch::async, [&] { return cache.catalog(); });
+  const bool in_time = again.wait_for(std::chrono::seconds(60)) == std::future_status::ready;
+  release.set_value();
+  ASSERT_TRUE(in_time) << "a call waited for a listing";
+  EXPECT_FALSE(again.get());
+  store.hold_listings = false;
+  store.unreachable = false;
+  ASSERT_TRUE(cache.revalidate_now());
+  EXPECT_TRUE(cache.session("t", "R1"));
+}
+
 }  // namespace
 }  // namespace apex
