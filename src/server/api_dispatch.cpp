@@ -7,6 +7,7 @@
 
 #include "core/blocking_scope.h"
 #include "core/json_text.h"
+#include "core/text.h"
 #include "server/http/access_log.h"
 #include "server/http/gzip.h"
 #include "server/request_validation.h"
@@ -25,9 +26,7 @@ bool etag_matches(const std::string& header, const std::string& etag) {
   std::string_view rest = header;
   while (!rest.empty()) {
     auto comma = rest.find(',');
-    std::string_view tag = rest.substr(0, comma);
-    while (!tag.empty() && tag.front() == ' ') tag.remove_prefix(1);
-    while (!tag.empty() && tag.back() == ' ') tag.remove_suffix(1);
+    std::string_view tag = trim(rest.substr(0, comma));
     if (tag.starts_with("W/")) tag.remove_prefix(2);
     if (tag == "*" || tag == etag || tag == gzip_etag(etag)) return true;
     if (comma == std::string_view::npos) break;

@@ -2,14 +2,14 @@
 
 #include <algorithm>
 
+#include "core/text.h"
+
 namespace apex {
 
 CorsPolicy::CorsPolicy(std::string_view cors_origins) {
   for (std::string_view rest = cors_origins; !rest.empty();) {
     const auto comma = rest.find(',');
-    std::string_view one = rest.substr(0, comma);
-    while (!one.empty() && one.front() == ' ') one.remove_prefix(1);
-    while (!one.empty() && one.back() == ' ') one.remove_suffix(1);
+    const std::string_view one = trim(rest.substr(0, comma));
     if (!one.empty()) origins_.emplace_back(one);
     rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
   }

@@ -20,19 +20,13 @@ double quality_of(std::string_view element) {
   return std::strtod(params.c_str() + q + 2, nullptr);
 }
 
-std::string_view trimmed(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 }  // namespace
 
 bool accepts_gzip(std::string_view accept_encoding) {
   while (!accept_encoding.empty()) {
     const auto comma = accept_encoding.find(',');
-    const std::string_view element = trimmed(accept_encoding.substr(0, comma));
-    const std::string_view coding = trimmed(element.substr(0, element.find(';')));
+    const std::string_view element = trim(accept_encoding.substr(0, comma));
+    const std::string_view coding = trim(element.substr(0, element.find(';')));
     if ((iequals(coding, "gzip") || coding == "*") && quality_of(element) > 0) return true;
     if (comma == std::string_view::npos) break;
     accept_encoding.remove_prefix(comma + 1);

@@ -80,12 +80,6 @@ bool connection_gone(const beast::error_code& ec) {
          ec == net::error::not_connected || ec == net::error::bad_descriptor;
 }
 
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-  return text;
-}
-
 // What RFC 9112 forbids in a request's framing that Beast's parser lets through, as
 // (status, reason); status 0 when the request is sound. A Transfer-Encoding that does not end
 // in chunked cannot be framed (Beast would read the request as bodiless and what follows as
