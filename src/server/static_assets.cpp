@@ -8,8 +8,10 @@
 #include <sstream>
 
 #include "core/json_text.h"
+#include "core/text.h"
 #include "server/http/gzip.h"
 #include "server/route_table.h"
+#include "storage/local_store.h"
 
 namespace apex {
 
@@ -25,18 +27,6 @@ std::optional<fs::path>& configured_dir() {
 bool has_index(const fs::path& dir) {
   std::error_code ec;
   return fs::is_regular_file(dir / "index.html", ec);
-}
-
-std::string lower(std::string_view text) {
-  std::string out(text);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
 }
 
 // A q-value as RFC 9110 writes it: 0 to 1 with at most three decimals. Parsed by hand, not
@@ -101,17 +91,6 @@ std::optional<std::string> read_file(const fs::path& path) {
   std::ostringstream text;
   text << in.rdbuf();
   return std::move(text).str();
-}
-
-// A symbolic link in the folder may lead anywhere (/etc/passwd); only files inside it are
-// the dashboard's.
-bool leads_out_of(const fs::path& dir, const fs::path& file) {
-  std::error_code ec;
-  const fs::path real = fs::weakly_canonical(file, ec);
-  if (ec) return true;
-  const fs::path root = fs::weakly_canonical(dir, ec);
-  if (ec) return true;
-  return std::mismatch(root.begin(), root.end(), real.begin(), real.end()).first != root.end();
 }
 
 void send_detail(ServerResponse& res, int status, const std::string& detail) {
@@ -230,7 +209,9 @@ bool StaticAssets::handle(const ServerRequest& req, ServerResponse& res) const {
   }
   fs::path file = *dir_ / fs::path(path.substr(1));
   std::error_code ec;
-  if (!fs::is_regular_file(file, ec) || leads_out_of(*dir_, file)) {
+  // A symbolic link in the folder may lead anywhere (/etc/passwd): only files inside it are
+  // the dashboard's, and one that cannot be resolved is none.
+  if (!fs::is_regular_file(file, ec) || leads_out_of(*dir_, file, true)) {
     if (!asset) return false;  // /favicon.ico and friends: the route table's JSON 404
     send_detail(res, 404, "dashboard file not found: " + path + " (rebuild with `make build`)");
     return true;

@@ -72,15 +72,20 @@ Result<fs::path> LocalStore::path_for(std::string_view key) const {
   return path;
 }
 
-// A symbolic link in the tree may point anywhere; what it leads to outside the data folder
-// (an /etc file, another user's folder) is not the store's to list or serve.
-bool LocalStore::leads_out_of_root(const fs::path& path) const {
+bool leads_out_of(const fs::path& folder, const fs::path& path, bool if_unresolvable) {
   std::error_code ec;
   const fs::path real = fs::weakly_canonical(path, ec);
-  if (ec) return false;  // unresolvable: open() reports it
-  const fs::path root = fs::weakly_canonical(root_, ec);
-  if (ec) return false;
+  if (ec) return if_unresolvable;
+  const fs::path root = fs::weakly_canonical(folder, ec);
+  if (ec) return if_unresolvable;
   return std::mismatch(root.begin(), root.end(), real.begin(), real.end()).first != root.end();
+}
+
+// A symbolic link in the tree may point anywhere; what it leads to outside the data folder
+// (an /etc file, another user's folder) is not the store's to list or serve. A path that
+// cannot be resolved is left to open(), which reports why.
+bool LocalStore::leads_out_of_root(const fs::path& path) const {
+  return leads_out_of(root_, path, false);
 }
 
 Result<Listing> LocalStore::list(std::string_view prefix, std::optional<char> delimiter) {

@@ -11,6 +11,11 @@ namespace apex {
 // for the store's listing and for `apex serve`'s check at start-up alike.
 std::string missing_data_folder_message(const std::filesystem::path& root);
 
+// Whether `path`, its symbolic links resolved, lies outside `folder` (resolved too);
+// `if_unresolvable` when either cannot be resolved.
+bool leads_out_of(const std::filesystem::path& folder, const std::filesystem::path& path,
+                  bool if_unresolvable);
+
 // Messages name files by their key (relative to the data root), never by their path on
 // disk: they reach API answers (error details, a session's problems), which must not show
 // where the data lives on the server. Only describe() and the message for a missing data
