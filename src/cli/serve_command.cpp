@@ -208,6 +208,7 @@ Action add_serve_command(CLI::App& app) {
     server_options.host = config->host;
     server_options.port = config->port;
     server_options.cors_origins = config->cors_origins;
+    server_options.max_connections_per_client = config->max_connections_per_client;
     server_options.api_token = config->api_token;
     // Whether a token is needed, never the token.
     if (!config->api_token.empty())
