@@ -28,6 +28,8 @@ class MappedFile {
   // LocalStore passes the key, so that messages do not show where the data lives).
   static Result<std::unique_ptr<MappedFile>> open(const std::filesystem::path& path,
                                                   std::string_view name = {});
+  // Maps the file open on `fd`, which it takes over (closes).
+  static Result<std::unique_ptr<MappedFile>> map_descriptor(int fd, std::string_view name);
   ~MappedFile();
   MappedFile(const MappedFile&) = delete;
   MappedFile& operator=(const MappedFile&) = delete;
