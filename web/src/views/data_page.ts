@@ -1,37 +1,9 @@
 // Data page: where the data comes from, what the catalog made of it and the session's
 // data-quality report (GET /health, GET /api/analytics/track/{t}/files,
 // GET /api/analytics/track/{t}/session/{s}/quality).
-import { getJson } from '../api';
+import { getJson, type Health, type QualityReport, type TrackFiles } from '../api';
 import { errorBox, h, loading, section } from '../ui';
 import type { ViewContext } from '../view';
-
-interface Health {
-  status: string;
-  data_source: string;
-  data_source_error: string | null;
-  tracks: number;
-  track_facts: string | null;
-  cache: Record<string, number>;
-}
-interface TrackFiles {
-  track: string;
-  sessions: Record<string, { files: Record<string, string>; alternates: unknown[] }>;
-  unrecognised: (string | { key?: string; reason?: string })[];
-}
-
-type QualityStatus = 'ok' | 'notice' | 'warning';
-interface QualityReport {
-  track: string;
-  session: string;
-  status: QualityStatus;
-  checks: {
-    id: string;
-    title: string;
-    status: QualityStatus;
-    summary: string;
-    findings: { subject: string; found: string; decided: string; status: QualityStatus }[];
-  }[];
-}
 
 // One table per check with findings; a check with none is its summary line.
 function qualityPanel(report: QualityReport): HTMLElement {
@@ -109,7 +81,7 @@ export async function renderData(ctx: ViewContext<never>): Promise<void> {
     ),
   );
   const unrecognised = files.unrecognised.length
-    ? h('ul', {}, ...files.unrecognised.map((u) => h('li', {}, h('code', { text: typeof u === 'string' ? u : JSON.stringify(u) }))))
+    ? h('ul', {}, ...files.unrecognised.map((u) => h('li', {}, h('code', { text: JSON.stringify(u) }))))
     : h('p', { text: 'None: every file of this track was recognised.' });
   status.replaceWith(source, qualityPanel(quality), section(`Catalog of ${files.track}`, ...sessions, h('h3', { text: 'Unrecognised files' }), unrecognised));
 }

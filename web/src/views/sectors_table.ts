@@ -5,6 +5,7 @@ import { errorBox, h, loading, section } from '../ui';
 import type { ViewContext } from '../view';
 
 const fmtLoss = (s: number | null | undefined) => (s == null ? '–' : s === 0 ? 'best' : `+${s.toFixed(3)}`);
+type SectorName = keyof SectorAnalysis['session_best'];
 
 export async function renderSectors(ctx: ViewContext<never>): Promise<void> {
   const status = loading('sectors');
@@ -17,7 +18,7 @@ export async function renderSectors(ctx: ViewContext<never>): Promise<void> {
     status.replaceWith(errorBox(e, 'the sector analysis'));
     return;
   }
-  const names = Object.keys(data.session_best).sort();
+  const names = (Object.keys(data.session_best) as SectorName[]).sort();
   if (names.length === 0 || data.drivers.length === 0) {
     status.replaceWith(section('Sectors', h('p', { text: 'This session has no official sector times.' })));
     return;
@@ -28,7 +29,11 @@ export async function renderSectors(ctx: ViewContext<never>): Promise<void> {
     'tr',
     { class: 'session-best' },
     h('th', { scope: 'row', text: 'Session best' }),
-    ...names.map((n) => h('td', { class: 'num' }, `${data.session_best[n].time.toFixed(3)} `, h('small', { text: `#${data.session_best[n].car_number ?? data.session_best[n].driver_id} L${data.session_best[n].lap}` }))),
+    ...names.map((n) => {
+      const best = data.session_best[n];
+      // time is null for a sector no lap has a time for.
+      return h('td', { class: 'num' }, `${best.time?.toFixed(3) ?? '–'} `, h('small', { text: `#${best.car_number ?? best.driver_id} L${best.lap}` }));
+    }),
     h('td', { class: 'num', text: fmtLap(data.theoretical_best) }),
     h('td', {}),
     h('td', {}),

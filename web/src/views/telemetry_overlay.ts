@@ -4,7 +4,7 @@
 // map coloured by speed. Endpoints that answer 404/501 get a message, not a fake trace.
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import { ApiError, fmtLap, getJson, telemetryPath, type Channel, type Compare, type TelemetryLap, type TelemetryReport, type TrackMap, type Vehicle } from '../api';
+import { ApiError, fmtLap, getJson, telemetryPath, type Channel, type Compare, type TelemetryLap, type TelemetryLaps, type TrackMap, type Vehicle, type Vehicles } from '../api';
 import { errorBox, fitWidth, h, loading, section } from '../ui';
 import type { ViewContext } from '../view';
 
@@ -27,9 +27,9 @@ type PlotEl = HTMLElement & { uplot?: uPlot };
 export async function renderTelemetry(ctx: ViewContext<TelemetryKey>): Promise<void> {
   const base = telemetryPath(ctx.track, ctx.session);
   let vehicles: Vehicle[];
-  let report: TelemetryReport | undefined;
+  let report: Vehicles['report'];
   try {
-    ({ vehicles, report } = await getJson<{ vehicles: Vehicle[]; report?: TelemetryReport }>(`${base}/vehicles`, ctx.signal));
+    ({ vehicles, report } = await getJson<Vehicles>(`${base}/vehicles`, ctx.signal));
   } catch (e) {
     if ((e as Error).name === 'AbortError') return;
     // A 404 with a reason (not the router's) is the data speaking: this session has none.
@@ -47,7 +47,7 @@ export async function renderTelemetry(ctx: ViewContext<TelemetryKey>): Promise<v
   const b = pick('driver_b', vehicles.find((v) => v !== a) ?? a);
   // Per-lap summaries (GET …/laps) label the lap pickers; without them the plain numbers do.
   const summaries = async (v: Vehicle) =>
-    getJson<{ laps: TelemetryLap[] }>(`${base}/driver/${encodeURIComponent(v.vehicle_id)}/laps`, ctx.signal).then(
+    getJson<TelemetryLaps>(`${base}/driver/${encodeURIComponent(v.vehicle_id)}/laps`, ctx.signal).then(
       (r) => r.laps,
       () => [] as TelemetryLap[],
     );
@@ -119,7 +119,7 @@ export async function renderTelemetry(ctx: ViewContext<TelemetryKey>): Promise<v
   }
   const mapPromise = a.has_gps
     ? getJson<TrackMap>(`${driverBase}/track-map?lap=${lapA}&points=1500`, ctx.signal).catch((e: unknown) => e)
-    : Promise.resolve<TrackMap>({ available: false, detail: 'no GPS in this car’s telemetry' });
+    : Promise.resolve<Pick<TrackMap, 'available' | 'detail'>>({ available: false, detail: 'no GPS in this car’s telemetry' });
 
   const diff = compare.lap_time_difference_s;
   const summary = h(
@@ -185,7 +185,7 @@ export async function renderTelemetry(ctx: ViewContext<TelemetryKey>): Promise<v
   for (const c of CHANNELS) {
     const ta = find(compare.traces.a, c.name);
     const tb = find(compare.traces.b, c.name);
-    const usable = (t: Channel | undefined) => !!t?.value?.length && Array.isArray(t.distance_m);
+    const usable = (t: Channel | undefined): t is Channel & { distance_m: number[] } => !!t?.value?.length && Array.isArray(t.distance_m);
     if (!usable(ta) && !usable(tb)) {
       missing.push(c.label);
       continue;
@@ -225,7 +225,8 @@ export async function renderTelemetry(ctx: ViewContext<TelemetryKey>): Promise<v
 function drawMap(map: TrackMap, moveMarker: ((distance: number | null) => void)[]): HTMLElement {
   const lat = map.lat ?? [];
   const lon = map.lon ?? [];
-  const speed = map.speed_kmh ?? [];
+  // null where the car has no speed channel: 0, so the trace is one colour.
+  const speed = (map.speed_kmh ?? []).map(Number);
   const dist = map.distance_m ?? [];
   const size = 320;
   const dpr = window.devicePixelRatio || 1;
