@@ -718,12 +718,16 @@ Status S3Store::put_file(std::string_view key, const FileSlice& body, const Body
   sigv4::HeaderList headers = put_headers(options);
   FileBody file{body, {}};
   switch (checksum.algorithm) {
+    // x-amz-sdk-checksum-algorithm names the checksum sent, as AWS's SDKs do; S3 keeps the
+    // checksum either way, some S3-compatible stores (moto) only with it.
     case DigestAlgorithm::Sha256:  // also the payload hash SigV4 signs
       headers.emplace_back("x-amz-checksum-sha256", base64(checksum.digest));
+      headers.emplace_back("x-amz-sdk-checksum-algorithm", "SHA256");
       file.sha256_hex = to_hex(checksum.digest);
       break;
     case DigestAlgorithm::Crc32c:
       headers.emplace_back("x-amz-checksum-crc32c", base64(checksum.digest));
+      headers.emplace_back("x-amz-sdk-checksum-algorithm", "CRC32C");
       break;
     case DigestAlgorithm::Md5:
       headers.emplace_back("content-md5", base64(checksum.digest));
