@@ -157,7 +157,7 @@ Action add_serve_command(CLI::App& app) {
     if (!config) return kExitConfiguration;
     // glibc gives threads that allocate their own malloc arenas (up to 8 per core) and keeps
     // what is freed in them: with 64 worker threads loading and evicting sessions in turn,
-    // resident memory grew to twice what CACHE_MAX_MB allows (bench/reliability.md). Two
+    // resident memory grows to twice what CACHE_MAX_MB allows (bench/reliability.md). Two
     // arenas keep it near the cache's bound. MALLOC_ARENA_MAX, when set, still decides.
     if (!std::getenv("MALLOC_ARENA_MAX")) mallopt(M_ARENA_MAX, 2);
     ShutdownSignals signals;  // before the store, the cache and the server start threads

@@ -39,9 +39,9 @@ class MappedFile {
   // from there on were zeros, not the file's.
   bool damaged() const { return damaged_->load(std::memory_order_acquire); }
   // The reader is done with part (a view into bytes()): the page-table entries of the whole
-  // pages inside it go now, from the reader's thread, instead of all at once when the file
-  // is unmapped (44 ms on one core for 1 GiB, 7% of a two-thread telemetry load). The pages
-  // stay in the page cache; reading them again maps them back in.
+  // pages inside it go now, from the reader's thread, instead of all at once, on one core,
+  // when the file is unmapped at the end of a load. The pages stay in the page cache;
+  // reading them again maps them back in.
   void drop_pages(std::string_view part) const;
 
  private:

@@ -77,7 +77,7 @@ TEST(OpenApiValidation, DashboardSnapshotIsTheServersDocument) {
                                 << nlohmann::json::diff(snapshot, live).dump().substr(0, 2000);
 }
 
-// The routes the original frontend and the issue name are all in the live document,
+// The routes the original frontend and the README name are all in the live document,
 // and the document's paths are all answered (no "no route" 404).
 TEST(OpenApiValidation, LiveDocumentListsEveryRouteTheServerAnswers) {
   test::ApexServerProcess server(test::source_dir() / "data");
