@@ -414,8 +414,8 @@ Status S3Store::read(std::string_view key, ByteRange range, const ByteSink& sink
     if (!result) return std::unexpected(result.error());
     return {};
   }
-  // Held back until the digest check (see whole_object_check): a body cut short with a matching Content-Length (or
-  // otherwise damaged on the way) is then read again instead of failing the whole load.
+  // Held back until the digest check (see whole_object_check): a body cut short with a matching
+  // Content-Length (or otherwise damaged on the way) is then read again instead of failing the whole load.
   for (int attempt = 1;; ++attempt) {
     std::string held;
     bool streaming = false;  // past kVerifiedReadBytes: bytes go straight to the sink
