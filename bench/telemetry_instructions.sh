@@ -4,7 +4,7 @@
 # unlike wall time on a shared machine, so it shows a parser change of a few percent.
 # Usage: bench/telemetry_instructions.sh [BUILD_DIR] FILE...   (BUILD_DIR default build/)
 # PARSE_FLAG=--no-simd counts the baseline x86-64 separator loop instead of its AVX2 copy.
-# Needs valgrind (scripts/install-deps.sh installs it). A 10 MB file takes about a minute.
+# Needs valgrind (scripts/install-deps.sh installs it). A 10 MB file takes a few seconds.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=$root/build

@@ -71,7 +71,7 @@ FUNCTION_KINDS = {FUNCTION, METHOD, CONSTRUCTOR, DESTRUCTOR, CONVERSION, FUNCTIO
 SCOPE_KINDS = {NAMESPACE, LINKAGE_SPEC, STRUCT, UNION, CLASS, CLASS_TEMPLATE, CLASS_PARTIAL_SPECIALIZATION,
                UNEXPOSED_DECL}
 TOKEN_COMMENT = 4
-DIAGNOSTIC_ERROR = 3
+DIAGNOSTIC_ERROR, DIAGNOSTIC_FATAL = 3, 4
 SINGLE_FILE_PARSE = 0x400
 KEEP_GOING = 0x200
 
@@ -227,14 +227,16 @@ class CppFile:
         return found
 
     def errors(self):
-        """The parse's errors, formatted (a full parse must have none to be trusted)."""
-        out = []
+        """The parse's errors, formatted, and whether one was fatal (clang stopped there)."""
+        out, fatal = [], False
         for i in range(self.lib.clang_getNumDiagnostics(self.tu)):
             diagnostic = self.lib.clang_getDiagnostic(self.tu, i)
-            if self.lib.clang_getDiagnosticSeverity(diagnostic) >= DIAGNOSTIC_ERROR:
+            severity = self.lib.clang_getDiagnosticSeverity(diagnostic)
+            if severity >= DIAGNOSTIC_ERROR:
                 out.append(self._string(self.lib.clang_formatDiagnostic(diagnostic, 0x3)))
+                fatal = fatal or severity >= DIAGNOSTIC_FATAL
             self.lib.clang_disposeDiagnostic(diagnostic)
-        return out
+        return out, fatal
 
     def tokens(self):
         """(kind, spelling, line) of every token of the file, comments included, from clang's lexer."""
@@ -337,11 +339,18 @@ class Parser:
                        SINGLE_FILE_PARSE | KEEP_GOING)
 
     def full(self, path):
-        parsed = CppFile(self.lib, self.index, path, ["-x", "c++", "-w"] + self.full_arguments, KEEP_GOING)
-        errors = parsed.errors()
-        if errors:
+        """A fatal error (a header not found: the build's flags do not fit) stops the parse
+        there, so its functions are not known: that fails. Other errors are clang 14 refusing
+        C++ that g++ 12 accepts (a lambda capturing a structured binding) or a header that only
+        a unity batch supplies; clang recovers from them and the extents stand, so they are
+        only printed."""
+        parsed = CppFile(self.lib, self.index, path, ["-x", "c++", "-w", "-ferror-limit=0"] + self.full_arguments, 0)
+        errors, fatal = parsed.errors()
+        if fatal:
             sys.exit(f"source_rules: clang could not parse {path} with the build's flags, so its functions "
                      f"are not known:\n  " + "\n  ".join(errors[:10]))
+        if errors:
+            print(f"note: clang 14 reports {len(errors)} error(s) in {path} and parsed on; the first: {errors[0]}")
         return parsed
 
 
