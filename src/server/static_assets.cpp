@@ -1,5 +1,6 @@
 #include "server/static_assets.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -92,6 +93,11 @@ double accept_quality(std::string_view accept, std::string_view type, std::strin
 std::optional<std::string> read_file(const fs::path& folder, const fs::path& inside) {
   const int fd = open_beneath(folder, inside);
   if (fd < 0) return std::nullopt;
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return std::nullopt;
+  }
   std::string text;
   char chunk[64 * 1024];
   ssize_t got = 0;

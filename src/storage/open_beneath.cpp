@@ -15,10 +15,11 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// glibc 2.36 has no wrapper for openat2.
+// glibc 2.36 has no wrapper for openat2. O_NONBLOCK: a FIFO put in a file's place must not
+// hold the opening thread (it changes nothing for a regular file).
 int openat2_beneath(int folder, const fs::path& inside) {
   open_how how{};
-  how.flags = O_RDONLY | O_CLOEXEC;
+  how.flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK;
   how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
   return static_cast<int>(::syscall(SYS_openat2, folder, inside.c_str(), &how, sizeof how));
 }
@@ -45,7 +46,7 @@ int open_in(int folder_fd, const fs::path& folder, const fs::path& inside) {
   }
   if (errno != ENOSYS && errno != EPERM) return -1;
   if (resolved_inside(folder, inside).empty()) return errno = EXDEV, -1;
-  return ::openat(folder_fd, inside.c_str(), O_RDONLY | O_CLOEXEC);
+  return ::openat(folder_fd, inside.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 }
 
 }  // namespace

@@ -91,6 +91,43 @@ TEST_F(InProcessServer, TricklingClientIsCutOffByTheRequestDeadlineWhileOthersAr
   EXPECT_EQ(test::status_of(test::raw_request(port_, "GET", "/health")), 200);
 }
 
+// Requests whose header completes right at the deadline, in two reads (longer than one read's
+// buffer), then a body that never comes: however the read's completion and the deadline fall,
+// every connection is answered 408 or closed; none waits for its body without a bound.
+TEST_F(InProcessServer, AHeaderCompletedAtTheDeadlineCannotOutliveIt) {
+  ServerOptions options;
+  options.request_deadline = 300ms;
+  start(options);
+  const std::string rest =
+      "OST /health HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nX-Pad: " + std::string(7000, 'a') + "\r\n\r\n";
+  constexpr int kClients = 40;
+  std::vector<int> clients;
+  std::vector<std::chrono::steady_clock::time_point> opened;
+  for (int i = 0; i < kClients; ++i) {
+    clients.push_back(test::connect_loopback(port_));
+    ASSERT_GE(clients.back(), 0);
+    ASSERT_TRUE(test::send_all(clients.back(), "P"));
+    opened.push_back(std::chrono::steady_clock::now());
+  }
+  // The rest of each header lands from 10 ms before its deadline to 10 ms after it.
+  for (int i = 0; i < kClients; ++i) {
+    const auto offset = std::chrono::microseconds((i * 20'000) / kClients - 10'000);
+    std::this_thread::sleep_until(opened[static_cast<std::size_t>(i)] + options.request_deadline + offset);
+    test::send_all(clients[static_cast<std::size_t>(i)], rest);
+  }
+  int open_after = 0;
+  for (int fd : clients) {
+    bool closed = false;
+    const std::string answer = test::read_until_closed(fd, 10s, &closed);
+    open_after += closed ? 0 : 1;
+    if (!answer.empty()) {
+      EXPECT_EQ(test::status_of(answer), 408) << answer.substr(0, 200);
+    }
+    ::close(fd);
+  }
+  EXPECT_EQ(open_after, 0) << "connections still open 10 s after their deadline";
+}
+
 // With SO_REUSEPORT a second server could share the port and take some of its connections;
 // `apex serve` must refuse to start instead.
 TEST_F(InProcessServer, ASecondServerOnABusyPortFailsToBind) {

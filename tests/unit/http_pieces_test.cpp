@@ -19,6 +19,8 @@ TEST(OriginForm, AnAbsoluteTargetLosesItsSchemeAndAuthority) {
   EXPECT_EQ(origin_form("HTTPS://example.com:8443/a/b"), "/a/b");
   EXPECT_EQ(origin_form("http://example.com"), "/");
   EXPECT_EQ(origin_form("http://example.com?x=1"), "/?x=1");
+  EXPECT_EQ(origin_form("http://example.com#/health"), "/");  // the authority ends at '#'
+  EXPECT_EQ(origin_form("http://example.com\\..\\health"), "/");
   EXPECT_EQ(origin_form("*"), "*");
   EXPECT_EQ(origin_form("ftp://example.com/a"), "ftp://example.com/a");  // not ours to read
 }

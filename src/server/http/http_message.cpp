@@ -55,8 +55,10 @@ std::string origin_form(std::string_view target) {
   const auto scheme = target.substr(0, scheme_end);
   if (!iequals(scheme, "http") && !iequals(scheme, "https")) return std::string(target);
   const auto rest = target.substr(scheme_end + 3);
-  const auto path_start = rest.find_first_of("/?");
-  if (path_start == std::string_view::npos) return "/";
+  // The authority ends at the path, the query or a fragment (RFC 3986, 3.2); a fragment is
+  // no part of a request.
+  const auto path_start = rest.find_first_of("/?#");
+  if (path_start == std::string_view::npos || rest[path_start] == '#') return "/";
   const auto path = rest.substr(path_start);
   std::string origin = path.front() == '?' ? "/" : "";
   origin.append(path);

@@ -59,7 +59,8 @@ std::string percent_decode(std::string_view text, bool plus_is_space);
 
 // The origin form (path and query) of a request target. RFC 9112, 3.2.2: a server accepts
 // the absolute form ("http://host/path?q", sent to proxies) too; its authority is dropped
-// and an empty path is "/". Any other target is returned as it is.
+// and an empty path is "/" (as is one cut by a fragment). Any other target is returned as
+// it is.
 std::string origin_form(std::string_view target);
 
 // How many bytes of empty lines (CRLF or LF) open `bytes`: RFC 9112, 2.2 has a server ignore

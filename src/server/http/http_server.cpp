@@ -156,22 +156,32 @@ class Connection : public std::enable_shared_from_this<Connection> {
  private:
   const HttpServerOptions& options() const { return server_->options; }
 
+  // What passing the deadline stops: reading only while a request arrives (its 408 is still
+  // written), else the whole connection.
+  enum class OnExpiry { StopReading, StopAll };
+
   // One timer bounds whatever the connection waits for (the next request, the rest of a
-  // request, a write, the linger): when it passes, the pending operation is cancelled and
-  // its handler sees timed_out_.
-  void arm_timer_at(Clock::time_point at) {
+  // request, a write, the linger). When it passes, the pending operation is cancelled and
+  // the socket shut down in that direction: an operation that had completed just before
+  // (its handler not run yet) cannot start another that waits without a bound, since reads
+  // then end at once and writes fail. Handlers see timed_out_.
+  void arm_timer_at(Clock::time_point at, OnExpiry on_expiry) {
     timed_out_ = false;
     timer_.expires_at(at);
-    timer_.async_wait([weak = weak_from_this()](beast::error_code ec) {
+    timer_.async_wait([weak = weak_from_this(), on_expiry](beast::error_code ec) {
       auto self = weak.lock();
       // A handler already queued when the timer was re-armed sees the new, later expiry.
       if (ec || !self || self->timer_.expiry() > Clock::now()) return;
       self->timed_out_ = true;
       beast::error_code ignored;
       self->socket_.cancel(ignored);
+      self->socket_.shutdown(
+          on_expiry == OnExpiry::StopReading ? tcp::socket::shutdown_receive : tcp::socket::shutdown_both,
+          ignored);
     });
   }
-  void arm_timer(Clock::duration wait) { arm_timer_at(Clock::now() + wait); }
+  void arm_timer(Clock::duration wait) { arm_timer_at(Clock::now() + wait, OnExpiry::StopAll); }
+  void arm_request_deadline() { arm_timer_at(started_ + options().request_deadline, OnExpiry::StopReading); }
   void disarm_timer() { timer_.expires_at(Clock::time_point::max()); }
 
   void wait_for_request() {
@@ -212,14 +222,17 @@ class Connection : public std::enable_shared_from_this<Connection> {
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(options().header_limit_bytes));
     parser_->body_limit(options().body_limit_bytes);
-    arm_timer_at(started_ + options().request_deadline);
+    arm_request_deadline();
     parse_header();
   }
 
   // The request line and header fields are parsed once they are all in the buffer. What
   // Beast's parser would accept but this server refuses is checked on the raw bytes first.
   void parse_header() {
-    if (!parser_->got_some()) buffer_.consume(leading_empty_lines(buffered()));
+    if (!parser_->got_some()) {
+      buffer_.consume(leading_empty_lines(buffered()));
+      if (buffered() == "\r") return read_more_header();  // an empty line's LF still to come
+    }
     if (has_folded_line(buffered()))
       return reply_error(400, "a header line begins with a space or tab (obsolete line folding is refused)");
     beast::error_code ec;
@@ -272,7 +285,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     arm_timer(options().write_timeout);
     http::async_write(socket_, *continue_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
       if (ec) return self->close();
-      self->arm_timer_at(self->started_ + self->options().request_deadline);
+      self->arm_request_deadline();
       self->read_body();
     });
   }
@@ -476,6 +489,15 @@ void HttpServer::Impl::on_accept(beast::error_code ec, tcp::socket socket) {
 
 namespace {
 
+// Whom the limit per client counts a connection against: its IPv4 address, or the /64 an
+// IPv6 address belongs to (one host is usually given a whole /64).
+std::string client_key(const net::ip::address& address) {
+  if (!address.is_v6() || address.to_v6().is_v4_mapped()) return address.to_string();
+  auto bytes = address.to_v6().to_bytes();
+  std::fill(bytes.begin() + 8, bytes.end(), 0);
+  return net::ip::address_v6(bytes).to_string() + "/64";
+}
+
 // Over a connection limit: a short 503 (the socket's buffer takes it whole) instead of a
 // silent close, so a client knows to come back.
 void refuse_busy(tcp::socket& socket, ConnectionLimits::Admission why) {
@@ -500,7 +522,7 @@ void HttpServer::Impl::serve(tcp::socket socket) {
   socket.set_option(tcp::no_delay(true), ec);  // answers are one write; Nagle would hold them
   const auto peer = socket.remote_endpoint(ec);
   if (ec) return;  // the client is already gone
-  std::string client = peer.address().to_string();
+  std::string client = client_key(peer.address());
   const auto admission = limits.admit(client);
   if (admission != ConnectionLimits::Admission::Admitted) return refuse_busy(socket, admission);
   auto& context = static_cast<net::io_context&>(socket.get_executor().query(net::execution::context));
