@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cinttypes>
+#include <cstdarg>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -358,18 +359,215 @@ std::string percent(std::uint64_t after, std::uint64_t before) {
   return text;
 }
 
+struct SampleOptions {
+  std::string in_dir, out_dir, keep = "1/10";
+  std::vector<std::string> tracks, kinds;
+  bool overwrite = false;
+};
+
+// The options checked and resolved: absolute folders with symlinks resolved, the kinds
+// chosen (empty: all) and N of 1/N.
+struct SampleSetup {
+  fs::path in_dir, out_dir;
+  std::set<FileKind> kinds;
+  std::uint64_t every = 1;
+};
+
+// An option's mistake: said on stderr, then the run stops with kExitConfiguration.
+[[gnu::format(printf, 1, 2)]] std::unexpected<int> refuse(const char* format, ...) {
+  std::va_list args;
+  va_start(args, format);
+  std::vfprintf(stderr, format, args);
+  va_end(args);
+  return std::unexpected(kExitConfiguration);
+}
+
+// Checks --keep, --kinds and the two folders before anything is read; on a mistake, the
+// exit code after the message is printed.
+std::expected<SampleSetup, int> check_options(const SampleOptions& options) {
+  SampleSetup setup;
+  const auto every = parse_keep(options.keep);
+  if (!every)
+    return refuse("apex: --keep '%s' is not 1/N or N with N a positive integer\n", options.keep.c_str());
+  setup.every = *every;
+  for (const auto& name : options.kinds) {
+    auto kind = file_kind_from_string(name);
+    if (!kind)
+      return refuse(
+          "apex: --kinds: unknown kind '%s' (telemetry, lap_start, lap_end, lap_time, sections, "
+          "results, results_by_class, best_laps, weather)\n",
+          name.c_str());
+    setup.kinds.insert(*kind);
+  }
+  std::error_code ec;
+  if (!fs::is_directory(options.in_dir, ec))
+    return refuse("apex: IN_DIR '%s' is not a folder\n", options.in_dir.c_str());
+  // Said once here rather than once per file when each write fails.
+  if (fs::exists(options.out_dir, ec) && !fs::is_directory(options.out_dir, ec))
+    return refuse("apex: OUT_DIR '%s' is not a folder\n", options.out_dir.c_str());
+  setup.in_dir = fs::weakly_canonical(fs::absolute(options.in_dir));
+  setup.out_dir = fs::weakly_canonical(fs::absolute(options.out_dir));
+  if (within(setup.out_dir, setup.in_dir))
+    return refuse("apex: OUT_DIR '%s' is inside IN_DIR '%s': refusing to write into the source\n",
+                  setup.out_dir.c_str(), setup.in_dir.c_str());
+  return setup;
+}
+
+// The files a run writes, by key, and how many files of no known kind it leaves out.
+struct SamplePlan {
+  std::map<std::string, Planned> files;
+  std::size_t skipped = 0;
+};
+
+// Every object of a chosen track whose name says its kind: the chosen file of each
+// session, the alternates beside it, and files of a kind without a session token.
+std::expected<SamplePlan, int> plan_sample(const SampleOptions& options, const SampleSetup& setup,
+                                           LocalStore& store) {
+  auto catalog = Catalog::build(store);
+  if (!catalog) return refuse("apex: %s\n", catalog.error().message.c_str());
+  for (const auto& track : options.tracks)
+    if (!catalog->find_track(track)) {
+      std::string known;
+      for (const auto& t : catalog->tracks()) known += (known.empty() ? "" : ", ") + t.id;
+      return refuse("apex: --tracks: no track '%s' in %s (there are: %s)\n", track.c_str(),
+                    setup.in_dir.c_str(), known.empty() ? "none" : known.c_str());
+    }
+  SamplePlan plan;
+  for (const TrackCatalog& track : catalog->tracks()) {
+    if (!options.tracks.empty() &&
+        std::find(options.tracks.begin(), options.tracks.end(), track.id) == options.tracks.end())
+      continue;
+    auto consider = [&](const std::string& key, std::uint64_t size) {
+      const auto kind = classify_file_name(std::string_view(key).substr(track.id.size() + 1)).kind;
+      if (!kind) {
+        ++plan.skipped;
+        return;
+      }
+      if (setup.kinds.empty() || setup.kinds.contains(*kind)) plan.files[key] = Planned{key, *kind, size};
+    };
+    for (const SessionFiles& session : track.sessions) {
+      for (const auto& [kind, object] : session.files) consider(object.key, object.size);
+      for (const auto& object : session.alternates) consider(object.key, object.size);
+    }
+    for (const auto& file : track.unrecognised) {
+      auto stat = store.stat(file.key);
+      consider(file.key, stat ? stat->size : 0);
+    }
+  }
+  if (plan.files.empty()) {
+    std::fprintf(stderr, "apex: nothing to sample in %s for the chosen tracks and kinds\n",
+                 setup.in_dir.c_str());
+    return std::unexpected(kExitFailure);
+  }
+  return plan;
+}
+
+// OUT_DIR made ready: replacing files silently could destroy a user's edited file, so an
+// OUT_DIR with anything in it is refused unless --overwrite says replacing is meant; a
+// folder that cannot be made (a file above it, no permission) stops the run before the
+// first file, with the system's reason.
+std::expected<void, int> prepare_out_dir(const SampleOptions& options, const SampleSetup& setup,
+                                         const SamplePlan& plan) {
+  if (!options.overwrite)
+    if (auto existing = first_existing(setup.out_dir, plan.files))
+      return refuse(
+          "apex: OUT_DIR '%s' is not empty ('%s' is there%s): sample into a new or empty folder, "
+          "or pass --overwrite to replace the files the sample writes; nothing was written\n",
+          setup.out_dir.c_str(), existing->name.c_str(),
+          existing->would_replace ? " and would be replaced" : "");
+  std::error_code ec;
+  if (fs::create_directories(setup.out_dir, ec); ec)
+    return refuse("apex: cannot create OUT_DIR '%s': %s\n", setup.out_dir.c_str(), ec.message().c_str());
+  return {};
+}
+
+// Writes one planned file into OUT_DIR: telemetry thinned to 1/N, anything else copied.
+Status sample_file(const Planned& file, const SampleSetup& setup, SampleFigures& figures) {
+  const fs::path source = setup.in_dir / file.key;
+  const fs::path target = setup.out_dir / file.key;
+  if (file.kind != FileKind::Telemetry) return copy_unchanged(source, target);
+  return write_atomically(target, [&](std::FILE* out) -> Status {
+    RowSampler sampler(source.string(), setup.every, out);
+    if (auto streamed =
+            stream_file(source, [&](std::string_view bytes, bool eof) { return sampler.take(bytes, eof); });
+        !streamed)
+      return streamed;
+    figures = sampler.figures();
+    return sampler.finish();
+  });
+}
+
+void print_file_line(const Planned& file, std::uint64_t before, std::uint64_t after,
+                     const SampleFigures& figures) {
+  std::printf("%-16s %14" PRIu64 " %14" PRIu64 " %7s  %s\n", std::string(to_string(file.kind)).c_str(),
+              before, after, percent(after, before).c_str(), file.key.c_str());
+  if (file.kind == FileKind::Telemetry)
+    std::printf("%-16s rows %" PRIu64 " -> %" PRIu64 "%s%s\n", "", figures.rows_in, figures.rows_out,
+                figures.json_layout ? " (JSON-in-CSV: every Nth row per vehicle)" : "",
+                figures.unreadable_rows > 0
+                    ? (", " + counted(figures.unreadable_rows, "unreadable row") + " dropped").c_str()
+                    : "");
+  std::fflush(stdout);
+}
+
+// Samples every planned file, one line each, then the totals; a file that fails is said and
+// skipped, and the run ends kExitFailure.
+int write_sample(const SampleSetup& setup, const SamplePlan& plan) {
+  std::printf("apex: sampling %s from %s into %s, keeping 1/%" PRIu64 " of the telemetry samples\n",
+              counted(plan.files.size(), "file").c_str(), setup.in_dir.c_str(), setup.out_dir.c_str(),
+              setup.every);
+  std::printf("%-16s %14s %14s %7s  %s\n", "kind", "bytes before", "bytes after", "kept", "file");
+  std::fflush(stdout);
+  std::uint64_t total_before = 0;
+  std::uint64_t total_after = 0;
+  int failures = 0;
+  std::error_code ec;
+  for (const auto& [key, file] : plan.files) {
+    // Belt and braces beyond the OUT_DIR check: no target may resolve into IN_DIR
+    // (a symlinked folder inside OUT_DIR, say).
+    if (within(fs::weakly_canonical(setup.out_dir / key, ec), setup.in_dir)) {
+      std::fprintf(stderr, "apex: %s: its target resolves into IN_DIR: skipped\n", key.c_str());
+      ++failures;
+      continue;
+    }
+    const std::uint64_t before = fs::file_size(setup.in_dir / key, ec);
+    SampleFigures figures;
+    if (Status ok = sample_file(file, setup, figures); !ok) {
+      std::fprintf(stderr, "apex: %s\n", ok.error().message.c_str());
+      ++failures;
+      continue;
+    }
+    const std::uint64_t after = fs::file_size(setup.out_dir / key, ec);
+    total_before += before;
+    total_after += after;
+    print_file_line(file, before, after, figures);
+  }
+  std::printf("%-16s %14" PRIu64 " %14" PRIu64 " %7s  %s\n", "total", total_before, total_after,
+              percent(total_after, total_before).c_str(),
+              counted(plan.files.size() - static_cast<std::size_t>(failures), "file").c_str());
+  if (plan.skipped > 0)
+    std::printf("apex: %s of no known kind (maps, notes) %s not copied\n",
+                counted(plan.skipped, "file").c_str(), plan.skipped == 1 ? "was" : "were");
+  return failures > 0 ? kExitFailure : kExitOk;
+}
+
+int run_sample(const SampleOptions& options) {
+  auto setup = check_options(options);
+  if (!setup) return setup.error();
+  LocalStore store(setup->in_dir);
+  auto plan = plan_sample(options, *setup, store);
+  if (!plan) return plan.error();
+  if (auto ready = prepare_out_dir(options, *setup, *plan); !ready) return ready.error();
+  return write_sample(*setup, *plan);
+}
+
 }  // namespace
 
 Action add_sample_command(CLI::App& app) {
   auto* cmd = app.add_subcommand(
       "sample",
       "Copy a data tree keeping 1/N of each car's telemetry samples per channel (lap files unchanged)");
-  struct Options {
-    std::string in_dir, out_dir, keep = "1/10";
-    std::vector<std::string> tracks, kinds;
-    bool overwrite = false;
-  };
-  auto options = std::make_shared<Options>();
+  auto options = std::make_shared<SampleOptions>();
   cmd->add_option("IN_DIR", options->in_dir, "Data folder to read (one folder per track)")->required();
   cmd->add_option("OUT_DIR", options->out_dir,
                   "Folder to write the sample into: new or empty (see --overwrite), not inside IN_DIR")
@@ -384,164 +582,7 @@ Action add_sample_command(CLI::App& app) {
   cmd->add_flag("--overwrite", options->overwrite,
                 "Write into an OUT_DIR that is not empty, replacing the files the sample writes (refused "
                 "without it)");
-  return [options]() {
-    const auto every = parse_keep(options->keep);
-    if (!every) {
-      std::fprintf(stderr, "apex: --keep '%s' is not 1/N or N with N a positive integer\n",
-                   options->keep.c_str());
-      return kExitConfiguration;
-    }
-    std::set<FileKind> kinds;
-    for (const auto& name : options->kinds) {
-      auto kind = file_kind_from_string(name);
-      if (!kind) {
-        std::fprintf(stderr,
-                     "apex: --kinds: unknown kind '%s' (telemetry, lap_start, lap_end, lap_time, sections, "
-                     "results, results_by_class, best_laps, weather)\n",
-                     name.c_str());
-        return kExitConfiguration;
-      }
-      kinds.insert(*kind);
-    }
-    std::error_code ec;
-    if (!fs::is_directory(options->in_dir, ec)) {
-      std::fprintf(stderr, "apex: IN_DIR '%s' is not a folder\n", options->in_dir.c_str());
-      return kExitConfiguration;
-    }
-    // Said once here rather than once per file when each write fails.
-    if (fs::exists(options->out_dir, ec) && !fs::is_directory(options->out_dir, ec)) {
-      std::fprintf(stderr, "apex: OUT_DIR '%s' is not a folder\n", options->out_dir.c_str());
-      return kExitConfiguration;
-    }
-    const fs::path in_dir = fs::weakly_canonical(fs::absolute(options->in_dir));
-    const fs::path out_dir = fs::weakly_canonical(fs::absolute(options->out_dir));
-    if (within(out_dir, in_dir)) {
-      std::fprintf(stderr, "apex: OUT_DIR '%s' is inside IN_DIR '%s': refusing to write into the source\n",
-                   out_dir.c_str(), in_dir.c_str());
-      return kExitConfiguration;
-    }
-
-    LocalStore store(in_dir);
-    auto catalog = Catalog::build(store);
-    if (!catalog) {
-      std::fprintf(stderr, "apex: %s\n", catalog.error().message.c_str());
-      return kExitConfiguration;
-    }
-    for (const auto& track : options->tracks)
-      if (!catalog->find_track(track)) {
-        std::string known;
-        for (const auto& t : catalog->tracks()) known += (known.empty() ? "" : ", ") + t.id;
-        std::fprintf(stderr, "apex: --tracks: no track '%s' in %s (there are: %s)\n", track.c_str(),
-                     in_dir.c_str(), known.empty() ? "none" : known.c_str());
-        return kExitConfiguration;
-      }
-
-    // Every object of a chosen track whose name says its kind: the chosen file of each
-    // session, the alternates beside it, and files of a kind without a session token.
-    std::map<std::string, Planned> plan;
-    std::size_t skipped = 0;
-    for (const TrackCatalog& track : catalog->tracks()) {
-      if (!options->tracks.empty() &&
-          std::find(options->tracks.begin(), options->tracks.end(), track.id) == options->tracks.end())
-        continue;
-      auto consider = [&](const std::string& key, std::uint64_t size) {
-        const auto kind = classify_file_name(std::string_view(key).substr(track.id.size() + 1)).kind;
-        if (!kind) {
-          ++skipped;
-          return;
-        }
-        if (kinds.empty() || kinds.contains(*kind)) plan[key] = Planned{key, *kind, size};
-      };
-      for (const SessionFiles& session : track.sessions) {
-        for (const auto& [kind, object] : session.files) consider(object.key, object.size);
-        for (const auto& object : session.alternates) consider(object.key, object.size);
-      }
-      for (const auto& file : track.unrecognised) {
-        auto stat = store.stat(file.key);
-        consider(file.key, stat ? stat->size : 0);
-      }
-    }
-    if (plan.empty()) {
-      std::fprintf(stderr, "apex: nothing to sample in %s for the chosen tracks and kinds\n", in_dir.c_str());
-      return kExitFailure;
-    }
-
-    // Replacing files silently could destroy a user's edited file: an OUT_DIR with
-    // anything in it is refused unless --overwrite says replacing is meant.
-    if (!options->overwrite)
-      if (auto existing = first_existing(out_dir, plan)) {
-        std::fprintf(stderr,
-                     "apex: OUT_DIR '%s' is not empty ('%s' is there%s): sample into a new or empty folder, "
-                     "or pass --overwrite to replace the files the sample writes; nothing was written\n",
-                     out_dir.c_str(), existing->name.c_str(),
-                     existing->would_replace ? " and would be replaced" : "");
-        return kExitConfiguration;
-      }
-    // A folder that cannot be made (a file above it, no permission) stops the run before
-    // the first file, with the system's reason.
-    if (fs::create_directories(out_dir, ec); ec) {
-      std::fprintf(stderr, "apex: cannot create OUT_DIR '%s': %s\n", out_dir.c_str(), ec.message().c_str());
-      return kExitConfiguration;
-    }
-    std::printf("apex: sampling %s from %s into %s, keeping 1/%" PRIu64 " of the telemetry samples\n",
-                counted(plan.size(), "file").c_str(), in_dir.c_str(), out_dir.c_str(), *every);
-    std::printf("%-16s %14s %14s %7s  %s\n", "kind", "bytes before", "bytes after", "kept", "file");
-    std::fflush(stdout);
-    std::uint64_t total_before = 0;
-    std::uint64_t total_after = 0;
-    int failures = 0;
-    for (const auto& [key, file] : plan) {
-      const fs::path source = in_dir / key;
-      const fs::path target = out_dir / key;
-      // Belt and braces beyond the OUT_DIR check: no target may resolve into IN_DIR
-      // (a symlinked folder inside OUT_DIR, say).
-      if (within(fs::weakly_canonical(target, ec), in_dir)) {
-        std::fprintf(stderr, "apex: %s: its target resolves into IN_DIR: skipped\n", key.c_str());
-        ++failures;
-        continue;
-      }
-      const std::uint64_t before = fs::file_size(source, ec);
-      Status ok;
-      SampleFigures figures;
-      if (file.kind == FileKind::Telemetry) {
-        ok = write_atomically(target, [&](std::FILE* out) -> Status {
-          RowSampler sampler(source.string(), *every, out);
-          if (auto streamed = stream_file(
-                  source, [&](std::string_view bytes, bool eof) { return sampler.take(bytes, eof); });
-              !streamed)
-            return streamed;
-          figures = sampler.figures();
-          return sampler.finish();
-        });
-      } else {
-        ok = copy_unchanged(source, target);
-      }
-      if (!ok) {
-        std::fprintf(stderr, "apex: %s\n", ok.error().message.c_str());
-        ++failures;
-        continue;
-      }
-      const std::uint64_t after = fs::file_size(target, ec);
-      total_before += before;
-      total_after += after;
-      std::printf("%-16s %14" PRIu64 " %14" PRIu64 " %7s  %s\n", std::string(to_string(file.kind)).c_str(),
-                  before, after, percent(after, before).c_str(), key.c_str());
-      if (file.kind == FileKind::Telemetry)
-        std::printf("%-16s rows %" PRIu64 " -> %" PRIu64 "%s%s\n", "", figures.rows_in, figures.rows_out,
-                    figures.json_layout ? " (JSON-in-CSV: every Nth row per vehicle)" : "",
-                    figures.unreadable_rows > 0
-                        ? (", " + counted(figures.unreadable_rows, "unreadable row") + " dropped").c_str()
-                        : "");
-      std::fflush(stdout);
-    }
-    std::printf("%-16s %14" PRIu64 " %14" PRIu64 " %7s  %s\n", "total", total_before, total_after,
-                percent(total_after, total_before).c_str(),
-                counted(plan.size() - static_cast<std::size_t>(failures), "file").c_str());
-    if (skipped > 0)
-      std::printf("apex: %s of no known kind (maps, notes) %s not copied\n", counted(skipped, "file").c_str(),
-                  skipped == 1 ? "was" : "were");
-    return failures > 0 ? kExitFailure : kExitOk;
-  };
+  return [options]() { return run_sample(*options); };
 }
 
 }  // namespace apex::cli

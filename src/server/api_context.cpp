@@ -13,6 +13,16 @@ ApiError unknown_driver(std::string_view parameter, std::string_view id, const L
                             s.session.session_id + " (" + hint + ", a car number or car-<number>)");
 }
 
+std::expected<ApiContext::CatalogTrack, ApiError> ApiContext::track(const RouteRequest& req) const {
+  auto catalog = cache.catalog();
+  if (!catalog) return std::unexpected(api_error(catalog.error()));
+  const TrackCatalog* track = (*catalog)->find_track(req.path("track"));
+  if (!track)
+    return std::unexpected(api_error(
+        404, "track '" + req.path("track") + "' not found (tracks: " + (*catalog)->track_ids_text() + ")"));
+  return CatalogTrack{*catalog, track};
+}
+
 std::expected<std::shared_ptr<const LoadedSession>, ApiError> ApiContext::session(
     const RouteRequest& req) const {
   auto loaded = cache.session(req.path("track"), req.path("session"));

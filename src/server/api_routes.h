@@ -30,6 +30,13 @@ struct ApiContext {
   // Set by add_telemetry_routes; /health reports its figures (loads show single-flight).
   std::shared_ptr<TelemetryCache> telemetry;
 
+  // The track named by the {track} path parameter, with the catalog that holds it (404
+  // listing the tracks when unknown).
+  struct CatalogTrack {
+    std::shared_ptr<const Catalog> catalog;
+    const TrackCatalog* track = nullptr;
+  };
+  std::expected<CatalogTrack, ApiError> track(const RouteRequest& req) const;
   // The session named by the {track} and {session} path parameters (404 when unknown).
   std::expected<std::shared_ptr<const LoadedSession>, ApiError> session(const RouteRequest& req) const;
   // The driver named by {driver}: a vehicle_id, a car number or car-<number> (404 when

@@ -90,8 +90,51 @@ std::vector<std::pair<std::string, json>> with_identity(std::vector<std::pair<st
   return out;
 }
 
-json build_components() {
-  json c = json::object();
+// Pieces several schemas share.
+
+json sector_times() {
+  return object({{"s1", nullable(number())}, {"s2", nullable(number())}, {"s3", nullable(number())}});
+}
+
+// A driver without a best lap: the original's 200 "no data" text beside the null fields.
+std::vector<std::pair<std::string, json>> no_best_lap_error() {
+  return {{"error", with_description(string(),
+                                     "present only when the driver has no best lap (no valid lap: "
+                                     "\"No data for driver <id>\"); the other fields are then null")}};
+}
+
+json pace_basis() {
+  return with_description(
+      string_enum({"green-flag laps", "all valid laps: no green-flag lap"}),
+      "the laps the pace figures are over: green-flag racing laps (incidents kept), or every valid lap "
+      "for a driver without a single green-flag lap");
+}
+
+json excluded_laps() {
+  return with_description(
+      object({{"invalid", integer()},
+              {"not_green_flag", integer()},
+              {"restart", integer()},
+              {"pit", integer()},
+              {"start", integer()},
+              {"deleted", integer()},
+              {"outlier", integer()}}),
+      "laps left out, by reason: invalid (artefacts), not_green_flag (ended under FCY, FF), restart (the "
+      "first full lap of the race, the lap the green came back in after a caution and the first full lap "
+      "after it), pit (in- or out-lap), start (lap 1), deleted (faster than the car's official fastest "
+      "lap), outlier (more than 5% slower than the median green lap; 0 where incident laps are kept)");
+}
+
+json timing_caveats() {
+  return with_description(array(string()), "what the timing files cannot show about these laps");
+}
+
+json degradation_verdict() {
+  return string_enum({"too few laps", "not significant", "degrading", "improving"});
+}
+
+// The service: errors, root, health, lists of ids.
+void add_service_schemas(json& c) {
   c["Error"] = object({{"detail", string()}}, "a failure: what failed and what to check");
   c["ValidationError"] =
       object({{"detail", array(object({{"loc", array(json{{"type", json::array({"string", "integer"})}})},
@@ -121,6 +164,10 @@ json build_components() {
                                                                 {"hits", integer()},
                                                                 {"evictions", integer()}})}})}});
   c["StringList"] = array(string());
+}
+
+// What the catalog found: a track's and a session's files.
+void add_file_schemas(json& c) {
   json file_list = array(object({{"key", string()}, {"reason", string()}}));
   c["TrackFiles"] = object(
       {{"track", string()},
@@ -140,6 +187,13 @@ json build_components() {
                                               {"bad_rows", integer()},
                                               {"bad_row_reasons", array(string())}}))},
               {"problems", array(string())}});
+}
+
+// Laps and the drivers' lap figures: best lap, performance, every lap, car links.
+void add_driver_lap_schemas(json& c) {
+  const json sectors3 = sector_times();
+  const auto no_data_error = no_best_lap_error();
+  const json pace_basis_schema = pace_basis();
   c["BestLap"] =
       object({{"best_lap_time", seconds("the fastest valid lap of the session, official timing first")},
               {"driver_id", string()},
@@ -149,17 +203,6 @@ json build_components() {
               {"car_number", nullable(string())},
               {"source", string_enum({"official", "ecu"})},
               {"theoretical_best", opt_seconds("sum of the session's best official sectors")}});
-  json sectors3 =
-      object({{"s1", nullable(number())}, {"s2", nullable(number())}, {"s3", nullable(number())}});
-  // A driver without a best lap: the original's 200 "no data" text beside the null fields.
-  const std::vector<std::pair<std::string, json>> no_data_error = {
-      {"error", with_description(string(),
-                                 "present only when the driver has no best lap (no valid lap: "
-                                 "\"No data for driver <id>\"); the other fields are then null")}};
-  const json pace_basis_schema = with_description(
-      string_enum({"green-flag laps", "all valid laps: no green-flag lap"}),
-      "the laps the pace figures are over: green-flag racing laps (incidents kept), or every valid lap "
-      "for a driver without a single green-flag lap");
   c["DriverPerformance"] = object(
       with_identity({
           {"total_laps", with_description(integer(), "every lap, valid or not")},
@@ -217,19 +260,14 @@ json build_components() {
        {"compared_crossings", integer()},
        {"matching_crossings", integer()},
        {"median_crossing_difference", nullable(number())}});
-  json laps_excluded = with_description(
-      object({{"invalid", integer()},
-              {"not_green_flag", integer()},
-              {"restart", integer()},
-              {"pit", integer()},
-              {"start", integer()},
-              {"deleted", integer()},
-              {"outlier", integer()}}),
-      "laps left out, by reason: invalid (artefacts), not_green_flag (ended under FCY, FF), restart (the "
-      "first full lap of the race, the lap the green came back in after a caution and the first full lap "
-      "after it), pit (in- or out-lap), start (lap 1), deleted (faster than the car's official fastest "
-      "lap), outlier (more than 5% slower than the median green lap; 0 where incident laps are kept)");
-  json caveats = with_description(array(string()), "what the timing files cannot show about these laps");
+}
+
+// The strategy routes: consistency, tyre degradation, the pit plan and its request.
+void add_strategy_schemas(json& c) {
+  const json pace_basis_schema = pace_basis();
+  const json verdict = degradation_verdict();
+  const json laps_excluded = excluded_laps();
+  const json caveats = timing_caveats();
   c["Consistency"] = object(
       with_identity({
           {"consistency_score",
@@ -251,7 +289,6 @@ json build_components() {
       {{"error", with_description(string(),
                                   "present only when the driver has no valid "
                                   "lap: \"No data for driver <id>\"")}});
-  json verdict = string_enum({"too few laps", "not significant", "degrading", "improving"});
   c["TireDegradation"] = object(with_identity({
       {"degradation_rate_per_lap",
        opt_seconds("least-squares slope of lap time over lap number, s/lap, as measured (negative: laps got "
@@ -311,6 +348,10 @@ json build_components() {
       {"message", nullable(string())},
       {"notes", array(string())},
   }));
+}
+
+// A session's analyses and official files: sectors, leaderboard, quality, weather, results.
+void add_session_schemas(json& c) {
   json best_sector = object({{"time", nullable(number())},
                              {"driver_id", nullable(string())},
                              {"car_number", nullable(string())},
@@ -391,6 +432,15 @@ json build_components() {
                              {"fastest_lap_kph", nullable(number())},
                              {"class", string()},
                              {"vehicle", string()}});
+}
+
+// The original's detailed performance card.
+void add_detailed_performance_schema(json& c) {
+  const json pace_basis_schema = pace_basis();
+  const json verdict = degradation_verdict();
+  const json laps_excluded = excluded_laps();
+  const json caveats = timing_caveats();
+  const auto no_data_error = no_best_lap_error();
   json stint = object({{"avg_lap_time", number()},
                        {"best_lap", number()},
                        {"first_lap", integer()},
@@ -461,6 +511,16 @@ json build_components() {
                                     {"source", nullable(string())}})},
       }),
       no_data_error);
+}
+
+json build_components() {
+  json c = json::object();
+  add_service_schemas(c);
+  add_file_schemas(c);
+  add_driver_lap_schemas(c);
+  add_strategy_schemas(c);
+  add_session_schemas(c);
+  add_detailed_performance_schema(c);
   return c;
 }
 

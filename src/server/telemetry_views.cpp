@@ -38,18 +38,6 @@ double mean_or_zero(const std::vector<double>& v) {
   return mean(v).value_or(0);
 }
 
-std::string_view distance_source_name(DistanceSource s) {
-  switch (s) {
-    case DistanceSource::LapDistance:
-      return "lap_distance";
-    case DistanceSource::IntegratedSpeed:
-      return "integrated_speed";
-    case DistanceSource::None:
-      break;
-  }
-  return "none";
-}
-
 // Physics of one corner from its apex speed and peak lateral acceleration, against the best
 // apex speed the car reached there and the grip it showed over the session.
 struct CornerPhysics {
@@ -81,6 +69,18 @@ CornerPhysics physics_of(const Corner& c, double mass_kg, std::optional<double> 
 }
 
 }  // namespace
+
+std::string_view distance_source_name(DistanceSource s) {
+  switch (s) {
+    case DistanceSource::LapDistance:
+      return "lap_distance";
+    case DistanceSource::IntegratedSpeed:
+      return "integrated_speed";
+    case DistanceSource::None:
+      break;
+  }
+  return "none";
+}
 
 double rounded(double value, int digits) {
   if (!std::isfinite(value)) return 0;

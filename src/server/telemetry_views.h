@@ -20,6 +20,9 @@ namespace apex {
 // Rounded for JSON: values carry no more digits than the sensors have.
 double rounded(double value, int digits);
 
+// "lap_distance", "integrated_speed" or "none": where a lap's distance axis comes from.
+std::string_view distance_source_name(DistanceSource source);
+
 // What was read of the telemetry file: the parse report's rows, bad rows and their first
 // reasons, plus duplicates removed and keys whose repeats disagreed.
 nlohmann::json telemetry_report_json(const TelemetryReport& report);
