@@ -191,7 +191,7 @@ def unreadable_cases(rig, s3):
         row(f"folder it may not read (`chmod 000`){', --delete' if extra else ''}",
             f"`trackA/a.csv`, `trackB/b.csv`, `trackB/sub/c.csv` uploaded; `trackA/new.csv` added, `trackB` made "
             f"`chmod 000`; `apex upload DIR --prefix unreadable/{' --delete' if extra else ''}` as uid 65534",
-            f"exit {code}<br>" + said(out, "UNREADABLE", "FAILED", "deleted", "uploaded:"),
+            f"exit {code}<br>" + said(out, "UNREADABLE", "FAILED", "deleted s3://", "uploaded:"),
             "bucket: " + ", ".join(k.removeprefix("unreadable/") for k in keys(s3, "unreadable/")))
     os.chmod(os.path.join(tree, "trackB"), 0o755)
     shutil.rmtree(os.path.join(tree, "trackB"))
@@ -199,7 +199,7 @@ def unreadable_cases(rig, s3):
     code, out = rig.run(base + ["--delete"])
     row("dangling symbolic link in place of a folder, --delete",
         "`trackB` replaced by a link to a folder that does not exist; `apex upload DIR --prefix unreadable/ --delete`",
-        f"exit {code}<br>" + said(out, "UNREADABLE", "FAILED", "deleted", "uploaded:"),
+        f"exit {code}<br>" + said(out, "UNREADABLE", "FAILED", "deleted s3://", "uploaded:"),
         "bucket: " + ", ".join(k.removeprefix("unreadable/") for k in keys(s3, "unreadable/")))
 
 
@@ -219,7 +219,7 @@ def prefix_cases(rig, s3):
     for case, how, env, flags, cwd in cases:
         code, out = rig.run(["upload", tree, "--delete", *flags], env=rig.env(**env), cwd=cwd)
         row(case, f"{how}; `apex upload DIR --delete` (DIR holds one file) against a bucket of {before} objects "
-            "(`data/` and `other-app/keep.txt`)",
+            "(`data/`, `other-app/keep.txt` and those of the rows above)",
             f"exit {code}<br>" + said(out, "apex:", "deleted"), f"bucket: {len(keys(s3))} objects")
     # Named explicitly, on a bucket of its own.
     s3.create_bucket(Bucket="apex-safety-root")
@@ -513,11 +513,14 @@ def rewrite_case(rig):
         first = f"{answer['status']} {version(answer['body'])}"
         status, body = rr.get(port, rr.TELEMETRY)
         again = f"{status} {version(body)}"
-        time.sleep(6)
+        time.sleep(6)  # past the revalidation interval: this request starts a re-listing
         status, body = rr.get(port, rr.TELEMETRY)
         later = f"{status} {version(body)}"
+        time.sleep(1)
+        status, body = rr.get(port, rr.TELEMETRY)
+        relisted = f"{status} {version(body)}"
         rr.stop(server)
-        return took, rewritten, f"{first}; next request {again}; 6 s later {later}"
+        return took, rewritten, f"{first}; next request {again}; 6 s later {later}; 1 s after that {relisted}"
 
     load_seconds, _, baseline = trial(None, 0)
     trials = [f"no rewrite: {load_seconds:.2f} s, {baseline}"]
