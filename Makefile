@@ -34,9 +34,13 @@ $(BUILD_DIR)/build.ninja: | deps
 build: deps $(BUILD_DIR)/build.ninja web
 	cmake --build $(BUILD_DIR) -j $(JOBS) --target apex
 
-# The web dashboard (web/, issue 7) that `apex serve` serves at /: npm ci only when the
-# lockfile changes, Vite only when a source changes (stamps in web/node_modules).
-WEB_SOURCES := $(shell find web/src -type f 2>/dev/null) web/index.html web/vite.config.ts web/tsconfig.json
+# The web dashboard (web/) that `apex serve` serves at /: npm ci only when the lockfile
+# changes, Vite only when a source changes (stamps in web/node_modules). Its API types are
+# generated from web/openapi.json, the document `apex openapi` prints, committed so that the
+# dashboard builds before (and without) the binary: `make test` builds no Release apex to
+# make it from, and a test fails when it is not what the server answers.
+WEB_SOURCES := $(shell find web/src -type f -not -path 'web/src/generated/*' 2>/dev/null) web/index.html \
+  web/vite.config.ts web/tsconfig.json web/openapi.json
 web: web/node_modules/.built
 
 web/node_modules/.installed: web/package.json web/package-lock.json | deps

@@ -1,4 +1,4 @@
-// Dashboard speed (issue 7): first meaningful paint of the leaderboard and the zoom
+// Dashboard speed: first meaningful paint of the leaderboard and the zoom
 // redraw of a 10,000-point telemetry overlay, in Debian's chromium on a warm `apex serve`
 // (embedded data). Measured here, never asserted in a test.
 //

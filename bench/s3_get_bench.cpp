@@ -234,7 +234,7 @@ int main() {
                 received / elapsed / 1e6);
   }
 
-  // 4. Cold load of a telemetry file from S3 into the columnar model (issue 6): parallel
+  // 4. Cold load of a telemetry file from S3 into the columnar model: parallel
   // ranged GETs parsed as they arrive, against one GET (parallel_reads = 1). The shell
   // script GETs the same object with curl for the raw download time.
   const std::string telemetry_file = env_or("APEX_TELEMETRY_FILE", "/tmp/telemetry_1g.csv");

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Issue 6's side-by-side: APEX's full telemetry ingest (bench/telemetry_bench.cpp) and
+# Side by side: APEX's full telemetry ingest (bench/telemetry_bench.cpp) and
 # DuckDB's CSV load of the same 1 GiB file, in the same run.
 # Usage: [RUNS=1] bench/telemetry_vs_duckdb.sh [BUILD_DIR]   (default build/, Release)
 # Compare process CPU seconds (APEX's process_cpu_s, DuckDB's "s CPU") as well as wall

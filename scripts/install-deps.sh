@@ -14,6 +14,7 @@ packages=(
   "clang-format"
   "clang-14=1:14.0.6-12"               # the libFuzzer targets (tests/fuzz)
   "libclang-rt-14-dev=1:14.0.6-12"     # libFuzzer and sanitizer runtimes
+  "libclang1-14=1:14.0.6-12"           # libclang (with clang-14): tests/tools/source_rules.py parses src/
   "libssl-dev"
   "zlib1g-dev"
   "libcurl4-openssl-dev"

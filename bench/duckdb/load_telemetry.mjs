@@ -1,5 +1,5 @@
-// DuckDB's CSV loader on the same telemetry file as bench/telemetry_bench.cpp, for the
-// side-by-side ratio issue 6 asks for: the whole file into an in-memory table, 1 and 2
+// DuckDB's CSV loader on the same telemetry file as bench/telemetry_bench.cpp, for a
+// side-by-side ratio: the whole file into an in-memory table, 1 and 2
 // threads, RUNS runs each (default 3). Prints wall time and the process's CPU time (all
 // DuckDB threads), which a busy machine distorts less than wall time.
 // Usage: RUNS=1 node load_telemetry.mjs [FILE]

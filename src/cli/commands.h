@@ -20,5 +20,6 @@ Action add_download_command(CLI::App& app);
 Action add_ls_command(CLI::App& app);
 Action add_inspect_command(CLI::App& app);
 Action add_sample_command(CLI::App& app);
+Action add_openapi_command(CLI::App& app);
 
 }  // namespace apex::cli

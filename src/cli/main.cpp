@@ -22,7 +22,8 @@ int main(int argc, char** argv) {
       {"upload", apex::cli::add_upload_command},
       {"download", apex::cli::add_download_command},
       {"inspect", apex::cli::add_inspect_command},
-      {"sample", apex::cli::add_sample_command}};
+      {"sample", apex::cli::add_sample_command},
+      {"openapi", apex::cli::add_openapi_command}};
   std::vector<std::pair<CLI::App*, apex::cli::Action>> commands;
   for (auto [name, add] : registry) {
     auto action = add(app);

@@ -466,7 +466,7 @@ Action add_sample_command(CLI::App& app) {
       return kExitFailure;
     }
 
-    // A user's edited file in OUT_DIR was once replaced without a word: an OUT_DIR with
+    // Replacing files silently could destroy a user's edited file: an OUT_DIR with
     // anything in it is refused unless --overwrite says replacing is meant.
     if (!options->overwrite)
       if (auto existing = first_existing(out_dir, plan)) {

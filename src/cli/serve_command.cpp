@@ -157,7 +157,7 @@ Action add_serve_command(CLI::App& app) {
     if (!config) return kExitConfiguration;
     // glibc gives threads that allocate their own malloc arenas (up to 8 per core) and keeps
     // what is freed in them: with 64 worker threads loading and evicting sessions in turn,
-    // resident memory grew to twice what CACHE_MAX_MB allows (bench/reliability.md). Two
+    // resident memory grows to twice what CACHE_MAX_MB allows (bench/reliability.md). Two
     // arenas keep it near the cache's bound. MALLOC_ARENA_MAX, when set, still decides.
     if (!std::getenv("MALLOC_ARENA_MAX")) mallopt(M_ARENA_MAX, 2);
     ShutdownSignals signals;  // before the store, the cache and the server start threads
@@ -208,6 +208,7 @@ Action add_serve_command(CLI::App& app) {
     server_options.host = config->host;
     server_options.port = config->port;
     server_options.cors_origins = config->cors_origins;
+    server_options.max_connections_per_client = config->max_connections_per_client;
     server_options.api_token = config->api_token;
     // Whether a token is needed, never the token.
     if (!config->api_token.empty())

@@ -195,6 +195,11 @@ Result<Config> load_config(const Environment& env) {
     if (!mb) return std::unexpected(mb.error());
     config.cache_max_mb = static_cast<std::size_t>(*mb);
   }
+  if (auto v = env.get("MAX_CONNECTIONS_PER_CLIENT")) {
+    auto limit = parse_unsigned("MAX_CONNECTIONS_PER_CLIENT", *v, 0, 1'000'000);
+    if (!limit) return std::unexpected(limit.error());
+    config.max_connections_per_client = static_cast<std::size_t>(*limit);
+  }
   if (auto v = env.get("CORS_ORIGINS")) config.cors_origins = trim(*v);
   if (auto v = env.get("API_TOKEN")) {
     // The token travels in a header: anything outside visible ASCII could not be sent back

@@ -29,6 +29,9 @@ struct Config {
   std::string host = "127.0.0.1";
   std::uint16_t port = 8000;  // 0: any free port (the server logs the one it listens on)
   std::size_t cache_max_mb = 1024;
+  // Open connections one client address may hold; 0: no limit (behind a proxy, where every
+  // connection comes from the proxy's address).
+  std::size_t max_connections_per_client = 2'000;
   std::string cors_origins = "*";
   // API_TOKEN: when set, every /api/... request needs "Authorization: Bearer <token>".
   // A secret like the AWS ones: never printed.

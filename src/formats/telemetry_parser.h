@@ -1,56 +1,34 @@
 // Streaming parser of GR Cup telemetry files into the columnar Telemetry model.
 //
-// Two layouts, told apart by the header (columns are found by name, in any order):
-//   - long format: one row per channel sample, columns vehicle_id, timestamp,
-//     telemetry_name, telemetry_value, and optionally lap and meta_time;
-//   - JSON-in-CSV (Sebring R2): one row per timestamp, a `value` column holding a JSON
-//     array of name/value pairs: [{"name":"speed","value":123.4},...] (also accepted:
-//     "telemetry_name"/"telemetry_value" keys, [["speed",123.4],...] pairs, numbers as
-//     strings, null values, which are skipped).
+// Two layouts, told apart by the header (columns are found by name, in any order): long
+// format, one row per channel sample (vehicle_id, timestamp, telemetry_name,
+// telemetry_value, optionally lap and meta_time); and JSON-in-CSV (Sebring R2), one row per
+// timestamp whose `value` column holds an array of pairs: {"name","value"} or
+// {"telemetry_name","telemetry_value"} objects or [name, value] arrays, numbers possibly as
+// strings, null values skipped. The pairs are scanned in place, since a JSON DOM per row
+// costs about ten times as much; anything the scan does not recognise goes to
+// nlohmann_json, so odd but valid JSON still parses.
 //
-// Bytes arrive in chunks split anywhere (mid-row, mid-quote). The feeding thread copies
-// them into blocks of about TelemetryParseOptions::block_bytes, cut at a row end, and
-// worker threads parse whole blocks into per-thread column stages (8 bytes a sample: a time
-// offset and the value, the lap code run-length encoded beside them); finish() merges the
-// stages series by series, sorts every series by time, and removes duplicate samples,
-// freeing each series' stages as it goes, so a load's peak is about one staged copy. Rows
-// are never materialised as strings: fields are views into the block, numbers are parsed in
-// place. A file in memory (mapped) is cut into blocks in place; a file read in ranges at once
-// is parsed by the threads that receive them (TelemetryRangeParser; load/telemetry_loader
-// does the reading).
+// Bytes arrive in chunks split anywhere. They are cut into blocks at row ends (a mapped file
+// in place) and worker threads parse the blocks into per-thread column stages, never into
+// rows of strings; finish() merges the stages series by series, sorts each by time and
+// removes repeated samples, freeing each series' stages as it goes (a load's peak is about
+// one staged copy). A file read in ranges is parsed by the threads that receive the ranges
+// (TelemetryRangeParser). A row is one line, quoted or not: no telemetry field holds a line
+// break, so a stray quote in a multi-gigabyte export costs one bad row ("unterminated
+// quote") instead of the rest of the file, and row boundaries do not depend on the chunking.
+// (formats/csv_reader keeps RFC 4180 for the small lap and official files.)
 //
-// A row is one line: every newline ends a row, quoted or not. No telemetry field holds a
-// line break (names, numbers, times, a JSON array of pairs), while a stray '"' in a
-// multi-gigabyte export is the kind of damage these files have; under RFC 4180's rule
-// (a newline inside quotes continues the field) one stray quote made the rest of the
-// file one bad row and the session lost every car after it. So a quote still open at a
-// line's end makes that row bad ("unterminated quote") and the next line is read as the
-// next row. It also makes the result independent of how the bytes were chunked, with
-// no quote counting: the block cutter and the row parser agree on every row boundary.
-// (The CSV reader of the lap and official files keeps RFC 4180: those are small files
-// whose quoted fields may hold line breaks.)
+// For the same bytes the Telemetry is identical whatever the chunking, block size or thread
+// count: of rows with the same (vehicle, timestamp, channel), the one kept has a valid lap,
+// then the lowest lap, then the lowest value bits; the others count as duplicates, and keys
+// whose repeats differ as conflicting.
 //
-// Why the JSON pairs are parsed by hand: the shape is tiny and fixed, and nlohmann_json
-// would build a DOM (a std::map and heap strings per pair) for every row, about ten
-// times slower than scanning the pairs in place. Anything the hand parser does not
-// recognise (escapes in strings, unexpected nesting) goes to nlohmann_json, so odd but
-// valid JSON still parses.
-//
-// Determinism: for the same bytes the Telemetry is identical whatever the chunking,
-// block size or thread count. Of several rows with the same (vehicle, timestamp,
-// channel), the one kept is the one with a valid lap, then the lowest lap, then the
-// lowest value bits; the others count as duplicates, and keys whose repeats differ are
-// counted as conflicting.
-//
-// Where the parts are: formats/telemetry/ holds the header (telemetry_header), the row
-// parsing of a worker (block_worker, json_rows, with field_text and separator_masks), its
-// stages (sample_stage) and the merge of one series (series_finish); telemetry_parser.cpp
-// cuts the bytes into blocks, runs the workers and merges.
-//
-// Threads: a TelemetryStreamParser is used from one thread (feed, then finish); it runs
-// its own workers. Errors: a file whose header lacks the telemetry columns is a Corrupt
-// error naming the file; rows that cannot be used are counted in the report with the
-// first reasons ("file line N: why").
+// Threads: a TelemetryStreamParser is used from one thread (feed, then finish) and runs its
+// own workers. Errors: a header without the telemetry columns is Corrupt, naming the file;
+// unusable rows are counted in the report with the first reasons ("file line N: why").
+// The parts are in formats/telemetry/; telemetry_parser.cpp cuts blocks, runs the workers
+// and merges.
 #pragma once
 
 #include <cstddef>
@@ -82,9 +60,8 @@ struct TelemetryParseOptions {
   // many nice steps below the thread that creates them (Linux priorities are per thread), so
   // that the threads answering requests, and a local S3 server, get the CPU first. For a load
   // in ranges beside a local s3rver on two cores it matters: at the caller's priority the
-  // readers' parse takes the CPU from the server and slows their own download (1.04-1.32x
-  // curl's download at the medians, against 0.82-1.19x: bench/README.md). 0 leaves them at
-  // the creator's priority.
+  // readers' parse takes the CPU from the server and slows their own download
+  // (bench/README.md#cold-telemetry-load-from-s3). 0 leaves them at the creator's priority.
   int worker_nice_steps = 10;
 };
 

@@ -77,10 +77,10 @@ Result<Telemetry> parse_in_ranges(ObjectStore& store, std::string_view key, cons
 Result<Telemetry> load_telemetry(ObjectStore& store, std::string_view key,
                                  const TelemetryParseOptions& options, const ParallelReadOptions& reads) {
   // From disk with two or more parsing threads, the file as one mapping: parsed in place,
-  // no read buffer, no copy (1 GiB: 0.52 s against 0.64 s by reads, bench/README.md); each
-  // block's pages are dropped once parsed. With one parsing thread, reads are faster (1.13 s
-  // against 1.26 s when measured): this thread reads and copies while the parser runs on
-  // another core, where a mapping puts every page fault on the parser.
+  // no read buffer, no copy; each block's pages are dropped once parsed. With one parsing
+  // thread, reads are faster: this thread reads and copies while the parser runs on another
+  // core, where a mapping puts every page fault on the parser
+  // (bench/README.md#telemetry-ingest).
   auto mapped = options.threads >= 2 ? store.map(key) : Result<std::unique_ptr<MappedFile>>();
   if (!mapped) return std::unexpected(mapped.error());
   if (*mapped) return parse_mapped(store, key, options, std::move(*mapped));

@@ -18,9 +18,9 @@ namespace apex {
 // From a store that
 // reads in ranges (S3: ObjectStore::parallel_reads(), or `reads`), the object is read in
 // ranges, several at once, and each reading thread parses what it receives where it lands,
-// in the HTTP client's buffer (TelemetryRangeParser: about a quarter less CPU than parsing
-// in order behind the reads, bench/README.md). The readers are then the parsing threads
-// (`threads` is the merge's), each at worker_nice_steps below the caller. Otherwise the
+// in the HTTP client's buffer (TelemetryRangeParser: less CPU than parsing in order behind
+// the reads, bench/README.md#cold-telemetry-load-from-s3). The readers are then the parsing
+// threads (`threads` is the merge's), each at worker_nice_steps below the caller. Otherwise the
 // object is read in one read and streamed through TelemetryStreamParser. Errors of the
 // store are passed back; the report's bytes are the object's.
 Result<Telemetry> load_telemetry(ObjectStore& store, std::string_view key,

@@ -77,6 +77,7 @@ ApiServer::ApiServer(SessionCache& cache, ServerOptions options)
   http.header_limit_bytes = kMaxRequestHeaderBytes;
   http.body_limit_bytes = kMaxRequestBodyBytes;
   http.max_requests_per_connection = kKeepAliveMaxRequests;
+  http.max_connections_per_client = options_.max_connections_per_client;
   http.idle_timeout = options_.keep_alive_timeout;
   http.request_deadline = options_.request_deadline;
   http.write_timeout = options_.write_timeout;

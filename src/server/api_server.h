@@ -25,6 +25,8 @@ struct ServerOptions {
   std::uint16_t port = 8000;
   std::string cors_origins = "*";
   bool access_log = true;
+  // Open connections one client address may hold (0: no limit).
+  std::size_t max_connections_per_client = 2'000;
   // Empty: the API is open. Else every /api/... request must send "Authorization: Bearer
   // <api_token>" (401 otherwise); /health, /, /docs and /openapi.json stay open.
   std::string api_token;

@@ -1,17 +1,19 @@
 #include "server/static_assets.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <array>
 #include <cctype>
-#include <fstream>
+#include <cerrno>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "core/json_text.h"
 #include "core/text.h"
 #include "server/http/gzip.h"
 #include "server/route_table.h"
 #include "storage/local_store.h"
+#include "storage/open_beneath.h"
 
 namespace apex {
 
@@ -85,12 +87,19 @@ double accept_quality(std::string_view accept, std::string_view type, std::strin
   return quality;
 }
 
-std::optional<std::string> read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::ostringstream text;
-  text << in.rdbuf();
-  return std::move(text).str();
+// The file at `inside` (relative) within the dashboard folder, opened so that no link can
+// lead out of the folder, even one swapped in after the checks.
+std::optional<std::string> read_file(const fs::path& folder, const fs::path& inside) {
+  const int fd = open_beneath(folder, inside);
+  if (fd < 0) return std::nullopt;
+  std::string text;
+  char chunk[64 * 1024];
+  ssize_t got = 0;
+  while ((got = ::read(fd, chunk, sizeof chunk)) > 0 || (got < 0 && errno == EINTR))
+    if (got > 0) text.append(chunk, static_cast<std::size_t>(got));
+  ::close(fd);
+  if (got < 0) return std::nullopt;
+  return text;
 }
 
 void send_detail(ServerResponse& res, int status, const std::string& detail) {
@@ -99,8 +108,9 @@ void send_detail(ServerResponse& res, int status, const std::string& detail) {
 }
 
 // Sends a file with its ETag; `immutable` for names that change when the content does.
-void send_file(const ServerRequest& req, ServerResponse& res, const fs::path& file, bool immutable) {
-  auto body = read_file(file);
+void send_file(const ServerRequest& req, ServerResponse& res, const fs::path& folder, const fs::path& inside,
+               bool immutable) {
+  auto body = read_file(folder, inside);
   if (!body) return send_detail(res, 404, "dashboard file not found: " + req.path);
   std::string etag = strong_etag(*body);
   res.set_header("ETag", etag);
@@ -112,7 +122,7 @@ void send_file(const ServerRequest& req, ServerResponse& res, const fs::path& fi
     return;
   }
   res.status = 200;
-  res.set_content(std::move(*body), content_type_for(file.filename().string()));
+  res.set_content(std::move(*body), content_type_for(inside.filename().string()));
 }
 
 }  // namespace
@@ -200,7 +210,7 @@ bool StaticAssets::handle(const ServerRequest& req, ServerResponse& res) const {
   const std::string& path = req.path;
   if (path == "/") {
     if (!prefers_html(req.get_header_value("Accept"))) return false;
-    send_file(req, res, *dir_ / "index.html", false);
+    send_file(req, res, *dir_, "index.html", false);
     return true;
   }
   // The API, its documents and anything without a file name stay with the route table.
@@ -223,7 +233,7 @@ bool StaticAssets::handle(const ServerRequest& req, ServerResponse& res) const {
     return true;
   }
   // Vite names every file under assets/ by its content hash: safe to cache for good.
-  send_file(req, res, file, asset);
+  send_file(req, res, *dir_, path.substr(1), asset);
   return true;
 }
 

@@ -159,6 +159,26 @@ json clock_schema() {
                     {"meta_time_guess_ms", s::nullable(s::integer())}});
 }
 
+// One lap of GET .../laps (lap_summary_json): a partial lap (the file covers only part of it)
+// has no time or length, only the span its samples cover.
+json lap_summary_schema() {
+  return s::object(
+      {{"lap_number", s::integer()},
+       {"lap_time_s", s::nullable(s::number())},
+       {"partial", s::boolean()},
+       {"covered_s", s::nullable(s::object({{"from", s::number()}, {"to", s::number()}}))},
+       {"lap_source", s::string_enum({"crossings", "lap_column"})},
+       {"valid", s::boolean()},
+       {"invalid_reason", s::nullable(s::string())},
+       {"samples", s::integer()},
+       {"lap_length_m", s::nullable(s::number())},
+       {"distance_source", s::string_enum({"lap_distance", "integrated_speed", "none"})},
+       {"speed", s::nullable(s::object({{"min", s::number()}, {"mean", s::number()}, {"max", s::number()}}))},
+       {"throttle_mean_pct", s::nullable(s::number())},
+       {"full_throttle_pct", s::nullable(s::number())},
+       {"braking_events", s::with_description(s::nullable(s::integer()), "null without a brake channel")}});
+}
+
 json lap_identity_schema() {
   return s::object({{"driver_id", s::string()},
                     {"lap_number", s::integer()},
@@ -294,16 +314,7 @@ void add_telemetry_routes(RouteTable& table, ApiContext& context) {
                                 {"vehicle_id", s::string()},
                                 {"best_lap", s::nullable(s::integer())},
                                 {"clock", s::nullable(clock_schema())},
-                                {"laps", s::array(s::object(
-                                             {{"lap_number", s::integer()},
-                                              {"lap_time_s", s::nullable(s::number())},
-                                              {"partial", s::boolean()},
-                                              {"valid", s::boolean()},
-                                              {"samples", s::integer()},
-                                              {"speed", s::nullable(s::object({{"min", s::number()},
-                                                                               {"mean", s::number()},
-                                                                               {"max", s::number()}}))},
-                                              {"braking_events", s::nullable(s::integer())}}))}})}},
+                                {"laps", s::array(lap_summary_schema())}})}},
       .path_examples = kExamples,
       .handler = with_car([](const RouteRequest&, const LoadedSession&, const DriverSummary& d,
                              const CarTelemetry& car) -> RouteResult {
@@ -336,7 +347,7 @@ void add_telemetry_routes(RouteTable& table, ApiContext& context) {
                            s::object({{"max", s::number()}, {"avg", s::number()}, {"min", s::number()}})},
                           {"throttle_avg", s::number()},
                           {"data_points", s::integer()},
-                          {"summary", s::object({{"lap_time_s", s::number()}})}})}},
+                          {"summary", lap_summary_schema()}})}},
       .path_examples = kExamples,
       .handler = with_car([](const RouteRequest& req, const LoadedSession&, const DriverSummary& d,
                              const CarTelemetry& car) -> RouteResult {
@@ -512,7 +523,17 @@ void add_telemetry_routes(RouteTable& table, ApiContext& context) {
                              "lap number (default: the best valid lap)", 5},
                             points_param},
                   .responses = {{200, "track map, or available=false when the car has no GPS",
-                                 s::object({{"driver_id", s::string()}, {"available", s::boolean()}})}},
+                                 s::object({{"driver_id", s::string()},
+                                            {"lap_number", s::integer()},
+                                            {"available", s::boolean()}},
+                                           {{"detail", s::string()},
+                                            {"lat", s::array(s::number())},
+                                            {"lon", s::array(s::number())},
+                                            {"speed_kmh", s::array(s::nullable(s::number()))},
+                                            {"distance_m", s::array(s::number())}},
+                                           "available: lat, lon, speed_kmh (null without a speed "
+                                           "channel) and distance_m, one of each per point; not "
+                                           "available: detail says why")}},
                   .path_examples = kExamples,
                   .handler = with_car([](const RouteRequest& req, const LoadedSession&,
                                          const DriverSummary& d, const CarTelemetry& car) -> RouteResult {

@@ -3,7 +3,8 @@
 //   - SHA-256 (OpenSSL EVP) for SigV4 payload hashes and signing keys;
 //   - MD5 (OpenSSL EVP) to check bytes against an S3 ETag and for Content-MD5;
 //   - XXH3-128 (libxxhash) as the identity of a large file's contents for `apex upload`'s
-//     sync: 128 bits, at memory speed (SHA-256 with SHA-NI does ~1 GB/s here, MD5 0.6);
+//     sync: 128 bits, at memory speed, several times faster than SHA-256 or MD5
+//     (bench/README.md#apex-upload);
 //   - CRC32C (ISA-L, which picks the PCLMUL/SSE4.2 code at run time) as the
 //     x-amz-checksum-crc32c S3 verifies on a large PUT, also at memory speed.
 // Raw digests are big-endian bytes (what S3 expects base64-encoded in checksum headers).

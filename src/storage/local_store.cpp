@@ -13,6 +13,7 @@
 
 #include "storage/file_error.h"
 #include "storage/listing_rollup.h"
+#include "storage/open_beneath.h"
 
 namespace apex {
 namespace fs = std::filesystem;
@@ -132,8 +133,8 @@ Result<ObjectInfo> LocalStore::stat(std::string_view key) {
 Status LocalStore::read(std::string_view key, ByteRange range, const ByteSink& sink) {
   auto path = path_for(key);
   if (!path) return std::unexpected(path.error());
-  FileDescriptor file{::open(path->c_str(), O_RDONLY | O_CLOEXEC)};
-  if (file.fd < 0) return std::unexpected(file_error(key, "cannot open", errno));
+  FileDescriptor file{open_file(key)};
+  if (file.fd < 0) return std::unexpected(open_error(key, errno));
   struct stat st {};
   if (::fstat(file.fd, &st) != 0) return std::unexpected(file_error(key, "cannot stat", errno));
   if (!S_ISREG(st.st_mode))
@@ -165,7 +166,21 @@ Status LocalStore::read(std::string_view key, ByteRange range, const ByteSink& s
 Result<std::unique_ptr<MappedFile>> LocalStore::map(std::string_view key) {
   auto path = path_for(key);
   if (!path) return std::unexpected(path.error());
-  return MappedFile::open(*path, key);
+  const int fd = open_file(key);
+  if (fd < 0) return std::unexpected(open_error(key, errno));
+  return MappedFile::map_descriptor(fd, key);
+}
+
+// Opened by the kernel's rules for staying inside the folder: a link swapped in after
+// path_for() checked the path cannot lead the open out.
+int LocalStore::open_file(std::string_view key) const {
+  return open_beneath(root_, fs::path(std::string(key)));
+}
+
+Error LocalStore::open_error(std::string_view key, int error) {
+  if (error == EXDEV)
+    return Error{ErrorKind::NotFound, "'" + std::string(key) + "' is a link out of the data folder"};
+  return file_error(key, "cannot open", error);
 }
 
 Status LocalStore::write(std::string_view key, const ByteSource& source) {

@@ -39,6 +39,8 @@ class LocalStore final : public ObjectStore {
  private:
   Result<std::filesystem::path> path_for(std::string_view key) const;
   bool leads_out_of_root(const std::filesystem::path& path) const;
+  int open_file(std::string_view key) const;
+  static Error open_error(std::string_view key, int error);
   std::filesystem::path root_;
 };
 

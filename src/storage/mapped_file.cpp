@@ -137,10 +137,15 @@ void MappedFile::drop_pages(std::string_view part) const {
 
 Result<std::unique_ptr<MappedFile>> MappedFile::open(const std::filesystem::path& path,
                                                      std::string_view name) {
-  std::call_once(g_installed, install_guard);
   const std::string shown = name.empty() ? path.string() : std::string(name);
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return std::unexpected(file_error(shown, "cannot open", errno));
+  return map_descriptor(fd, shown);
+}
+
+Result<std::unique_ptr<MappedFile>> MappedFile::map_descriptor(int fd, std::string_view name) {
+  std::call_once(g_installed, install_guard);
+  const std::string shown(name);
   struct stat st {};
   if (::fstat(fd, &st) != 0) {
     const int err = errno;

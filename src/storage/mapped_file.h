@@ -35,6 +35,8 @@ class MappedFile {
   // LocalStore passes the key, so that messages do not show where the data lives).
   static Result<std::unique_ptr<MappedFile>> open(const std::filesystem::path& path,
                                                   std::string_view name = {});
+  // Maps the file open on `fd`, which it takes over (closes).
+  static Result<std::unique_ptr<MappedFile>> map_descriptor(int fd, std::string_view name);
   ~MappedFile();
   MappedFile(const MappedFile&) = delete;
   MappedFile& operator=(const MappedFile&) = delete;
@@ -51,9 +53,9 @@ class MappedFile {
   // last change before the open leaves the times as they were, and goes unseen.
   bool changed() const;
   // The reader is done with part (a view into bytes()): the page-table entries of the whole
-  // pages inside it go now, from the reader's thread, instead of all at once when the file
-  // is unmapped (44 ms on one core for 1 GiB, 7% of a two-thread telemetry load). The pages
-  // stay in the page cache; reading them again maps them back in.
+  // pages inside it go now, from the reader's thread, instead of all at once, on one core,
+  // when the file is unmapped at the end of a load. The pages stay in the page cache;
+  // reading them again maps them back in.
   void drop_pages(std::string_view part) const;
 
  private:

@@ -52,9 +52,12 @@ Status read_ranges_in_parallel(ObjectStore& store, std::string_view key, const R
   std::mutex failure_mutex;
   std::optional<Error> failure;
   auto fail = [&](Error error) {
-    std::lock_guard lock(failure_mutex);
-    if (!failure) failure = std::move(error);
-    stop = true;
+    {
+      std::lock_guard lock(failure_mutex);
+      if (!failure) failure = std::move(error);
+      stop = true;
+    }
+    checksum.abandon();  // readers waiting for the front to catch up would wait for good
   };
   auto read_ranges = [&](unsigned reader) {
     if (on_reader_start) on_reader_start();

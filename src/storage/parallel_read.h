@@ -8,22 +8,20 @@
 // already as fast as the page cache, so stores say how many reads are worth running at once
 // (ObjectStore::parallel_reads()) and a plan of no ranges says to read the object whole.
 //
-// Why on the reading thread: an earlier reader copied every range into a buffer of its own
-// and delivered the object in order to one consumer. The copy, the page faults of 160 MiB
-// of range buffers and the hand-over between threads cost about a quarter of a cold 1 GiB
-// load's CPU beside the parse (bench/README.md, ninth session). A consumer that can take
-// ranges out of order (the parser joins the rows cut by the ranges' edges at the end)
-// needs none of it, and a slow consumer slows its own connection (TCP flow control) instead
-// of filling memory.
+// Why on the reading thread: delivering the object in order to one consumer takes a buffer
+// per range, a copy of every byte and a hand-over between threads, a large share of a cold
+// load's CPU beside the parse (bench/README.md#cold-telemetry-load-from-s3). A consumer
+// that can take ranges out of order (the parser joins the rows cut by the ranges' edges at
+// the end) needs none of it, and a slow consumer slows its own connection (TCP flow
+// control) instead of filling memory.
 //
-// Range size: a few large ranges rather than many small ones. Each request has a cost on
-// the server (against the local s3rver, 8 MiB ranges cost it twice the CPU of 32 MiB ones
-// for the same bytes, and a 1 GiB load in 32 MiB ranges 0.3-0.5 s more than curl's one GET,
-// in 128 MiB ranges about the same: bench/README.md) and a first-byte latency on S3. Since
-// nothing is buffered, a range's size costs no memory. By default each read at once runs
-// about two ranges, of 8 to 128 MiB (default_range_bytes); ranges are taken in order by
-// whichever reader is free, so a slow connection gets fewer of them, and a failed
-// connection is resumed by the store from the byte where it broke (S3Store).
+// Range size: a few large ranges rather than many small ones. Each request costs the
+// server CPU and, on S3, a first-byte latency (bench/README.md#cold-telemetry-load-from-s3
+// has what range sizes cost s3rver). Since nothing is buffered, a range's size costs no
+// memory. By default each read at once runs about two ranges, of 8 to 128 MiB
+// (default_range_bytes); ranges are taken in order by whichever reader is free, so a slow
+// connection gets fewer of them, and a failed connection is resumed by the store from the
+// byte where it broke (S3Store).
 //
 // Consistency: the object's version is taken in the plan and checked after the last range,
 // so ranges of two different versions are never passed off as one object (a change

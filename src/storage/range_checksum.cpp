@@ -7,8 +7,9 @@
 namespace apex {
 
 RangeChecksum::RangeChecksum(const StoredChecksums& stored, std::uint64_t object_size,
-                             std::uint64_t range_bytes)
+                             std::uint64_t range_bytes, std::uint64_t hold_limit_bytes)
     : object_size_(object_size), range_bytes_(std::max<std::uint64_t>(range_bytes, 1)) {
+  hold_limit_ = hold_limit_bytes ? hold_limit_bytes : std::max(2 * range_bytes_, kMinHoldLimitBytes);
   ranges_ = (object_size_ + range_bytes_ - 1) / range_bytes_;
   if (!stored.crc32c.empty()) {
     algorithm_ = DigestAlgorithm::Crc32c;
@@ -40,18 +41,40 @@ void RangeChecksum::take(std::uint64_t range, std::string_view bytes) {
 }
 
 void RangeChecksum::hash_in_order(std::uint64_t range, std::string_view bytes) {
-  std::lock_guard lock(mutex_);
-  if (range == front_)
+  std::unique_lock lock(mutex_);
+  // The front's reader never waits, so the front always moves on and wakes the others.
+  room_.wait(lock,
+             [&] { return range == front_ || abandoned_ || held_bytes_ + bytes.size() <= hold_limit_; });
+  if (abandoned_) return;
+  if (range == front_) {
     digest_->update(bytes);
-  else
-    held_[range].append(bytes);
+    return;
+  }
+  held_[range].append(bytes);
+  held_bytes_ += bytes.size();
+}
+
+void RangeChecksum::abandon() {
+  {
+    std::lock_guard lock(mutex_);
+    abandoned_ = true;
+  }
+  room_.notify_all();
+}
+
+std::uint64_t RangeChecksum::held_bytes() {
+  std::lock_guard lock(mutex_);
+  return held_bytes_;
 }
 
 void RangeChecksum::finish_range(std::uint64_t range) {
   if (!digest_ || range >= ranges_) return;
-  std::lock_guard lock(mutex_);
-  finished_[range] = true;
-  advance_front();
+  {
+    std::lock_guard lock(mutex_);
+    finished_[range] = true;
+    advance_front();
+  }
+  room_.notify_all();
 }
 
 // Moves the front past finished ranges, hashing what was held for each new front.
@@ -59,6 +82,7 @@ void RangeChecksum::advance_front() {
   while (front_ < ranges_ && finished_[front_]) {
     if (++front_ == ranges_) return;
     digest_->update(held_[front_]);
+    held_bytes_ -= held_[front_].size();
     held_[front_] = std::string();
   }
 }

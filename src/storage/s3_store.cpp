@@ -140,6 +140,34 @@ bool is_lower_hex(std::string_view text, std::size_t length) {
 // answers. A composite CRC of a multipart upload ("base64-N", or x-amz-checksum-type
 // COMPOSITE) covers the parts' CRCs, not the bytes, and is left out; so is anything
 // malformed, which leaves the object unverified rather than unreadable.
+StoredChecksums stored_checksums(const HttpResponse& head);
+
+// What a whole object read in one GET is checked against: the ETag when it is the content's
+// MD5 (a single-part upload), else the digest `apex upload` stored in the object's metadata
+// (a multipart upload's ETag is no digest of the content). Nothing when neither exists.
+struct WholeObjectCheck {
+  DigestAlgorithm algorithm;
+  std::string expected_hex;
+  std::string algorithm_name;
+  std::string source;  // where the expected digest came from, for messages
+  ContentDigest digest{algorithm};
+};
+
+std::optional<WholeObjectCheck> whole_object_check(const HttpResponse& head, const std::string& etag) {
+  if (etag_is_content_md5(head, etag))
+    return WholeObjectCheck{DigestAlgorithm::Md5, etag, "MD5", "the object's ETag"};
+  const StoredChecksums stored = stored_checksums(head);
+  const auto metadata = [](std::string_view name) {
+    return "its x-amz-meta-" + std::string(name) + " from upload";
+  };
+  if (!stored.xxh128_hex.empty())
+    return WholeObjectCheck{DigestAlgorithm::Xxh128, stored.xxh128_hex, "XXH3-128",
+                            metadata(kStoredXxh128Metadata)};
+  if (!stored.md5_hex.empty())
+    return WholeObjectCheck{DigestAlgorithm::Md5, stored.md5_hex, "MD5", metadata(kStoredMd5Metadata)};
+  return std::nullopt;
+}
+
 StoredChecksums stored_checksums(const HttpResponse& head) {
   StoredChecksums checksums;
   const std::string crc = head.header("x-amz-checksum-crc32c");
@@ -386,7 +414,7 @@ Status S3Store::read(std::string_view key, ByteRange range, const ByteSink& sink
     if (!result) return std::unexpected(result.error());
     return {};
   }
-  // Held back until the MD5 check: a body cut short with a matching Content-Length (or
+  // Held back until the digest check (see whole_object_check): a body cut short with a matching Content-Length (or
   // otherwise damaged on the way) is then read again instead of failing the whole load.
   for (int attempt = 1;; ++attempt) {
     std::string held;
@@ -443,7 +471,7 @@ Result<S3Store::ConditionalRead> S3Store::get_object(std::string_view key, ByteR
   std::optional<std::uint64_t> end;   // exclusive end of what the sink gets, once known
   if (range.length) end = range.offset + *range.length;
   bool have_head = false;
-  std::optional<ContentDigest> md5;
+  std::optional<WholeObjectCheck> check;
   int failures = 0;
 
   while (true) {
@@ -487,8 +515,7 @@ Result<S3Store::ConditionalRead> S3Store::get_object(std::string_view key, ByteR
         outcome.info.version = etag;
         if (object_size) outcome.info.size = *object_size;
         if (body_end) end = end ? std::min(*end, *body_end) : *body_end;
-        if (range.offset == 0 && !range.length && head.status == 200 && etag_is_content_md5(head, etag))
-          md5.emplace(DigestAlgorithm::Md5);
+        if (range.offset == 0 && !range.length && head.status == 200) check = whole_object_check(head, etag);
       } else if (!etag.empty() && !outcome.info.version.empty() && etag != outcome.info.version) {
         return make_error(
             ErrorKind::Unavailable,
@@ -504,7 +531,7 @@ Result<S3Store::ConditionalRead> S3Store::get_object(std::string_view key, ByteR
         chunk = chunk.substr(
             0, static_cast<std::size_t>(std::min<std::uint64_t>(chunk.size(), *end - std::min(*end, next))));
       if (chunk.empty()) return {};
-      if (md5) md5->update(chunk);
+      if (check) check->digest.update(chunk);
       next += chunk.size();
       return sink(chunk);
     };
@@ -549,16 +576,16 @@ Result<S3Store::ConditionalRead> S3Store::get_object(std::string_view key, ByteR
                                                     std::to_string(next - range.offset) + " of " +
                                                     std::to_string(*end - range.offset) + " bytes arrived");
     }
-    if (md5) {
-      std::string actual = md5->finish_hex();
-      // The stored object is whole (its ETag is its MD5); these bytes were damaged on the
-      // way. Unavailable (try again), never Corrupt, which a session load would record and
+    if (check) {
+      std::string actual = check->digest.finish_hex();
+      // The stored object is whole (its digest was taken of it); these bytes were damaged on
+      // the way. Unavailable (try again), never Corrupt, which a session load would record and
       // keep as a missing file; read() tries again itself when it held the bytes back.
-      if (actual != outcome.info.version) {
+      if (actual != check->expected_hex) {
         if (damaged) *damaged = true;
-        return make_error(ErrorKind::Unavailable, "cannot " + ctx.action + ": the bytes read have MD5 " +
-                                                      actual + " but the object's ETag is " +
-                                                      outcome.info.version +
+        return make_error(ErrorKind::Unavailable, "cannot " + ctx.action + ": the bytes read have " +
+                                                      check->algorithm_name + " " + actual + " but " +
+                                                      check->source + " is " + check->expected_hex +
                                                       " (damaged in transit); read it again");
       }
     }
@@ -691,12 +718,16 @@ Status S3Store::put_file(std::string_view key, const FileSlice& body, const Body
   sigv4::HeaderList headers = put_headers(options);
   FileBody file{body, {}};
   switch (checksum.algorithm) {
+    // x-amz-sdk-checksum-algorithm names the checksum sent, as AWS's SDKs do; S3 keeps the
+    // checksum either way, some S3-compatible stores (moto) only with it.
     case DigestAlgorithm::Sha256:  // also the payload hash SigV4 signs
       headers.emplace_back("x-amz-checksum-sha256", base64(checksum.digest));
+      headers.emplace_back("x-amz-sdk-checksum-algorithm", "SHA256");
       file.sha256_hex = to_hex(checksum.digest);
       break;
     case DigestAlgorithm::Crc32c:
       headers.emplace_back("x-amz-checksum-crc32c", base64(checksum.digest));
+      headers.emplace_back("x-amz-sdk-checksum-algorithm", "CRC32C");
       break;
     case DigestAlgorithm::Md5:
       headers.emplace_back("content-md5", base64(checksum.digest));

@@ -100,9 +100,10 @@ class S3Store final : public ObjectStore {
   // as `apex upload` stores them. Servers that keep no checksums (s3rver) answer the
   // metadata only.
   Result<VerifiableObjectInfo> stat_with_checksums(std::string_view key) override;
-  // A whole object of up to kVerifiedReadBytes whose ETag is its MD5 reaches the sink only
-  // once its bytes match, and is read again when they arrived damaged; longer ones stream, and
-  // damage is reported (Unavailable) after the sink has had the bytes.
+  // A whole object is checked against its ETag when that is its MD5, else against the digest
+  // `apex upload` stored in its metadata. One of up to kVerifiedReadBytes reaches the sink
+  // only once its bytes match, and is read again when they arrived damaged; longer ones
+  // stream, and damage is reported (Unavailable) after the sink has had the bytes.
   Status read(std::string_view key, ByteRange range, const ByteSink& sink) override;
   static constexpr std::size_t kVerifiedReadBytes = 8u << 20;
   Status write(std::string_view key, const ByteSource& source) override;

@@ -2,10 +2,9 @@
 // be tested without a server. A file is the same as an object when the sizes agree and
 // a content hash agrees. Small files are compared by MD5, which the listing's ETag already
 // is for a single PUT (no KMS), so unchanged small files cost no request at all. Large
-// files carry their XXH3-128 as x-amz-meta-xxh128 (a 128-bit hash at memory speed, where
-// SHA-256 does ~1 GB/s and MD5 0.6 GB/s here); a same-size large object costs one HEAD.
-// Objects stored with x-amz-meta-sha256 (large files of earlier versions) or
-// x-amz-meta-md5 (small files) compare by that.
+// files carry their XXH3-128 as x-amz-meta-xxh128 (a 128-bit hash at memory speed,
+// several times faster than SHA-256 or MD5); a same-size large object costs one HEAD.
+// An object that carries x-amz-meta-sha256 or x-amz-meta-md5 instead is compared by that.
 #pragma once
 
 #include <functional>

@@ -213,8 +213,8 @@ class Uploader {
     // later listing compares with). Large ones stay on disk: their XXH3-128 (the identity
     // kept as metadata) and, for one PUT, their CRC32C (the checksum S3 verifies), both in
     // one pass at the page cache's speed, are computed only when a same-size object must
-    // be compared or the file is sent; the body then streams from the page cache. (SHA-256
-    // did both jobs before: at ~1 GB/s its pass cost a 500 MB upload a sixth of its time.)
+    // be compared or the file is sent; the body then streams from the page cache. (One
+    // SHA-256 for both jobs would be a pass several times slower: bench/README.md#apex-upload.)
     const bool in_memory = file.size <= std::min(options_.multipart_threshold, kInMemoryLimit);
     std::optional<std::string> body;
     if (in_memory) {

@@ -1,4 +1,4 @@
-// End-to-end test of the web dashboard (issue 7) in a real browser: starts `apex serve`
+// End-to-end test of the web dashboard in a real browser: starts `apex serve`
 // on the embedded data with the built dashboard (web/dist), drives Debian's chromium
 // with playwright-core, checks the numbers on screen against the API, and saves
 // screenshots under the test output folder ($APEX_E2E_OUTPUT). With

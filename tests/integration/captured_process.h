@@ -126,8 +126,17 @@ class CapturedProcess {
 
 // A TCP connection to 127.0.0.1 for requests httplib's client would not send as written
 // (raw targets, partial requests); -1 when nothing listens.
-inline int connect_loopback(int port) {
+inline int connect_loopback(int port, const char* from_address = nullptr) {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (from_address) {  // another address of 127.0.0.0/8: another client, as the server sees it
+    sockaddr_in source{};
+    source.sin_family = AF_INET;
+    ::inet_pton(AF_INET, from_address, &source.sin_addr);
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&source), sizeof source) != 0) {
+      ::close(fd);
+      return -1;
+    }
+  }
   sockaddr_in address{};
   address.sin_family = AF_INET;
   address.sin_port = htons(static_cast<std::uint16_t>(port));

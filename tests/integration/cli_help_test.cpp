@@ -114,7 +114,7 @@ TEST(CliHelp, AnUnknownTrackOrSessionExitsOneListingWhatExists) {
 }
 
 // A row the parser skipped changes the table, so `apex laps` names the file, the count and
-// the reason with its line (it used to print a lap fewer and nothing else).
+// the reason with its line rather than printing a lap fewer and nothing else.
 TEST(CliLaps, SkippedRowsAreNamedOnStderr) {
   namespace fs = std::filesystem;
   const fs::path root = fs::temp_directory_path() / ("apex-cli-laps-" + std::to_string(::getpid()));

@@ -333,6 +333,72 @@ TEST_F(FrontDoor, TheGzipRepresentationHasItsOwnTagAndVaries) {
   EXPECT_EQ(field(headers_of(put), "Allow"), "GET, HEAD") << put;
 }
 
+TEST_F(FrontDoor, EmptyLinesBeforeARequestAndAnAbsoluteTargetAreAccepted) {
+  // RFC 9112, 2.2 and 3.2.2.
+  const std::string after_empty_lines =
+      exchange("\r\n\r\nGET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(test::status_of(after_empty_lines), 200) << after_empty_lines;
+  const std::string absolute =
+      exchange("GET http://127.0.0.1/api/analytics/tracks HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
+               kApiToken + "\r\nConnection: close\r\n\r\n");
+  const std::string origin =
+      test::raw_request(port_, "GET", "/api/analytics/tracks", "Authorization: Bearer " + kApiToken + "\r\n");
+  ASSERT_EQ(test::status_of(absolute), 200) << absolute;
+  EXPECT_EQ(test::body_of(absolute), test::body_of(origin));
+}
+
+TEST_F(FrontDoor, AFoldedHeaderLineIsRefusedAndWhatFollowsIsNotAnswered) {
+  for (const std::string fold : {" chunked", "\tchunked"}) {
+    const std::string answer =
+        exchange("POST /health HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: identity\r\n" + fold +
+                 "\r\nContent-Length: " + std::to_string(kHidden.size()) + "\r\n\r\n" + kHidden);
+    EXPECT_EQ(test::status_of(answer), 400) << answer;
+    EXPECT_EQ(responses_in(answer), 1) << answer;
+    EXPECT_NE(answer.find("folding"), std::string::npos) << answer;
+    EXPECT_EQ(answer.find("healthy"), std::string::npos) << answer;
+  }
+}
+
+// One client address may hold MAX_CONNECTIONS_PER_CLIENT connections; beyond it a new one is
+// answered 503 while another address is still served.
+TEST(FrontDoorLimits, OneClientCannotTakeEveryConnection) {
+  const fs::path dir = fs::temp_directory_path() / ("apex-front-door-limit-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  test::CapturedProcess server({"serve", "--port", "0", "--data-dir", (test::source_dir() / "data").string()},
+                               {{"MAX_CONNECTIONS_PER_CLIENT", "3"}}, dir);
+  const int port = server.wait_for_port(30s);
+  ASSERT_GT(port, 0) << server.output();
+  std::vector<int> held;
+  for (int i = 0; i < 3; ++i) {
+    held.push_back(test::connect_loopback(port));
+    ASSERT_GE(held.back(), 0);
+    ASSERT_TRUE(test::send_all(held.back(), "GET /health HTTP/1.1\r\nHost: x\r\n\r\n"));
+  }
+  // Each held connection has been answered and stays open (keep-alive): all three are counted.
+  for (int fd : held) EXPECT_EQ(test::status_of(test::read_until_closed(fd, 500ms)), 200);
+  const std::string refused = test::raw_request(port, "GET", "/health");
+  EXPECT_EQ(test::status_of(refused), 503) << refused;
+  EXPECT_NE(refused.find("from this address"), std::string::npos) << refused;
+  int other = test::connect_loopback(port, "127.0.0.2");
+  ASSERT_GE(other, 0);
+  test::send_all(other, "GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(test::status_of(test::read_until_closed(other, 3s)), 200) << "another address is still served";
+  ::close(other);
+  // A closed connection frees its place.
+  ::close(held.back());
+  held.pop_back();
+  std::string again;
+  for (int attempt = 0; attempt < 50 && test::status_of(again) != 200; ++attempt) {
+    std::this_thread::sleep_for(20ms);
+    again = test::raw_request(port, "GET", "/health");
+  }
+  EXPECT_EQ(test::status_of(again), 200) << again;
+  for (int fd : held) ::close(fd);
+  server.signal(SIGTERM);
+  EXPECT_EQ(server.wait(15s), 0);
+  fs::remove_all(dir);
+}
+
 // SIGTERM right after many clients sent whole requests: every request sent is answered, those
 // still in the listen backlog included.
 TEST(FrontDoorShutdown, EveryRequestSentBeforeSigtermIsAnswered) {

@@ -12,6 +12,7 @@
 #include <set>
 
 #include "apex_server_process.h"
+#include "test_io.h"
 
 namespace apex {
 namespace {
@@ -46,7 +47,37 @@ TEST(OpenApiValidation, DocumentIsValidAndTheServerAnswersAsDocumented) {
   std::printf("%s", output.c_str());
 }
 
-// The routes the original frontend and the issue name are all in the live document,
+// The dashboard's API types are generated from web/openapi.json when the dashboard is built,
+// which happens before apex is compiled: the committed document must be the one the server
+// answers, and `apex openapi`, which writes it, must print that same document.
+TEST(OpenApiValidation, DashboardSnapshotIsTheServersDocument) {
+  int code = -1;
+  const std::string printed = test::run_command(test::apex_binary().string() + " openapi", &code);
+  ASSERT_EQ(code, 0) << printed;
+  const auto from_cli = nlohmann::json::parse(printed, nullptr, false);
+  ASSERT_FALSE(from_cli.is_discarded()) << "`apex openapi` printed no JSON document";
+
+  test::ApexServerProcess server(test::source_dir() / "data");
+  ASSERT_GT(server.port(), 0) << server.log();
+  httplib::Client client("127.0.0.1", server.port());
+  auto res = client.Get("/openapi.json");
+  ASSERT_TRUE(res);
+  const auto live = nlohmann::json::parse(res->body);
+  EXPECT_TRUE(from_cli == live) << "`apex openapi` and GET /openapi.json differ: "
+                                << nlohmann::json::diff(live, from_cli).dump().substr(0, 2000);
+
+  const auto snapshot_path = test::source_dir() / "web" / "openapi.json";
+  const auto snapshot = nlohmann::json::parse(test::read_file(snapshot_path), nullptr, false);
+  ASSERT_FALSE(snapshot.is_discarded()) << snapshot_path << " is missing or not JSON";
+  // The differences as a JSON Patch from the snapshot to the live document, cut short.
+  EXPECT_TRUE(snapshot == live) << snapshot_path
+                                << " is not the document this apex serves: refresh it with "
+                                   "`./build/apex openapi > web/openapi.json`, rebuild the dashboard "
+                                   "(make web) and commit the file. Differences: "
+                                << nlohmann::json::diff(snapshot, live).dump().substr(0, 2000);
+}
+
+// The routes the original frontend and the README name are all in the live document,
 // and the document's paths are all answered (no "no route" 404).
 TEST(OpenApiValidation, LiveDocumentListsEveryRouteTheServerAnswers) {
   test::ApexServerProcess server(test::source_dir() / "data");

@@ -4,11 +4,15 @@
 // against each peer that checks them (signing_peer.h).
 #include "storage/s3_store.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <filesystem>
+#include <fstream>
 #include <memory>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <set>
@@ -21,6 +25,7 @@
 #include "signing_peer.h"
 #include "storage/content_digest.h"
 #include "storage/local_store.h"
+#include "storage/parallel_read.h"
 #include "test_paths.h"
 
 namespace apex {
@@ -415,6 +420,7 @@ class S3StoreOnSigningPeer : public ::testing::TestWithParam<std::string> {
   }
 
   apex::test::SigningPeer* peer_ = nullptr;
+  std::map<std::uint64_t, std::size_t> offsets_;  // bytes each range has delivered
   static inline std::map<std::string, std::unique_ptr<apex::test::SigningPeer>> peers_;
 };
 
@@ -449,6 +455,53 @@ TEST_P(S3StoreOnSigningPeer, CorrectSignaturesAreAccepted) {
     EXPECT_TRUE(refusals_of(apex::test::kProxyAccessKey).empty());
     EXPECT_EQ(peer_->signatures()->at("anonymous"), 0) << "every request was signed";
   }
+}
+
+// A store that keeps checksums (moto, like S3) answers the CRC32C a PUT carried, and a read
+// in parallel ranges is verified by combining the ranges' CRCs: a real store's answers, not
+// a scripted one's.
+TEST_P(S3StoreOnSigningPeer, ParallelRangesAreVerifiedByTheStoredCrc32c) {
+  if (!peer_->is_moto()) GTEST_SKIP() << "the botocore proxy forwards to s3rver, which keeps no checksums";
+  const std::string big = random_bytes(3 * kMebibyte, 5);
+  const std::filesystem::path file =
+      std::filesystem::temp_directory_path() / ("apex-crc-" + std::to_string(::getpid()) + ".bin");
+  { std::ofstream(file, std::ios::binary) << big; }
+  const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+  ASSERT_GE(fd, 0);
+  ContentDigest crc(DigestAlgorithm::Crc32c);
+  crc.update(big);
+  S3Store s3(settings());
+  auto put = s3.put_file("crc.bin", FileSlice{fd, 0, big.size()},
+                         BodyChecksum{DigestAlgorithm::Crc32c, crc.finish()}, PutOptions{});
+  ::close(fd);
+  std::filesystem::remove(file);
+  ASSERT_TRUE(put) << put.error().describe();
+  auto plan = plan_ranges(s3, "crc.bin", ParallelReadOptions{512 * 1024, 4});
+  ASSERT_TRUE(plan) << plan.error().describe();
+  ASSERT_FALSE(plan->checksums.crc32c.empty()) << "moto answered no x-amz-checksum-crc32c";
+  ASSERT_GT(plan->ranges, 1u);
+  std::string joined(big.size(), '\0');
+  std::mutex mutex;
+  auto read = read_ranges_in_parallel(s3, "crc.bin", *plan, [&](const RangePiece& piece) -> Status {
+    std::lock_guard lock(mutex);
+    auto& at = offsets_[piece.range];
+    std::copy(piece.bytes.begin(), piece.bytes.end(),
+              joined.begin() + static_cast<std::ptrdiff_t>(piece.range * plan->range_bytes + at));
+    at += piece.bytes.size();
+    return {};
+  });
+  ASSERT_TRUE(read) << read.error().describe();
+  EXPECT_TRUE(joined == big);
+  // The same plan with another object's checksum: the combination catches it.
+  plan->checksums.crc32c[0] = static_cast<char>(plan->checksums.crc32c[0] ^ 0x01);
+  offsets_.clear();
+  auto wrong = read_ranges_in_parallel(s3, "crc.bin", *plan, [&](const RangePiece& piece) -> Status {
+    std::lock_guard lock(mutex);
+    offsets_[piece.range] += piece.bytes.size();
+    return {};
+  });
+  ASSERT_FALSE(wrong);
+  EXPECT_NE(wrong.error().message.find("CRC32C"), std::string::npos) << wrong.error().message;
 }
 
 TEST_P(S3StoreOnSigningPeer, WrongSecretIsAuthFailedNamingTheSecretVariable) {

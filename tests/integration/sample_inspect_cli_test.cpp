@@ -480,8 +480,8 @@ TEST(SampleCli, JsonInCsvKeepsEveryNthRowPerVehicle) {
   fs::remove_all(root);
 }
 
-// A stray quote costs its own row, as in the parser: the rows after it are sampled (it
-// used to swallow the rest of the file, writing 13 of 16,970 rows).
+// A stray quote costs its own row, as in the parser: the rows after it are sampled, not
+// swallowed into one bad row with the rest of the file.
 TEST(SampleCli, AStrayQuoteDropsOnlyItsOwnRow) {
   const fs::path root = fresh_dir("sample-stray-quote");
   const fs::path in = root / "in" / "sonoma-raceway" / "Sonoma" / "Race 1";

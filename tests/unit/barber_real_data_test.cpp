@@ -1,5 +1,5 @@
-// The real Barber lap and official timing files (../shared/data/gr-cup): the facts
-// the issue states about them must come out of the analysis. Skipped in a clone
+// The real Barber lap and official timing files (../shared/data/gr-cup): what is known
+// of these races (sessions, best laps, cars) must come out of the analysis. Skipped in a clone
 // without ../shared.
 #include <gtest/gtest.h>
 

@@ -6,11 +6,59 @@
 #include <string>
 
 #include "server/http/access_log.h"
+#include "server/http/connection_limits.h"
 #include "server/http/gzip.h"
 #include "server/http/http_message.h"
 
 namespace apex {
 namespace {
+
+TEST(OriginForm, AnAbsoluteTargetLosesItsSchemeAndAuthority) {
+  EXPECT_EQ(origin_form("/health?x=1"), "/health?x=1");
+  EXPECT_EQ(origin_form("http://example.com/health?x=1"), "/health?x=1");
+  EXPECT_EQ(origin_form("HTTPS://example.com:8443/a/b"), "/a/b");
+  EXPECT_EQ(origin_form("http://example.com"), "/");
+  EXPECT_EQ(origin_form("http://example.com?x=1"), "/?x=1");
+  EXPECT_EQ(origin_form("*"), "*");
+  EXPECT_EQ(origin_form("ftp://example.com/a"), "ftp://example.com/a");  // not ours to read
+}
+
+TEST(RequestHead, EmptyLinesBeforeTheRequestLineAreCounted) {
+  EXPECT_EQ(leading_empty_lines("GET / HTTP/1.1\r\n"), 0u);
+  EXPECT_EQ(leading_empty_lines("\r\n\nGET / HTTP/1.1\r\n"), 3u);
+  EXPECT_EQ(leading_empty_lines("\r"), 0u);  // a lone CR may be the start of a CRLF still coming
+  EXPECT_EQ(leading_empty_lines(""), 0u);
+}
+
+TEST(RequestHead, AFoldedLineIsFoundInTheHeaderOnly) {
+  EXPECT_FALSE(has_folded_line("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+  EXPECT_TRUE(has_folded_line("GET / HTTP/1.1\r\nHost: x\r\nX: a\r\n b\r\n\r\n"));
+  EXPECT_TRUE(has_folded_line("GET / HTTP/1.1\r\n\tHost: x\r\n\r\n"));
+  EXPECT_TRUE(has_folded_line("GET / HTTP/1.1\r\nX: a\r\n b"));  // the header still arriving
+  // A body (or the next request) after the blank line is not the header's business.
+  EXPECT_FALSE(has_folded_line("POST / HTTP/1.1\r\nContent-Length: 4\r\n\r\na\n b"));
+}
+
+TEST(ConnectionLimits, CountsInAllAndPerClient) {
+  ConnectionLimits limits(3, 2);
+  EXPECT_EQ(limits.admit("10.0.0.1"), ConnectionLimits::Admission::Admitted);
+  EXPECT_EQ(limits.admit("10.0.0.1"), ConnectionLimits::Admission::Admitted);
+  EXPECT_EQ(limits.admit("10.0.0.1"), ConnectionLimits::Admission::ClientFull);
+  EXPECT_EQ(limits.admit("10.0.0.2"), ConnectionLimits::Admission::Admitted);
+  EXPECT_EQ(limits.admit("10.0.0.3"), ConnectionLimits::Admission::ServerFull);
+  EXPECT_EQ(limits.open(), 3u);
+  limits.release("10.0.0.1");
+  EXPECT_EQ(limits.admit("10.0.0.1"), ConnectionLimits::Admission::Admitted);
+  limits.release("10.0.0.9");  // never admitted: nothing to release
+  EXPECT_EQ(limits.open(), 3u);
+}
+
+TEST(ConnectionLimits, ZeroPerClientMeansOnlyTheTotalCounts) {
+  ConnectionLimits limits(2, 0);
+  EXPECT_EQ(limits.admit("10.0.0.1"), ConnectionLimits::Admission::Admitted);
+  EXPECT_EQ(limits.admit("10.0.0.1"), ConnectionLimits::Admission::Admitted);
+  EXPECT_EQ(limits.admit("10.0.0.1"), ConnectionLimits::Admission::ServerFull);
+}
 
 TEST(ParseTarget, DecodesThePathAndTheQuery) {
   std::string path;

@@ -6,7 +6,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <atomic>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "piecewise_store.h"
@@ -94,6 +97,43 @@ TEST(RangeChecksum, CrcIsPreferredToTheHashesThatCannotCombine) {
   RangeChecksum checksum(stored, bytes.size(), 10);
   feed(checksum, bytes, 10, {4, 3, 2, 1, 0});
   EXPECT_TRUE(checksum.check("k"));
+}
+
+// With the front range slow, the ranges behind it are held only up to the limit: their
+// reader waits until the front catches up, and the object still verifies.
+TEST(RangeChecksum, RangesAheadOfASlowFrontAreHeldOnlyUpToTheLimit) {
+  constexpr std::size_t kRange = 4096, kLimit = 8192;
+  const std::string bytes = checksum_test_bytes(16 * kRange);
+  RangeChecksum checksum(checksums_of(bytes, DigestAlgorithm::Xxh128), bytes.size(), kRange, kLimit);
+  std::atomic<std::uint64_t> most_held{0};
+  std::thread ahead([&] {
+    for (std::uint64_t range = 1; range < 16; ++range) {
+      for (std::size_t at = 0; at < kRange; at += 512) {
+        checksum.take(range, std::string_view(bytes).substr(range * kRange + at, 512));
+        most_held = std::max<std::uint64_t>(most_held, checksum.held_bytes());
+      }
+      checksum.finish_range(range);
+    }
+  });
+  // The front arrives only once the reader ahead has filled what may be held.
+  while (checksum.held_bytes() < kLimit) std::this_thread::yield();
+  feed(checksum, bytes, kRange, {0});
+  ahead.join();
+  EXPECT_LE(most_held.load(), kLimit);
+  EXPECT_TRUE(checksum.check("k"));
+}
+
+TEST(RangeChecksum, AbandoningReleasesAReaderWaitingForTheFront) {
+  const std::string bytes = checksum_test_bytes(4 * 1024);
+  RangeChecksum checksum(checksums_of(bytes, DigestAlgorithm::Md5), bytes.size(), 1024, 1024);
+  std::thread ahead([&] {
+    for (std::size_t at = 0; at < 2048; at += 256)
+      checksum.take(1 + at / 1024, std::string_view(bytes).substr(1024 + at, 256));
+  });
+  while (checksum.held_bytes() < 1024) std::this_thread::yield();
+  checksum.abandon();  // the front's read failed
+  ahead.join();        // returns instead of waiting for a front that will never come
+  EXPECT_EQ(checksum.held_bytes(), 1024u);
 }
 
 // A store whose bytes differ, at the same length, from those the plan's checksum was taken

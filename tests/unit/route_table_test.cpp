@@ -112,7 +112,7 @@ TEST(OpenApiDocument, ListsExactlyTheServersRoutes) {
   }
   EXPECT_EQ(in_doc, in_table);
 
-  // The endpoints, all present.
+  // The endpoints the API promises, all present.
   for (auto [method, path] : std::vector<std::pair<std::string, std::string>>{
            {"get", "/api/analytics/tracks"},
            {"get", "/api/analytics/track/{track}/sessions"},

@@ -18,6 +18,7 @@
 #include "storage/file_error.h"
 #include "storage/local_store.h"
 #include "storage/memory_store.h"
+#include "storage/open_beneath.h"
 
 namespace apex {
 namespace {
@@ -186,6 +187,37 @@ TEST_F(LocalStoreFiles, ALinkInsideTheTreeIsListedAndOneLeadingOutIsNot) {
     EXPECT_FALSE(store_.stat(key)) << key;
   }
   std::filesystem::remove_all(outside);
+}
+
+// The kernel, not an earlier check, keeps the open inside the folder: a link that leads out
+// (relative, absolute, through a linked folder, or "..") is refused however it got there,
+// and an absolute link that ends inside the folder is still followed.
+TEST_F(LocalStoreFiles, OpenBeneathStaysInsideTheFolder) {
+  namespace fs = std::filesystem;
+  const fs::path outside = root_.string() + "-beneath-outside";
+  fs::create_directories(outside);
+  ASSERT_TRUE(LocalStore(outside).write_all("x.csv", "outside"));
+  ASSERT_TRUE(store_.write_all("t/real.csv", "inside"));
+  fs::create_symlink(outside / "x.csv", root_ / "t" / "absolute-out.csv");
+  fs::create_symlink("../../" + outside.filename().string() + "/x.csv", root_ / "t" / "relative-out.csv");
+  fs::create_symlink(outside, root_ / "t" / "folder-out");
+  fs::create_symlink(fs::absolute(root_ / "t" / "real.csv"), root_ / "t" / "absolute-in.csv");
+  auto content_of = [&](const fs::path& inside) -> std::string {
+    const int fd = open_beneath(root_, inside);
+    if (fd < 0) return "errno " + std::to_string(errno);
+    char buffer[64];
+    const auto n = ::read(fd, buffer, sizeof buffer);
+    ::close(fd);
+    return std::string(buffer, static_cast<std::size_t>(std::max<ssize_t>(n, 0)));
+  };
+  EXPECT_EQ(content_of("t/real.csv"), "inside");
+  EXPECT_EQ(content_of("t/absolute-in.csv"), "inside");
+  const std::string refused = "errno " + std::to_string(EXDEV);
+  const std::vector<fs::path> leading_out = {"t/absolute-out.csv", "t/relative-out.csv", "t/folder-out/x.csv",
+                                             fs::path("..") / outside.filename() / "x.csv"};
+  for (const fs::path& out : leading_out) EXPECT_EQ(content_of(out), refused) << out;
+  EXPECT_EQ(content_of("t/missing.csv"), "errno " + std::to_string(ENOENT));
+  fs::remove_all(outside);
 }
 
 // A file made readable again by chmod has the content it had: the version must change all

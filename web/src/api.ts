@@ -1,5 +1,6 @@
 // The documented HTTP API (docs/api.md, /openapi.json) as typed fetches. The dashboard
 // computes nothing the API already answers: every number shown comes from here.
+import type { components, paths } from './generated/openapi';
 
 export class ApiError extends Error {
   constructor(
@@ -136,122 +137,28 @@ const enc = encodeURIComponent;
 export const sessionPath = (t: string, s: string) => `/api/analytics/track/${enc(t)}/session/${enc(s)}`;
 export const telemetryPath = (t: string, s: string) => `/api/telemetry/track/${enc(t)}/session/${enc(s)}`;
 
-export interface LeaderboardRow {
-  position: number | null;
-  race_position: number | null;
-  car_number: string | null;
-  driver_id: string;
-  vehicle_id: string | null;
-  best_lap: number | null;
-  best_lap_number: number | null;
-  gap_to_leader: number | null;
-  gap_to_ahead: number | null;
-  theoretical_best: number | null;
-  laps_within_05s_percent: number | null;
-  total_laps: number;
-  valid_laps: number;
-  source: string;
-  unranked_reason: string | null;
-}
+// The answers' types, generated at build time from the server's OpenAPI document
+// (web/openapi.json, written by `apex openapi`; `npm run api-types`), never written here.
+type Schemas = components['schemas'];
+// The JSON of a GET route's 200 answer, for the answers whose schema has no name.
+type Answer<P extends keyof paths> = paths[P] extends { get: { responses: { 200: { content: { 'application/json': infer T } } } } } ? T : never;
+type TelemetryRoute = '/api/telemetry/track/{track}/session/{session}';
+type TelemetryDriverRoute<R extends string> = `${TelemetryRoute}/driver/{driver}/${R}`;
 
-export interface Lap {
-  driver_id: string;
-  car_number: string | null;
-  vehicle_id: string | null;
-  lap: number;
-  lap_time: number | null;
-  source: 'official' | 'ecu';
-  valid: boolean;
-  invalid_reason: string | null;
-  flag?: string | null;
-  pit?: boolean;
-}
+export type Health = Schemas['Health'];
+export type TrackFiles = Schemas['TrackFiles'];
+export type QualityReport = Schemas['QualityReport'];
+export type LeaderboardRow = Schemas['LeaderboardEntry'];
+export type Lap = Schemas['Lap'];
+export type SectorAnalysis = Schemas['SectorAnalysis'];
 
-export interface SectorStats {
-  best: number | null;
-  best_lap_number: number | null;
-  mean: number | null;
-  green_laps: number;
-  lost_to_session_best: number | null;
-}
-export interface SectorDriver {
-  driver_id: string;
-  car_number: string | null;
-  best_lap: number | null;
-  theoretical_best: number | null;
-  potential_gain: number | null;
-  lost_to_session_theoretical_best: number | null;
-  source: string;
-  sectors: Record<string, SectorStats>;
-}
-export interface SectorAnalysis {
-  track: string;
-  session: string;
-  theoretical_best: number | null;
-  session_best: Record<string, { car_number: string | null; driver_id: string; lap: number; time: number }>;
-  drivers: SectorDriver[];
-}
-
-export interface Vehicle {
-  vehicle_id: string;
-  car_number: string | null;
-  samples: number;
-  laps: number[];
-  best_lap: number | null;
-  has_gps: boolean;
-}
-
-// What was read of a session's telemetry file (GET …/vehicles `report`).
-export interface TelemetryReport {
-  object: string;
-  rows: number;
-  bad_rows: number;
-  bad_row_reasons: string[];
-  duplicate_samples: number;
-  conflicting_keys: number;
-}
-
-export interface TelemetryLap {
-  lap_number: number;
-  lap_time_s: number | null;
-  samples: number;
-  valid?: boolean;
-  invalid_reason?: string | null;
-  speed: { min: number; mean: number; max: number } | null;
-  throttle_mean_pct?: number | null;
-  full_throttle_pct?: number | null;
-  braking_events?: number | null;
-}
-
-export interface Channel {
-  name: string;
-  requested?: string;
-  distance_m: number[];
-  time_s: number[];
-  value: number[];
-}
-export interface LapRef {
-  driver_id: string;
-  lap_number: number;
-  lap_time_s: number | null;
-  lap_length_m: number | null;
-}
-export interface Compare {
-  a: LapRef;
-  b: LapRef;
-  lap_time_difference_s: number | null;
-  final_delta_s: number | null;
-  delta: { distance_m: number[]; delta_s: number[] };
-  traces: { a: Channel[]; b: Channel[] };
-}
-export interface TrackMap {
-  available: boolean;
-  detail?: string;
-  lat?: number[];
-  lon?: number[];
-  speed_kmh?: number[];
-  distance_m?: number[];
-}
+export type Vehicles = Answer<`${TelemetryRoute}/vehicles`>;
+export type Vehicle = Vehicles['vehicles'][number];
+export type TelemetryLaps = Answer<TelemetryDriverRoute<'laps'>>;
+export type TelemetryLap = TelemetryLaps['laps'][number];
+export type Compare = Answer<TelemetryDriverRoute<'compare'>>;
+export type Channel = Compare['traces']['a'][number];
+export type TrackMap = Answer<TelemetryDriverRoute<'track-map'>>;
 
 export function fmtLap(seconds: number | null | undefined): string {
   if (seconds == null || !Number.isFinite(seconds)) return '–';

@@ -1,17 +1,25 @@
 // Dashboard entry: track and session pickers, view tabs, and the view of the moment.
-// The leaderboard view is in the main bundle (first paint); chart views load uPlot lazily.
+// The leaderboard view is in the main bundle (first paint); the others load their code
+// (and uPlot) when first shown.
 import './style.css';
 import { getJson, onTokenNeeded, prefetch, sessionPath } from './api';
-import { currentView, param, setParams, VIEWS, type View } from './state';
+import { dropped, urlQuery } from './query';
 import { askForApiToken } from './token_form';
 import { errorBox, h, loading, RETRY_EVENT } from './ui';
-import { renderLeaderboard } from './views/leaderboard';
+import type { View, ViewContext } from './view';
+import { dataView } from './views/data';
+import { lapsView } from './views/laps';
+import { leaderboardView } from './views/leaderboard';
+import { sectorsView } from './views/sectors';
+import { telemetryView } from './views/telemetry';
 
-export interface ViewContext {
-  track: string;
-  session: string;
-  root: HTMLElement;
-  signal: AbortSignal;
+// The tabs, in order; the first is the default view.
+const VIEWS: View[] = [leaderboardView, lapsView, sectorsView, telemetryView, dataView];
+const query = urlQuery<'track' | 'session' | 'view'>();
+
+function currentView(): View {
+  const id = query.get('view');
+  return VIEWS.find((v) => v.id === id) ?? VIEWS[0];
 }
 
 const trackSelect = document.getElementById('track') as HTMLSelectElement;
@@ -43,7 +51,7 @@ function renderTabs(active: View): void {
     for (const v of VIEWS) {
       const b = h('button', { role: 'tab', id: `tab-${v.id}`, 'aria-controls': 'main', text: v.label });
       b.addEventListener('click', () => {
-        setParams({ view: v.id === 'leaderboard' ? null : v.id });
+        query.set({ view: v === VIEWS[0] ? null : v.id });
         void render();
       });
       tabs.append(b);
@@ -51,8 +59,8 @@ function renderTabs(active: View): void {
   }
   for (const v of VIEWS) {
     const b = document.getElementById(`tab-${v.id}`) as HTMLButtonElement;
-    b.setAttribute('aria-selected', v.id === active ? 'true' : 'false');
-    b.tabIndex = v.id === active ? 0 : -1;
+    b.setAttribute('aria-selected', v === active ? 'true' : 'false');
+    b.tabIndex = v === active ? 0 : -1;
   }
 }
 
@@ -75,39 +83,29 @@ async function render(): Promise<void> {
   renderTabs(view);
   try {
     // A shared link names its track: ask for its sessions while the track list loads.
-    const linked = param('track');
+    const linked = query.get('track');
     if (tracks.length === 0 && linked) sessionsOf(linked).catch(() => undefined);
     if (tracks.length === 0) tracks = await getJson<string[]>('/api/analytics/tracks');
     if (tracks.length === 0) {
       main.replaceChildren(h('p', { class: 'error', role: 'alert' }, 'The data source holds no tracks.'));
       return;
     }
-    let track = param('track') ?? '';
+    let track = query.get('track') ?? '';
     if (!tracks.includes(track)) track = tracks[0];
     fillSelect(trackSelect, tracks, track);
     const sessions = await sessionsOf(track);
-    let session = param('session') ?? '';
+    let session = query.get('session') ?? '';
     if (!sessions.includes(session)) session = sessions[0] ?? '';
     fillSelect(sessionSelect, sessions, session);
-    setParams({ track, session }, false);
+    query.set({ track, session }, false);
     if (controller.signal.aborted) return;
-    const root = h('div', { class: `view view-${view}` });
+    const root = h('div', { class: `view view-${view.id}` });
     main.replaceChildren(root);
-    const ctx: ViewContext = { track, session, root, signal: controller.signal };
-    if (view === 'data') {
-      await (await import('./views/data')).renderData(ctx);
-    } else if (!session) {
+    const ctx: ViewContext = { track, session, root, signal: controller.signal, query: urlQuery() };
+    if (!session && view.needsSession) {
       root.append(h('p', { class: 'error', role: 'alert' }, `Track ${track} has no sessions.`));
-    } else if (view === 'leaderboard') {
-      await renderLeaderboard(ctx);
-    } else if (view === 'laps') {
-      root.append(loading('the chart'));
-      await (await import('./views/lapchart')).renderLapChart(ctx);
-    } else if (view === 'sectors') {
-      await (await import('./views/sectors')).renderSectors(ctx);
-    } else if (view === 'telemetry') {
-      root.append(loading('telemetry'));
-      await (await import('./views/telemetry')).renderTelemetry(ctx);
+    } else {
+      await view.render(ctx);
     }
   } catch (e) {
     if ((e as Error).name === 'AbortError') return;
@@ -116,13 +114,13 @@ async function render(): Promise<void> {
 }
 
 trackSelect.addEventListener('change', () => {
-  if (trackSelect.value === param('track')) return;
-  setParams({ track: trackSelect.value, session: null, driver: null, lap: null, driver_b: null, lap_b: null, drivers: null });
+  if (trackSelect.value === query.get('track')) return;
+  query.set({ track: trackSelect.value, session: null, ...dropped(VIEWS, 'track', 'session') });
   void render();
 });
 sessionSelect.addEventListener('change', () => {
-  if (sessionSelect.value === param('session')) return; // re-picking the same session changes nothing
-  setParams({ session: sessionSelect.value, lap: null, lap_b: null });
+  if (sessionSelect.value === query.get('session')) return; // re-picking the same session changes nothing
+  query.set({ session: sessionSelect.value, ...dropped(VIEWS, 'session') });
   void render();
 });
 window.addEventListener('popstate', () => void render());
@@ -132,8 +130,8 @@ onTokenNeeded(askForApiToken);
 main.replaceChildren(loading('tracks'));
 // First paint of a shared link: its leaderboard is fetched alongside tracks and sessions.
 {
-  const track = param('track');
-  const session = param('session');
-  if (track && session && currentView() === 'leaderboard') prefetch(`${sessionPath(track, session)}/leaderboard`);
+  const track = query.get('track');
+  const session = query.get('session');
+  if (track && session && currentView() === leaderboardView) prefetch(`${sessionPath(track, session)}/leaderboard`);
 }
 void render();

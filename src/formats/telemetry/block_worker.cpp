@@ -202,7 +202,7 @@ void Worker::reject_unterminated_quote(std::uint64_t line, BlockSummary& out) {
 }
 
 // Without quotes a field is the bytes between two separators, so one position per
-// separator is all a row needs: one store where a FieldRef took three, which was the
+// separator is all a row needs: one store where a FieldRef takes three, which would be the
 // largest cost of this loop.
 void Worker::parse_plain_block(std::string_view bytes, BlockSummary& out) {
   plain_block_loop<false>(bytes, out);

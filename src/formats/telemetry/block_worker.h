@@ -154,8 +154,8 @@ class Worker {
   std::deque<std::string> json_strings_;  // owned names and texts of the nlohmann fallback
 };
 
-// The fast paths of the per-row lookups are inlined into the row loop; a call each was a
-// tenth of a row's instructions (cachegrind).
+// The fast paths of the per-row lookups are inlined into the row loop; a call each would be
+// a tenth of a row's instructions (cachegrind).
 __attribute__((always_inline)) inline std::uint32_t Worker::vehicle_index(std::string_view name) {
   // Rows of one car come in runs: compare with the last one's name first.
   if (last_vehicle_ != UINT32_MAX && same_text(last_vehicle_name_, name)) [[likely]]

@@ -48,6 +48,41 @@ std::string percent_decode(std::string_view text, bool plus_is_space) {
   return out;
 }
 
+std::string origin_form(std::string_view target) {
+  const auto scheme_end = target.find("://");
+  if (target.empty() || target.front() == '/' || scheme_end == std::string_view::npos)
+    return std::string(target);
+  const auto scheme = target.substr(0, scheme_end);
+  if (!iequals(scheme, "http") && !iequals(scheme, "https")) return std::string(target);
+  const auto rest = target.substr(scheme_end + 3);
+  const auto path_start = rest.find_first_of("/?");
+  if (path_start == std::string_view::npos) return "/";
+  const auto path = rest.substr(path_start);
+  std::string origin = path.front() == '?' ? "/" : "";
+  origin.append(path);
+  return origin;
+}
+
+std::size_t leading_empty_lines(std::string_view bytes) {
+  std::size_t at = 0;
+  while (true) {
+    if (bytes.substr(at, 2) == "\r\n")
+      at += 2;
+    else if (bytes.substr(at, 1) == "\n")
+      at += 1;
+    else
+      return at;
+  }
+}
+
+bool has_folded_line(std::string_view bytes) {
+  const auto end = bytes.find("\r\n\r\n");
+  const auto header = bytes.substr(0, end == std::string_view::npos ? bytes.size() : end + 2);
+  for (auto at = header.find('\n'); at != std::string_view::npos; at = header.find('\n', at + 1))
+    if (at + 1 < header.size() && (header[at + 1] == ' ' || header[at + 1] == '\t')) return true;
+  return false;
+}
+
 void parse_target(std::string_view target, std::string& path,
                   std::multimap<std::string, std::string>& params) {
   const auto question = target.find('?');

@@ -57,6 +57,21 @@ struct ServerResponse {
 // not followed by two hex digits is kept as it is.
 std::string percent_decode(std::string_view text, bool plus_is_space);
 
+// The origin form (path and query) of a request target. RFC 9112, 3.2.2: a server accepts
+// the absolute form ("http://host/path?q", sent to proxies) too; its authority is dropped
+// and an empty path is "/". Any other target is returned as it is.
+std::string origin_form(std::string_view target);
+
+// How many bytes of empty lines (CRLF or LF) open `bytes`: RFC 9112, 2.2 has a server ignore
+// them before a request line (some clients send one after a POST's body).
+std::size_t leading_empty_lines(std::string_view bytes);
+
+// Whether the header section at the start of `bytes` (up to its blank line, or all of
+// `bytes` while it is incomplete) has a line that begins with a space or a tab: obsolete
+// line folding, or whitespace before the first field. RFC 9112, 5.2 and 2.2 let a server
+// refuse either, and this server does: a proxy in front might read the line otherwise.
+bool has_folded_line(std::string_view bytes);
+
 // Splits a request target into its decoded path and query parameters.
 void parse_target(std::string_view target, std::string& path,
                   std::multimap<std::string, std::string>& params);

@@ -12,6 +12,7 @@
 
 #include "core/text.h"
 #include "server/http/access_log.h"
+#include "server/http/connection_limits.h"
 #include "server/http/gzip.h"
 
 namespace apex {
@@ -24,24 +25,44 @@ using Clock = std::chrono::steady_clock;
 
 class Connection;
 
+namespace {
+
+// One io_context per I/O thread, each run by its thread alone: a connection's handlers never
+// run concurrently, so it needs no strand, and the threads share no scheduler lock.
+std::vector<std::unique_ptr<net::io_context>> make_io_contexts(std::size_t count) {
+  std::vector<std::unique_ptr<net::io_context>> contexts;
+  for (std::size_t i = 0; i < std::max<std::size_t>(1, count); ++i)
+    contexts.push_back(std::make_unique<net::io_context>(1));
+  return contexts;
+}
+
+}  // namespace
+
 struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   Impl(HttpServerOptions o, HttpHandlers h)
       : options(std::move(o)),
         handlers(std::move(h)),
-        acceptor(net::make_strand(io)),
-        handler_pool(options.handler_threads) {}
+        contexts(make_io_contexts(options.io_threads)),
+        acceptor(*contexts.front()),
+        handler_pool(options.handler_threads),
+        limits(options.max_connections, options.max_connections_per_client) {
+    for (auto& context : contexts) keep_running.push_back(net::make_work_guard(*context));
+  }
 
+  net::io_context& next_context() { return *contexts[next_connection++ % contexts.size()]; }
   void accept();
   void on_accept(beast::error_code ec, tcp::socket socket);
   void serve(tcp::socket socket);
-  void refuse_busy(tcp::socket& socket);
   void accept_waiting_connections();
-  void forget(Connection* connection);
+  void forget(Connection* connection, const std::string& client);
   void close_idle_connections();
 
   HttpServerOptions options;
   HttpHandlers handlers;
-  net::io_context io;
+  std::vector<std::unique_ptr<net::io_context>> contexts;
+  // Held until stop(): an I/O thread whose context has no connection yet keeps waiting.
+  std::vector<net::executor_work_guard<net::io_context::executor_type>> keep_running;
+  std::size_t next_connection = 0;  // only the acceptor's thread assigns connections
   tcp::acceptor acceptor;
   net::thread_pool handler_pool;
   std::atomic<bool> stopping{false};
@@ -49,6 +70,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   std::atomic<bool> descriptors_exhausted{false};
   net::steady_timer accept_retry{acceptor.get_executor()};
 
+  ConnectionLimits limits;
   std::mutex connections_mutex;
   std::unordered_map<Connection*, std::weak_ptr<Connection>> connections;
 };
@@ -101,46 +123,86 @@ std::pair<int, std::string> framing_problem(const http::request_parser<http::str
 
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
-  Connection(tcp::socket socket, std::shared_ptr<HttpServer::Impl> server)
-      : stream_(std::move(socket)),
-        deadline_(stream_.get_executor()),
+  Connection(tcp::socket socket, net::io_context& context, std::string client,
+             std::shared_ptr<HttpServer::Impl> server)
+      : socket_(std::move(socket)),
+        context_(context),
+        timer_(context),
         buffer_(server->options.header_limit_bytes + kBufferSlackBytes),
+        client_(std::move(client)),
         server_(std::move(server)) {}
 
   void start() {
-    net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->wait_for_request(); });
+    // Reads after a readiness wait must never block the I/O thread.
+    beast::error_code ignored;
+    socket_.non_blocking(true, ignored);
+    net::dispatch(context_, [self = shared_from_this()] { self->wait_for_request(); });
   }
 
   // From stop(): a connection waiting for its next request is closed now; one in the middle
   // of a request finishes it and then closes.
   void close_if_idle() {
-    net::post(stream_.get_executor(), [self = shared_from_this()] {
+    net::post(context_, [self = shared_from_this()] {
       beast::error_code ec;
-      const bool request_waiting = self->stream_.socket().available(ec) > 0;
+      const bool request_waiting = self->socket_.available(ec) > 0;
       // Cancelling aborts the wait only if it is still pending: a read that already took the
       // request's bytes completes and is answered.
-      if (self->idle_ && !request_waiting) self->stream_.socket().cancel(ec);
+      if (self->idle_ && !request_waiting) self->socket_.cancel(ec);
     });
   }
 
-  ~Connection() { server_->forget(this); }
+  ~Connection() { server_->forget(this, client_); }
 
  private:
   const HttpServerOptions& options() const { return server_->options; }
+
+  // One timer bounds whatever the connection waits for (the next request, the rest of a
+  // request, a write, the linger): when it passes, the pending operation is cancelled and
+  // its handler sees timed_out_.
+  void arm_timer_at(Clock::time_point at) {
+    timed_out_ = false;
+    timer_.expires_at(at);
+    timer_.async_wait([weak = weak_from_this()](beast::error_code ec) {
+      auto self = weak.lock();
+      // A handler already queued when the timer was re-armed sees the new, later expiry.
+      if (ec || !self || self->timer_.expiry() > Clock::now()) return;
+      self->timed_out_ = true;
+      beast::error_code ignored;
+      self->socket_.cancel(ignored);
+    });
+  }
+  void arm_timer(Clock::duration wait) { arm_timer_at(Clock::now() + wait); }
+  void disarm_timer() { timer_.expires_at(Clock::time_point::max()); }
 
   void wait_for_request() {
     if (buffer_.size() > 0) return read_header();  // a pipelined request is already here
     // Stopping: a connection that has been answered closes; a new one still reads the request
     // its client may have sent (close_if_idle closes it if nothing has arrived).
     if (server_->stopping && served_ > 0) return close();
+    // Waiting holds no buffer, parser or answer: an idle connection is its socket and timer.
+    release_request();
     idle_ = true;
-    stream_.expires_after(options().idle_timeout);
-    stream_.async_read_some(buffer_.prepare(4096),
-                            [self = shared_from_this()](beast::error_code ec, std::size_t n) {
-                              self->buffer_.commit(n);
-                              if (ec || n == 0) return self->close();
-                              self->read_header();
-                            });
+    arm_timer(options().idle_timeout);
+    socket_.async_wait(tcp::socket::wait_read, [self = shared_from_this()](beast::error_code ec) {
+      if (ec) return self->close();
+      self->read_arrived();
+    });
+  }
+
+  void release_request() {
+    request_ = ServerRequest{};
+    out_ = http::response<http::string_body>{};
+    parser_.reset();
+    buffer_.shrink_to_fit();
+  }
+
+  void read_arrived() {
+    beast::error_code ec;
+    const std::size_t n = socket_.read_some(buffer_.prepare(4096), ec);
+    buffer_.commit(n);
+    if (ec == net::error::would_block) return wait_for_request();  // woken with nothing to read
+    if (ec || n == 0) return close();
+    read_header();
   }
 
   void read_header() {
@@ -150,33 +212,44 @@ class Connection : public std::enable_shared_from_this<Connection> {
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(options().header_limit_bytes));
     parser_->body_limit(options().body_limit_bytes);
-    start_deadline();
-    http::async_read_header(
-        stream_, buffer_, *parser_,
-        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_header(ec); });
+    arm_timer_at(started_ + options().request_deadline);
+    parse_header();
   }
 
-  // The whole request must arrive by its deadline; when it passes, the pending read is
-  // cancelled and the client told 408 (tcp_stream's own timeout would close the socket
-  // without a word).
-  void start_deadline() {
-    stream_.expires_never();
-    timed_out_ = false;
-    deadline_.expires_at(started_ + options().request_deadline);
-    deadline_.async_wait([weak = weak_from_this()](beast::error_code ec) {
-      auto self = weak.lock();
-      if (ec || !self) return;
-      self->timed_out_ = true;
-      beast::error_code ignored;
-      self->stream_.socket().cancel(ignored);
-    });
-  }
-
-  void on_header(beast::error_code ec) {
+  // The request line and header fields are parsed once they are all in the buffer. What
+  // Beast's parser would accept but this server refuses is checked on the raw bytes first.
+  void parse_header() {
+    if (!parser_->got_some()) buffer_.consume(leading_empty_lines(buffered()));
+    if (has_folded_line(buffered()))
+      return reply_error(400, "a header line begins with a space or tab (obsolete line folding is refused)");
+    beast::error_code ec;
+    buffer_.consume(parser_->put(buffer_.data(), ec));
+    if (ec == http::error::need_more || (!ec && !parser_->is_header_done())) return read_more_header();
     if (ec) return fail_read(ec);
+    on_header();
+  }
+
+  void read_more_header() {
+    const std::size_t room = buffer_.max_size() - buffer_.size();
+    if (room == 0) return fail_read(http::error::header_limit);
+    socket_.async_read_some(buffer_.prepare(std::min<std::size_t>(room, 4096)),
+                            [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                              self->buffer_.commit(n);
+                              if (ec) return self->fail_read(ec);
+                              if (n == 0) return self->close();
+                              self->parse_header();
+                            });
+  }
+
+  std::string_view buffered() const {
+    const auto data = buffer_.data();
+    return {static_cast<const char*>(data.data()), data.size()};
+  }
+
+  void on_header() {
     const auto& message = parser_->get();
     request_.method = std::string(message.method_string());
-    request_.target = std::string(message.target());
+    request_.target = origin_form(message.target());
     parse_target(request_.target, request_.path, request_.params);
     for (const auto& field : message)
       request_.headers.add(std::string(field.name_string()), std::string(field.value()));
@@ -196,16 +269,16 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void send_continue() {
     continue_ =
         std::make_shared<http::response<http::empty_body>>(http::status::continue_, parser_->get().version());
-    stream_.expires_after(options().write_timeout);
-    http::async_write(stream_, *continue_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+    arm_timer(options().write_timeout);
+    http::async_write(socket_, *continue_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
       if (ec) return self->close();
-      self->stream_.expires_never();
+      self->arm_timer_at(self->started_ + self->options().request_deadline);
       self->read_body();
     });
   }
 
   void read_body() {
-    http::async_read(stream_, buffer_, *parser_,
+    http::async_read(socket_, buffer_, *parser_,
                      [self = shared_from_this()](beast::error_code body_ec, std::size_t) {
                        if (body_ec) return self->fail_read(body_ec);
                        self->request_.body = std::move(self->parser_->get().body());
@@ -216,8 +289,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // A request that could not be read whole: answered with the reason where the client can
   // still hear it, and the connection closed (what follows on it cannot be trusted).
   void fail_read(beast::error_code ec) {
-    deadline_.cancel();
     if (timed_out_) ec = beast::error::timeout;
+    disarm_timer();
     if (connection_gone(ec)) return close();
     const int status = status_for_read_error(ec);
     std::string detail =
@@ -238,13 +311,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
   void dispatch() {
-    deadline_.cancel();  // the request is in; the handler's time is not the client's
+    disarm_timer();  // the request is in; the handler's time is not the client's
     if (server_->handlers.handle_without_waiting) {
       ServerResponse response;
       if (server_->handlers.handle_without_waiting(request_, response))
         return reply(std::move(response), false);
     }
-    net::post(server_->handler_pool, [self = shared_from_this(), work = net::make_work_guard(server_->io)] {
+    net::post(server_->handler_pool, [self = shared_from_this(), work = net::make_work_guard(context_)] {
       ServerResponse response;
       try {
         self->server_->handlers.handle(self->request_, response);
@@ -256,14 +329,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
                                                  : ServerResponse{};
         response.status = 500;
       }
-      net::post(self->stream_.get_executor(), [self, response = std::move(response)]() mutable {
+      net::post(self->context_, [self, response = std::move(response)]() mutable {
         self->reply(std::move(response), false);
       });
     });
   }
 
   void reply(ServerResponse response, bool close_after) {
-    deadline_.cancel();
     ++served_;
     const bool keep_alive = !close_after && !close_after_ && parser_ && parser_->is_done() &&
                             parser_->get().keep_alive() && served_ < options().max_requests_per_connection &&
@@ -282,14 +354,15 @@ class Connection : public std::enable_shared_from_this<Connection> {
     }
     out_.keep_alive(keep_alive);
     log(response.status);
-    stream_.expires_after(options().write_timeout);
+    arm_timer(options().write_timeout);
     const bool unread_input = close_after;
     http::async_write(
-        stream_, out_,
+        socket_, out_,
         [self = shared_from_this(), keep_alive, unread_input](beast::error_code ec, std::size_t) {
           if (ec) return self->close();
-          // Closing with input unread makes the kernel reset the connection, which can destroy
-          // the answer before the client reads it: stop sending, drain, then close.
+          // Closing with input unread makes the kernel reset the connection, which
+          // can destroy the answer before the client reads it: stop sending, drain,
+          // then close.
           if (unread_input || !keep_alive) return self->linger();
           self->wait_for_request();
         });
@@ -330,15 +403,15 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // before the client reads it.
   void linger() {
     beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-    stream_.expires_after(kLingerTime);
+    socket_.shutdown(tcp::socket::shutdown_send, ignored);
+    arm_timer(kLingerTime);
     drain(0);
   }
 
   void drain(std::size_t dropped) {
     if (dropped > kLingerBytes) return close();
     buffer_.consume(buffer_.size());
-    stream_.async_read_some(buffer_.prepare(16 * 1024),
+    socket_.async_read_some(buffer_.prepare(16 * 1024),
                             [self = shared_from_this(), dropped](beast::error_code ec, std::size_t n) {
                               if (ec) return self->close();
                               self->drain(dropped + n);
@@ -347,13 +420,15 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   void close() {
     idle_ = false;
+    disarm_timer();
     beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    stream_.close();
+    socket_.shutdown(tcp::socket::shutdown_both, ignored);
+    socket_.close(ignored);
   }
 
-  beast::tcp_stream stream_;
-  net::steady_timer deadline_;
+  tcp::socket socket_;
+  net::io_context& context_;
+  net::steady_timer timer_;
   bool timed_out_ = false;
   // Capped: Beast holds a header block, a chunk header line or a trailer section whole in
   // this buffer before parsing it, and only the header and the body have limits of their own.
@@ -363,6 +438,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::optional<http::request_parser<http::string_body>> parser_;
   ServerRequest request_;
   http::response<http::string_body> out_;
+  const std::string client_;  // the peer's address, for the limit per client
   std::shared_ptr<HttpServer::Impl> server_;
   Clock::time_point started_ = Clock::now();
   std::size_t served_ = 0;
@@ -370,10 +446,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
 };
 
 void HttpServer::Impl::accept() {
-  // `this`, not a shared pointer: the handler lives in io, which this object owns.
-  acceptor.async_accept(net::make_strand(io), [this](beast::error_code ec, tcp::socket socket) {
-    on_accept(ec, std::move(socket));
-  });
+  // `this`, not a shared pointer: the handler lives in a context this object owns.
+  acceptor.async_accept(
+      next_context(), [this](beast::error_code ec, tcp::socket socket) { on_accept(ec, std::move(socket)); });
 }
 
 void HttpServer::Impl::on_accept(beast::error_code ec, tcp::socket socket) {
@@ -399,38 +474,47 @@ void HttpServer::Impl::on_accept(beast::error_code ec, tcp::socket socket) {
   accept();
 }
 
-void HttpServer::Impl::serve(tcp::socket socket) {
-  beast::error_code ignored;
-  socket.set_option(tcp::no_delay(true), ignored);  // answers are one write; Nagle would hold them
-  std::shared_ptr<Connection> connection;
-  {
-    std::lock_guard lock(connections_mutex);
-    if (connections.size() < options.max_connections) {
-      connection = std::make_shared<Connection>(std::move(socket), shared_from_this());
-      connections.emplace(connection.get(), connection);
-    }
-  }
-  if (connection)
-    connection->start();
-  else
-    refuse_busy(socket);
-}
+namespace {
 
-// Over the connection limit: a short 503 (the socket's buffer takes it whole) instead of a
+// Over a connection limit: a short 503 (the socket's buffer takes it whole) instead of a
 // silent close, so a client knows to come back.
-void HttpServer::Impl::refuse_busy(tcp::socket& socket) {
-  static constexpr std::string_view kBusy =
+void refuse_busy(tcp::socket& socket, ConnectionLimits::Admission why) {
+  const std::string detail = why == ConnectionLimits::Admission::ClientFull
+                                 ? "{\"detail\": \"too many open connections from this address; close some\"}"
+                                 : "{\"detail\": \"too many open connections; try again shortly\"}";
+  const std::string answer =
       "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: 1\r\n"
-      "Connection: close\r\nContent-Length: 59\r\n\r\n{\"detail\": \"too many open connections; try again "
-      "shortly\"}";
+      "Connection: close\r\nContent-Length: " +
+      std::to_string(detail.size()) + "\r\n\r\n" + detail;
   beast::error_code ignored;
   socket.non_blocking(true, ignored);
-  net::write(socket, net::buffer(kBusy.data(), kBusy.size()), ignored);
+  net::write(socket, net::buffer(answer), ignored);
   socket.shutdown(tcp::socket::shutdown_both, ignored);
   socket.close(ignored);
 }
 
-void HttpServer::Impl::forget(Connection* connection) {
+}  // namespace
+
+void HttpServer::Impl::serve(tcp::socket socket) {
+  beast::error_code ec;
+  socket.set_option(tcp::no_delay(true), ec);  // answers are one write; Nagle would hold them
+  const auto peer = socket.remote_endpoint(ec);
+  if (ec) return;  // the client is already gone
+  std::string client = peer.address().to_string();
+  const auto admission = limits.admit(client);
+  if (admission != ConnectionLimits::Admission::Admitted) return refuse_busy(socket, admission);
+  auto& context = static_cast<net::io_context&>(socket.get_executor().query(net::execution::context));
+  auto connection =
+      std::make_shared<Connection>(std::move(socket), context, std::move(client), shared_from_this());
+  {
+    std::lock_guard lock(connections_mutex);
+    connections.emplace(connection.get(), connection);
+  }
+  connection->start();
+}
+
+void HttpServer::Impl::forget(Connection* connection, const std::string& client) {
+  limits.release(client);
   std::lock_guard lock(connections_mutex);
   connections.erase(connection);
 }
@@ -442,7 +526,7 @@ void HttpServer::Impl::accept_waiting_connections() {
   acceptor.cancel(ec);  // the pending asynchronous accept; this takes over
   acceptor.non_blocking(true, ec);
   while (!ec) {
-    tcp::socket socket(net::make_strand(io));
+    tcp::socket socket(next_context());
     acceptor.accept(socket, ec);
     if (!ec) serve(std::move(socket));
   }
@@ -468,7 +552,7 @@ HttpServer::~HttpServer() {
 Result<int> HttpServer::bind() {
   auto& impl = *impl_;
   beast::error_code ec;
-  tcp::resolver resolver(impl.io);
+  tcp::resolver resolver(*impl.contexts.front());
   auto endpoints = resolver.resolve(impl.options.host, std::to_string(impl.options.port),
                                     tcp::resolver::passive | tcp::resolver::numeric_service, ec);
   std::string reason = ec ? ec.message() : std::string();
@@ -499,16 +583,16 @@ Status HttpServer::run() {
   impl.accept();
   impl.serving = true;
   std::vector<std::thread> threads;
-  for (std::size_t i = 1; i < std::max<std::size_t>(1, impl.options.io_threads); ++i)
-    threads.emplace_back([&impl] { impl.io.run(); });
-  impl.io.run();
+  for (std::size_t i = 1; i < impl.contexts.size(); ++i)
+    threads.emplace_back([context = impl.contexts[i].get()] { context->run(); });
+  impl.contexts.front()->run();
   for (auto& t : threads) t.join();
   impl.serving = false;
   return {};
 }
 
 void HttpServer::stop() {
-  Impl* impl = impl_.get();  // the posted handler lives in impl->io: a raw pointer cannot outlive it
+  Impl* impl = impl_.get();  // the posted handler lives in impl's contexts: a raw pointer cannot outlive it
   if (impl->stopping.exchange(true)) return;
   net::post(impl->acceptor.get_executor(), [impl] {
     impl->accept_waiting_connections();
@@ -516,6 +600,8 @@ void HttpServer::stop() {
     impl->accept_retry.cancel();
     impl->acceptor.close(ignored);
     impl->close_idle_connections();
+    // Each I/O thread returns once its last connection has closed.
+    for (auto& guard : impl->keep_running) guard.reset();
   });
 }
 

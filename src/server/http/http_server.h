@@ -2,13 +2,17 @@
 // libboost1.81-dev).
 //
 // - Event-driven: a connection is a socket, a buffer and a parser, never a thread, so idle
-//   or trickling clients cost a few KB each and cannot starve anyone.
+//   or trickling clients cost a few KB each and cannot starve anyone. Each I/O thread runs
+//   its own io_context; a connection stays on one.
 // - Strict framing (RFC 9112): Beast's parser refuses Content-Length with Transfer-Encoding,
 //   differing Content-Lengths, a non-numeric length and a space before a field's colon; this
-//   server also refuses a Transfer-Encoding other than chunked. A body is always read (or
-//   the connection closed), never parsed as the next request.
+//   server also refuses a Transfer-Encoding other than chunked and obsolete line folding,
+//   and accepts the absolute form of a target and empty lines before a request line (RFC
+//   9112, 3.2.2 and 2.2). A body is always read (or the connection closed), never parsed as
+//   the next request.
 // - Limits: request line and header fields together (431), body (413), the time from a
-//   request's first byte to its last (408), each write, and the idle wait between requests.
+//   request's first byte to its last (408), each write, the idle wait between requests, and
+//   open connections, in all and per client address (503).
 // - A request that can be answered without waiting (a cached answer) is answered on the I/O
 //   thread that read it; any other runs on the handler pool, since a cold load can take
 //   seconds. A check that needs only the header (CORS preflight, the API token) runs before
@@ -36,7 +40,10 @@ struct HttpServerOptions {
   std::size_t handler_threads = 32;
   std::size_t header_limit_bytes = 16 * 1024;  // request line and header fields
   std::size_t body_limit_bytes = 64 * 1024;
-  std::size_t max_connections = 10'000;  // beyond it a new connection is closed at once
+  // Beyond either limit a new connection is answered 503 and closed at once. Per client:
+  // per peer address; 0 for none (behind a proxy every connection comes from the proxy).
+  std::size_t max_connections = 10'000;
+  std::size_t max_connections_per_client = 2'000;
   std::size_t max_requests_per_connection = 1000;
   // The wait for the first byte of the next request on an open connection.
   std::chrono::milliseconds idle_timeout{5'000};

@@ -1,115 +1,12 @@
-// Data page: where the data comes from, what the catalog made of it and the session's
-// data-quality report (GET /health, GET /api/analytics/track/{t}/files,
-// GET /api/analytics/track/{t}/session/{s}/quality).
-import { getJson } from '../api';
-import type { ViewContext } from '../main';
-import { errorBox, h, loading, section } from '../ui';
+// The Data view: where the data comes from, the catalog and the session's quality report.
+// No query keys of its own; it also shows a track that has no sessions. The page
+// (data_page.ts) loads when the view is first shown.
+import type { View } from '../view';
 
-interface Health {
-  status: string;
-  data_source: string;
-  data_source_error: string | null;
-  tracks: number;
-  track_facts: string | null;
-  cache: Record<string, number>;
-}
-interface TrackFiles {
-  track: string;
-  sessions: Record<string, { files: Record<string, string>; alternates: unknown[] }>;
-  unrecognised: (string | { key?: string; reason?: string })[];
-}
-
-type QualityStatus = 'ok' | 'notice' | 'warning';
-interface QualityReport {
-  track: string;
-  session: string;
-  status: QualityStatus;
-  checks: {
-    id: string;
-    title: string;
-    status: QualityStatus;
-    summary: string;
-    findings: { subject: string; found: string; decided: string; status: QualityStatus }[];
-  }[];
-}
-
-// One table per check with findings; a check with none is its summary line.
-function qualityPanel(report: QualityReport): HTMLElement {
-  const checks = report.checks.map((check) =>
-    h(
-      'div',
-      { class: `quality quality-${check.status}`, 'data-check': check.id, 'data-status': check.status },
-      h('h3', { text: `${check.title}: ${check.status}` }),
-      h('p', { class: 'note', text: check.summary }),
-      check.findings.length
-        ? h(
-            'table',
-            { class: 'files' },
-            h('thead', {}, h('tr', {}, ...['', 'Subject', 'Found', 'Decided'].map((t) => h('th', { scope: 'col', text: t })))),
-            h(
-              'tbody',
-              {},
-              ...check.findings.map((f) =>
-                h('tr', { 'data-status': f.status }, h('td', { class: f.status === 'warning' ? 'bad' : '', text: f.status }), h('td', { text: f.subject }), h('td', { text: f.found }), h('td', { text: f.decided })),
-              ),
-            ),
-          )
-        : null,
-    ),
-  );
-  const panel = section(`Data quality of ${report.track} ${report.session}: ${report.status}`, ...checks);
-  panel.setAttribute('data-testid', 'quality');
-  return panel;
-}
-
-const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
-
-export async function renderData(ctx: ViewContext): Promise<void> {
-  const status = loading('the catalog');
-  ctx.root.append(status);
-  let health: Health;
-  let files: TrackFiles;
-  let quality: QualityReport;
-  try {
-    [health, files, quality] = await Promise.all([
-      getJson<Health>('/health', ctx.signal),
-      getJson<TrackFiles>(`/api/analytics/track/${encodeURIComponent(ctx.track)}/files`, ctx.signal),
-      getJson<QualityReport>(`/api/analytics/track/${encodeURIComponent(ctx.track)}/session/${encodeURIComponent(ctx.session)}/quality`, ctx.signal),
-    ]);
-  } catch (e) {
-    if ((e as Error).name === 'AbortError') return;
-    status.replaceWith(errorBox(e, 'the data page'));
-    return;
-  }
-  const c = health.cache;
-  const source = section(
-    'Data source',
-    h(
-      'dl',
-      { class: 'facts' },
-      h('dt', { text: 'Status' }),
-      h('dd', { class: health.status === 'healthy' ? 'ok' : 'bad', text: health.status + (health.data_source_error ? `: ${health.data_source_error}` : '') }),
-      h('dt', { text: 'Source' }),
-      h('dd', { text: health.data_source }),
-      h('dt', { text: 'Tracks' }),
-      h('dd', { text: String(health.tracks) }),
-      h('dt', { text: 'Track facts' }),
-      h('dd', { text: health.track_facts ?? 'none' }),
-      h('dt', { text: 'Cache' }),
-      h('dd', { text: `${c.sessions} sessions, ${mb(c.bytes)} of ${mb(c.max_bytes)}; ${c.loads} loads, ${c.hits} hits, ${c.evictions} evictions` }),
-    ),
-  );
-  const sessions = Object.entries(files.sessions).map(([name, s]) =>
-    h(
-      'div',
-      {},
-      h('h3', { text: `Session ${name}` }),
-      h('table', { class: 'files' }, h('thead', {}, h('tr', {}, h('th', { scope: 'col', text: 'Role' }), h('th', { scope: 'col', text: 'Object' }))), h('tbody', {}, ...Object.entries(s.files).map(([role, key]) => h('tr', {}, h('td', { text: role }), h('td', {}, h('code', { text: key })))))),
-      s.alternates.length ? h('p', { class: 'note', text: `${s.alternates.length} alternate file(s) not used: ${JSON.stringify(s.alternates)}` }) : null,
-    ),
-  );
-  const unrecognised = files.unrecognised.length
-    ? h('ul', {}, ...files.unrecognised.map((u) => h('li', {}, h('code', { text: typeof u === 'string' ? u : JSON.stringify(u) }))))
-    : h('p', { text: 'None: every file of this track was recognised.' });
-  status.replaceWith(source, qualityPanel(quality), section(`Catalog of ${files.track}`, ...sessions, h('h3', { text: 'Unrecognised files' }), unrecognised));
-}
+export const dataView: View<never> = {
+  id: 'data',
+  label: 'Data',
+  keys: {},
+  needsSession: false,
+  render: async (ctx) => (await import('./data_page')).renderData(ctx),
+};

@@ -4,10 +4,12 @@
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { fmtLap, getJson, sessionPath, type Lap, type LeaderboardRow } from '../api';
-import type { ViewContext } from '../main';
-import { param, setParams } from '../state';
 import { errorBox, fitWidth, h, section } from '../ui';
+import type { ViewContext } from '../view';
 import { color } from './colors';
+
+// The query keys this chart reads (laps.ts says what each belongs to).
+export type LapChartKey = 'drivers' | 'source';
 
 const DEFAULT_DRIVERS = 5;
 
@@ -29,7 +31,7 @@ function lapsByDriver(laps: Lap[], ecuOnly: boolean): Map<string, Lap[]> {
 
 const isFcy = (l: Lap) => l.flag === 'FCY';
 
-export async function renderLapChart(ctx: ViewContext): Promise<void> {
+export async function renderLapChart(ctx: ViewContext<LapChartKey>): Promise<void> {
   const base = sessionPath(ctx.track, ctx.session);
   let laps: Lap[];
   let board: LeaderboardRow[];
@@ -43,12 +45,12 @@ export async function renderLapChart(ctx: ViewContext): Promise<void> {
     ctx.root.replaceChildren(errorBox(e, 'the laps'));
     return;
   }
-  const ecuOnly = param('source') === 'ecu';
+  const ecuOnly = ctx.query.get('source') === 'ecu';
   const byDriver = lapsByDriver(laps, ecuOnly);
   const order = [...board.map((r) => r.driver_id).filter((d) => byDriver.has(d)), ...[...byDriver.keys()].filter((d) => !board.some((r) => r.driver_id === d))];
   const carOf = new Map(laps.map((l) => [l.driver_id, l.car_number]));
   const label = (d: string) => (carOf.get(d) ? `#${carOf.get(d)} ${d}` : d);
-  const fromUrl = (param('drivers') ?? '').split(',').filter((d) => byDriver.has(d));
+  const fromUrl = ctx.query.list('drivers').filter((d) => byDriver.has(d));
   let selected = fromUrl.length ? fromUrl : order.slice(0, DEFAULT_DRIVERS);
 
   const picker = h('fieldset', { class: 'drivers' }, h('legend', { text: 'Drivers' }));
@@ -56,7 +58,7 @@ export async function renderLapChart(ctx: ViewContext): Promise<void> {
     const box = h('input', { type: 'checkbox', value: d, checked: selected.includes(d) });
     box.addEventListener('change', () => {
       selected = order.filter((x) => (x === d ? box.checked : selected.includes(x)));
-      setParams({ drivers: selected.join(',') }, false);
+      ctx.query.set({ drivers: selected }, false);
       draw();
     });
     picker.append(h('label', { style: `--c:${color(i)}` }, box, h('span', { class: 'swatch' }), label(d)));
@@ -65,7 +67,7 @@ export async function renderLapChart(ctx: ViewContext): Promise<void> {
   for (const [value, text] of [['', 'Official where available'], ['ecu', 'ECU lap crossings (flags mis-timed laps)']]) {
     const radio = h('input', { type: 'radio', name: 'lap-source', value, checked: (value === 'ecu') === ecuOnly });
     radio.addEventListener('change', () => {
-      setParams({ source: value || null });
+      ctx.query.set({ source: value || null });
       void renderLapChart(ctx);
     });
     sourcePick.append(h('label', {}, radio, text));

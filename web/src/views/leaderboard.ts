@@ -2,9 +2,9 @@
 // best are the API's (flagged laps are never counted there); `source` says whether a
 // car's numbers come from official timing or from ECU lap crossings.
 import { fmtGap, fmtLap, getJson, sessionPath, type LeaderboardRow } from '../api';
-import type { ViewContext } from '../main';
-import { param, setParams } from '../state';
 import { errorBox, h, loading, section } from '../ui';
+import type { View, ViewContext } from '../view';
+import { lapsLink } from './laps';
 
 type Key = keyof LeaderboardRow;
 interface Column {
@@ -58,12 +58,18 @@ function compare(a: LeaderboardRow, b: LeaderboardRow, key: Key): number {
   return String(x).localeCompare(String(y));
 }
 
-function lapsLink(ctx: ViewContext, driver: string): string {
-  const q = new URLSearchParams({ track: ctx.track, session: ctx.session, view: 'laps', drivers: driver });
-  return `/?${q}`;
-}
+// The sort order is part of the link (?sort=best_lap&order=desc), like the selection.
+type QueryKey = 'sort' | 'order';
 
-export async function renderLeaderboard(ctx: ViewContext): Promise<void> {
+export const leaderboardView: View<QueryKey> = {
+  id: 'leaderboard',
+  label: 'Leaderboard',
+  keys: { sort: 'setting', order: 'setting' },
+  needsSession: true,
+  render: renderLeaderboard,
+};
+
+async function renderLeaderboard(ctx: ViewContext<QueryKey>): Promise<void> {
   const status = loading('the leaderboard');
   ctx.root.append(status);
   let rows: LeaderboardRow[];
@@ -74,10 +80,9 @@ export async function renderLeaderboard(ctx: ViewContext): Promise<void> {
     status.replaceWith(errorBox(e, 'the leaderboard'));
     return;
   }
-  // The sort order is part of the link (?sort=best_lap&order=desc), like the selection.
-  const linked = COLUMNS.find((c) => c.key === param('sort'));
+  const linked = COLUMNS.find((c) => c.key === ctx.query.get('sort'));
   let sortKey: Key = linked?.key ?? 'position';
-  let ascending = param('order') !== 'desc';
+  let ascending = ctx.query.get('order') !== 'desc';
   const table = h('table', { class: 'leaderboard', 'data-testid': 'leaderboard' });
   const caption = h(
     'caption',
@@ -102,7 +107,7 @@ export async function renderLeaderboard(ctx: ViewContext): Promise<void> {
           ascending = sortKey === col.key ? !ascending : true;
           sortKey = col.key;
           const plain = sortKey === 'position' && ascending;
-          setParams({ sort: plain ? null : sortKey, order: ascending ? null : 'desc' }, false);
+          ctx.query.set({ sort: plain ? null : sortKey, order: ascending ? null : 'desc' }, false);
           draw();
           (table.querySelector(`th[data-key="${col.key}"] button`) as HTMLButtonElement | null)?.focus();
         });
@@ -130,7 +135,7 @@ export async function renderLeaderboard(ctx: ViewContext): Promise<void> {
               'td',
               { class: col.numeric ? 'num' : '', 'data-key': col.key, 'data-value': String(r[col.key] ?? '') },
               // The driver links to their laps: a plain link, so it can be opened or shared.
-              col.key === 'driver_id' ? h('a', { href: lapsLink(ctx, r.driver_id), title: `Lap times of ${r.driver_id}`, text: col.cell(r) }) : col.cell(r),
+              col.key === 'driver_id' ? h('a', { href: lapsLink(ctx.track, ctx.session, r.driver_id), title: `Lap times of ${r.driver_id}`, text: col.cell(r) }) : col.cell(r),
             ),
           ),
         ),
