@@ -3,6 +3,7 @@
 // (web/openapi.json holds its output; a test checks the two agree).
 #include <cstdio>
 
+#include "cli/cli_setup.h"
 #include "cli/commands.h"
 #include "core/json_text.h"
 #include "server/api_server.h"
