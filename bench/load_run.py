@@ -2,6 +2,7 @@
 """Load, concurrency and memory figures of `apex serve` for bench/reliability.md.
 
   python3 bench/load_run.py build/apex [--seconds 30] [--copies 16] [--cache-mb 8]
+                            [--only cached,burst,bad-input,memory,arenas]
 
 1. Cached endpoints: `wrk -t2 -c64 -d<seconds>s --latency` on a few representative routes
    (a leaderboard, a lap list, a driver's performance, a telemetry lap trace) after one
@@ -12,8 +13,12 @@
 3. Memory bound: a data tree of `--copies` copies of data/ (hard links, each under its own
    track name), far more parsed data than CACHE_MAX_MB; every session's /laps and every
    telemetry car's trace requested twice over; peak RSS (VmHWM) with CACHE_MAX_MB set
-   small, and with it large, to show that eviction keeps memory bounded.
-Prints markdown rows; the server's own figures come from /health.
+   small, and with it large, to show that eviction keeps memory bounded; and small again
+   with MALLOC_ARENA_MAX=16 (glibc's own default on two cores, which `apex serve` lowers to
+   two arenas unless the variable is set), to show what that setting holds back.
+(And bad input: hostile request lines, oversized headers and bodies, a slow client; and
+arenas: wrk on one warm route with two malloc arenas and with sixteen.)
+Prints markdown rows; the server's own figures come from /health. --only runs some parts.
 """
 import argparse
 import json
@@ -52,9 +57,11 @@ def get(port, path, timeout=120):
 
 
 class Server:
-    def __init__(self, apex, data_dir, work, cache_mb=None):
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "S3_", "USE_S3", "API_TOKEN"))}
+    def __init__(self, apex, data_dir, work, cache_mb=None, extra_env=None):
+        env = {k: v for k, v in os.environ.items()
+               if not k.startswith(("AWS_", "S3_", "USE_S3", "API_TOKEN", "MALLOC_ARENA_MAX"))}
         env["DATA_DIR"] = data_dir
+        env.update(extra_env or {})
         if cache_mb is not None:
             env["CACHE_MAX_MB"] = str(cache_mb)
         self.port = free_port()
@@ -248,72 +255,116 @@ def sweep(server, rounds=2):
     return requests, errors, len(targets)
 
 
+def cached_part(apex, work, args):
+    print("## Cached endpoints: wrk -t2 -c64 -d%ds --latency\n" % args.seconds)
+    print("| route | requests | req/s | p50 | p99 | non-2xx | socket errors |")
+    print("|---|---|---|---|---|---|---|")
+    server = Server(apex, DATA, work)
+    for r in [SESSION.format(track="barber-motorsports-park", session="R1") + "/best-lap",
+              SESSION.format(track="sonoma-raceway", session="R1") + "/laps",
+              SESSION.format(track="barber-motorsports-park", session="R1") + "/driver/13/performance",
+              first_trace(server.port, "sonoma-raceway", "R1")]:
+        status, _ = get(server.port, r)
+        assert status == 200, (r, status)
+        w = wrk(server.port, r, args.seconds)
+        print(f"| `{r}` | {w['requests']} | {w['rps']:.0f} | {w['p50']} | {w['p99']} | {w['non2xx']} "
+              f"| {w['socket_errors']} |", flush=True)
+    print(f"\npeak RSS after the wrk runs: {server.peak_rss_mb():.1f} MB; /health cache: "
+          f"{json.dumps(server.health()['cache'])}\n")
+    server.stop()
+
+
+def burst_part(apex, work, args):
+    print("## Cold burst: 64 concurrent requests for one cold resource on a fresh server\n")
+    print("| resource | answers | identical bodies | time | loads (/health) |")
+    print("|---|---|---|---|---|")
+    probe = Server(apex, DATA, work)
+    trace = first_trace(probe.port, "sonoma-raceway", "R1")
+    probe.stop()
+    for name, path, counter in [
+            ("session (Sonoma R1 /laps)", SESSION.format(track="sonoma-raceway", session="R1") + "/laps",
+             lambda c: f"sessions: {c['loads']}"),
+            ("telemetry trace (Sonoma R1)", trace,
+             lambda c: f"sessions: {c['loads']}, telemetry files: {c['telemetry']['loads']}")]:
+        server = Server(apex, DATA, work)
+        statuses, identical, elapsed = burst(server.port, path)
+        cache = server.health()["cache"]
+        print(f"| {name} | {statuses} | {identical} | {elapsed:.2f} s | {counter(cache)} |", flush=True)
+        server.stop()
+    print()
+
+
+def bad_input_part(apex, work, args):
+    print("## Bad input and slow clients\n")
+    server = Server(apex, DATA, work)
+    bad_input(server)
+    server.stop()
+    print()
+
+
+def memory_part(apex, work, args):
+    tree = make_tree(work, args.copies)
+    size = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(tree) for f in fs)
+    print(f"## Memory: {args.copies} copies of data/ ({size / 1e6:.0f} MB of CSV), every session's /laps "
+          "and every telemetry car's first trace, twice\n")
+    print("| CACHE_MAX_MB | malloc arenas | requests | errors | RSS after start | peak RSS (VmHWM) | cache bytes at end "
+          "(sessions + telemetry) | evictions (sessions / telemetry) | loads (sessions / telemetry) |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for cache_mb, arenas in ((args.cache_mb, None), (4096, None), (args.cache_mb, 16)):
+        server = Server(apex, tree, work, cache_mb=cache_mb,
+                        extra_env={"MALLOC_ARENA_MAX": str(arenas)} if arenas else None)
+        get(server.port, "/api/analytics/tracks")
+        started = server.peak_rss_mb("VmRSS")
+        requests, errors, _ = sweep(server)
+        c = server.health()["cache"]
+        t = c["telemetry"]
+        shown = f"MALLOC_ARENA_MAX={arenas}" if arenas else "2 (apex serve's default)"
+        print(f"| {cache_mb} | {shown} | {requests} | {errors} | {started:.1f} MB | {server.peak_rss_mb():.1f} MB "
+              f"| {(c['bytes'] + t['bytes']) / 2**20:.1f} MB | {c['evictions']} / {t['evictions']} "
+              f"| {c['loads']} / {t['loads']} |", flush=True)
+        server.stop()
+
+
+def arenas_part(apex, work, args):
+    """What two malloc arenas cost cached answers: the same warm route with apex serve's two
+    arenas and with glibc's default on two cores (MALLOC_ARENA_MAX=16), one after the other."""
+    route = SESSION.format(track="sonoma-raceway", session="R1") + "/laps"
+    print(f"## Arenas and throughput: `{route}` warm, wrk -t2 -c64 -d{args.seconds}s --latency\n")
+    print("| malloc arenas | requests | req/s | p50 | p99 | non-2xx | socket errors | peak RSS |")
+    print("|---|---|---|---|---|---|---|---|")
+    for arenas in (None, 16):
+        server = Server(apex, DATA, work, extra_env={"MALLOC_ARENA_MAX": str(arenas)} if arenas else None)
+        status, _ = get(server.port, route)
+        assert status == 200, (route, status)
+        w = wrk(server.port, route, args.seconds)
+        shown = f"MALLOC_ARENA_MAX={arenas}" if arenas else "2 (apex serve's default)"
+        print(f"| {shown} | {w['requests']} | {w['rps']:.0f} | {w['p50']} | {w['p99']} | {w['non2xx']} "
+              f"| {w['socket_errors']} | {server.peak_rss_mb():.1f} MB |", flush=True)
+        server.stop()
+    print()
+
+
+PARTS = {"cached": cached_part, "burst": burst_part, "bad-input": bad_input_part, "memory": memory_part,
+         "arenas": arenas_part}
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("apex", nargs="?", default="build/apex")
     ap.add_argument("--seconds", type=int, default=30)
     ap.add_argument("--copies", type=int, default=16)
     ap.add_argument("--cache-mb", type=int, default=8)
+    ap.add_argument("--only", default=",".join(PARTS), help="comma-separated parts to run: " + ", ".join(PARTS))
     args = ap.parse_args()
+    parts = args.only.split(",")
+    if unknown := [p for p in parts if p not in PARTS]:
+        ap.error(f"unknown part {', '.join(unknown)}; parts: {', '.join(PARTS)}")
     apex = os.path.abspath(args.apex)
     work = tempfile.mkdtemp(prefix="apex-load-")
     try:
-        print("## Cached endpoints: wrk -t2 -c64 -d%ds --latency\n" % args.seconds)
-        print("| route | requests | req/s | p50 | p99 | non-2xx | socket errors |")
-        print("|---|---|---|---|---|---|---|")
-        server = Server(apex, DATA, work)
-        routes = [SESSION.format(track="barber-motorsports-park", session="R1") + "/best-lap",
-                  SESSION.format(track="sonoma-raceway", session="R1") + "/laps",
-                  SESSION.format(track="barber-motorsports-park", session="R1") + "/driver/13/performance"]
-        trace = first_trace(server.port, "sonoma-raceway", "R1")
-        routes.append(trace)
-        for r in routes:
-            status, _ = get(server.port, r)
-            assert status == 200, (r, status)
-            w = wrk(server.port, r, args.seconds)
-            print(f"| `{r}` | {w['requests']} | {w['rps']:.0f} | {w['p50']} | {w['p99']} | {w['non2xx']} "
-                  f"| {w['socket_errors']} |", flush=True)
-        print(f"\npeak RSS after the wrk runs: {server.peak_rss_mb():.1f} MB; /health cache: "
-              f"{json.dumps(server.health()['cache'])}\n")
-        server.stop()
-
-        print("## Cold burst: 64 concurrent requests for one cold resource on a fresh server\n")
-        print("| resource | answers | identical bodies | time | loads (/health) |")
-        print("|---|---|---|---|---|")
-        for name, path, counter in [
-                ("session (Sonoma R1 /laps)", SESSION.format(track="sonoma-raceway", session="R1") + "/laps",
-                 lambda c: f"sessions: {c['loads']}"),
-                ("telemetry trace (Sonoma R1)", trace,
-                 lambda c: f"sessions: {c['loads']}, telemetry files: {c['telemetry']['loads']}")]:
-            server = Server(apex, DATA, work)
-            statuses, identical, elapsed = burst(server.port, path)
-            cache = server.health()["cache"]
-            print(f"| {name} | {statuses} | {identical} | {elapsed:.2f} s | {counter(cache)} |", flush=True)
-            server.stop()
-
-        print("## Bad input and slow clients\n")
-        server = Server(apex, DATA, work)
-        bad_input(server)
-        server.stop()
-
-        tree = make_tree(work, args.copies)
-        size = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(tree) for f in fs)
-        print(f"\n## Memory: {args.copies} copies of data/ ({size / 1e6:.0f} MB of CSV), every session's /laps "
-              "and every telemetry car's first trace, twice\n")
-        print("| CACHE_MAX_MB | requests | errors | RSS after start | peak RSS (VmHWM) | cache bytes at end "
-              "(sessions + telemetry) | evictions (sessions / telemetry) | loads (sessions / telemetry) |")
-        print("|---|---|---|---|---|---|---|---|")
-        for cache_mb in (args.cache_mb, 4096):
-            server = Server(apex, tree, work, cache_mb=cache_mb)
-            get(server.port, "/api/analytics/tracks")
-            started = server.peak_rss_mb("VmRSS")
-            requests, errors, _ = sweep(server)
-            c = server.health()["cache"]
-            t = c["telemetry"]
-            print(f"| {cache_mb} | {requests} | {errors} | {started:.1f} MB | {server.peak_rss_mb():.1f} MB "
-                  f"| {(c['bytes'] + t['bytes']) / 2**20:.1f} MB | {c['evictions']} / {t['evictions']} "
-                  f"| {c['loads']} / {t['loads']} |", flush=True)
-            server.stop()
+        for name in PARTS:
+            if name in parts:
+                PARTS[name](apex, work, args)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

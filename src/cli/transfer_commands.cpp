@@ -269,6 +269,10 @@ Action add_upload_command(CLI::App& app) {
                   "Folder to upload (default: DATA_DIR, else data); its files map onto the prefix itself, as "
                   "with aws s3 sync: for one track's folder, name the track in --prefix (data/TRACK/)");
   add_common_flags(cmd, options->flags);
+  cmd->get_option("--dry-run")
+      ->description(
+          "Print what would be transferred, skipped and deleted, and which incomplete multipart uploads "
+          "would be resumed or aborted; change nothing");
   cmd->add_flag("--delete", options->delete_extra,
                 "Delete objects under the prefix that no longer exist locally (never those under a "
                 "local path that could not be read)");

@@ -10,15 +10,37 @@ namespace apex {
 
 namespace {
 
-Result<Telemetry> parse_mapped(const MappedFile& file, std::string_view key,
-                               const TelemetryParseOptions& options) {
+// *written_to: the file was written to while it was parsed (MappedFile::changed()).
+Result<Telemetry> parse_mapped_once(const MappedFile& file, std::string_view key,
+                                    const TelemetryParseOptions& options, bool* written_to) {
   auto telemetry = parse_telemetry(file.bytes(), key, options,
                                    [&file](std::string_view parsed) { file.drop_pages(parsed); });
   if (file.damaged())
     return make_error(ErrorKind::Unavailable, "'" + std::string(key) +
                                                   "' was truncated while being read (replaced in place?); "
                                                   "try again");
+  if (file.changed()) {
+    *written_to = true;
+    return make_error(ErrorKind::Unavailable,
+                      "'" + std::string(key) + "' was written to while being read; try again");
+  }
   return telemetry;
+}
+
+// A file written to in place while it was parsed (an editor's save, a copy over it) gave a
+// mix of two versions, which the cache would keep and serve as the file: that parse is
+// dropped and the file mapped and read once more, as it is now; written to again meanwhile,
+// the load fails (Unavailable) rather than answer with a mix.
+Result<Telemetry> parse_mapped(ObjectStore& store, std::string_view key, const TelemetryParseOptions& options,
+                               std::unique_ptr<MappedFile> file) {
+  bool written_to = false;
+  auto telemetry = parse_mapped_once(*file, key, options, &written_to);
+  if (!written_to) return telemetry;
+  file.reset();
+  auto again = store.map(key);
+  if (!again) return std::unexpected(again.error());
+  if (!*again) return telemetry;  // no mapping to be had now: the change is the answer
+  return parse_mapped_once(**again, key, options, &written_to);
 }
 
 // One read in ranges, parsed as the bytes arrive; *checksum_mismatch as in
@@ -61,7 +83,7 @@ Result<Telemetry> load_telemetry(ObjectStore& store, std::string_view key,
   // (bench/README.md#telemetry-ingest).
   auto mapped = options.threads >= 2 ? store.map(key) : Result<std::unique_ptr<MappedFile>>();
   if (!mapped) return std::unexpected(mapped.error());
-  if (*mapped) return parse_mapped(**mapped, key, options);
+  if (*mapped) return parse_mapped(store, key, options, std::move(*mapped));
   // From S3, ranged GETs at once, each range parsed by the thread that receives it.
   auto plan = plan_ranges(store, key, reads);
   if (!plan) return std::unexpected(plan.error());

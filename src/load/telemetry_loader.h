@@ -13,7 +13,9 @@
 
 namespace apex {
 
-// Loads key from any store. A file on disk is mapped and parsed in place. From a store that
+// Loads key from any store. A file on disk is mapped and parsed in place; if it was written
+// to meanwhile (a mix of two versions), it is read once more, and fails if written to again.
+// From a store that
 // reads in ranges (S3: ObjectStore::parallel_reads(), or `reads`), the object is read in
 // ranges, several at once, and each reading thread parses what it receives where it lands,
 // in the HTTP client's buffer (TelemetryRangeParser: less CPU than parsing in order behind

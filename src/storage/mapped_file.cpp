@@ -103,12 +103,25 @@ void release_slot(int i) {
 
 }  // namespace
 
-MappedFile::MappedFile(const char* data, std::size_t size, std::size_t mapped_bytes)
-    : data_(data), size_(size), mapped_bytes_(mapped_bytes) {}
+MappedFile::MappedFile(const char* data, std::size_t size, std::size_t mapped_bytes, int fd,
+                       const struct stat& opened)
+    : data_(data), size_(size), mapped_bytes_(mapped_bytes), fd_(fd), opened_(opened) {}
 
 MappedFile::~MappedFile() {
   if (slot_ >= 0) release_slot(slot_);
   if (mapped_bytes_ > 0) ::munmap(const_cast<char*>(data_), mapped_bytes_);
+  if (fd_ >= 0) ::close(fd_);
+}
+
+bool MappedFile::changed() const {
+  if (fd_ < 0) return false;
+  struct stat now {};
+  if (::fstat(fd_, &now) != 0) return true;
+  auto same_time = [](const struct timespec& a, const struct timespec& b) {
+    return a.tv_sec == b.tv_sec && a.tv_nsec == b.tv_nsec;
+  };
+  return now.st_size != opened_.st_size || !same_time(now.st_mtim, opened_.st_mtim) ||
+         !same_time(now.st_ctim, opened_.st_ctim);
 }
 
 void MappedFile::drop_pages(std::string_view part) const {
@@ -146,16 +159,20 @@ Result<std::unique_ptr<MappedFile>> MappedFile::map_descriptor(int fd, std::stri
   const auto size = static_cast<std::size_t>(st.st_size);
   if (size == 0) {
     ::close(fd);
-    return std::unique_ptr<MappedFile>(new MappedFile(nullptr, 0, 0));
+    return std::unique_ptr<MappedFile>(new MappedFile(nullptr, 0, 0, -1, st));
   }
   void* data = ::mmap(nullptr, size, PROT_READ, MAP_SHARED, fd, 0);
   const int map_errno = errno;
-  ::close(fd);  // the mapping keeps the file
-  if (data == MAP_FAILED) return std::unexpected(file_error(shown, "cannot map", map_errno));
+  if (data == MAP_FAILED) {
+    ::close(fd);
+    return std::unexpected(file_error(shown, "cannot map", map_errno));
+  }
   // Read ahead from disk now, while the first pages are being parsed.
   ::madvise(data, size, MADV_WILLNEED);
   const std::size_t mapped = (size + g_page_bytes - 1) & ~(g_page_bytes - 1);
-  std::unique_ptr<MappedFile> file(new MappedFile(static_cast<const char*>(data), size, mapped));
+  // The descriptor stays with the mapping, so changed() looks at this file, not at
+  // whatever its path names by then.
+  std::unique_ptr<MappedFile> file(new MappedFile(static_cast<const char*>(data), size, mapped, fd, st));
   const auto begin = reinterpret_cast<std::uintptr_t>(data);
   file->slot_ = claim_slot(begin, begin + mapped, file->damaged_.get());
   if (file->slot_ < 0) return std::unique_ptr<MappedFile>();  // unguarded: read it instead

@@ -847,7 +847,7 @@ Result<std::vector<s3xml::OpenUpload>> S3Store::list_open_uploads() {
     if (!page) return make_error(page.error().kind, "cannot " + ctx.action + ": " + page.error().message);
     for (auto& upload : page->uploads)
       if (upload.key.starts_with(prefix_))
-        uploads.push_back({upload.key.substr(prefix_.size()), upload.upload_id});
+        uploads.push_back({upload.key.substr(prefix_.size()), upload.upload_id, upload.initiated});
     if (!page->truncated) break;
     if (page->next_key_marker == key_marker && page->next_upload_id_marker == id_marker)
       return make_error(ErrorKind::Corrupt, "cannot " + ctx.action + ": the server repeated its markers");

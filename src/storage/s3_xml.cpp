@@ -190,7 +190,7 @@ Result<OpenUploadsPage> parse_list_multipart_uploads(std::string_view xml) {
     if (!key || !id || id->empty())
       return make_error(ErrorKind::Corrupt,
                         "ListMultipartUploads answer has an upload without Key or UploadId");
-    page.uploads.push_back({*key, *id});
+    page.uploads.push_back({*key, *id, first_text(upload, "Initiated").value_or("")});
   }
   page.truncated = first_text(xml, "IsTruncated").value_or("false") == "true";
   page.next_key_marker = first_text(xml, "NextKeyMarker").value_or("");

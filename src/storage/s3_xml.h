@@ -57,6 +57,8 @@ Result<std::string> parse_upload_id(std::string_view xml);
 struct OpenUpload {
   std::string key;  // full key
   std::string upload_id;
+  // When it was started, as the server wrote it ("2026-12-06T17:56:01.000Z"); "" if not said.
+  std::string initiated;
 };
 struct OpenUploadsPage {
   std::vector<OpenUpload> uploads;

@@ -17,6 +17,7 @@
 #include <unordered_map>
 #include <utility>
 
+#include "core/counted_noun.h"
 #include "storage/content_digest.h"
 #include "sync/upload_planner.h"
 
@@ -153,24 +154,41 @@ bool is_acl_refusal(const Error& error) {
 // billed. Files run on many threads, hence the lock.
 class OpenUploads {
  public:
-  void add(const std::string& key, const std::string& upload_id) {
+  void add(s3xml::OpenUpload upload) {
     std::lock_guard lock(mutex_);
-    by_key_[key].push_back(upload_id);
+    auto& uploads = by_key_[upload.key];
+    uploads.push_back(std::move(upload));
   }
-  std::vector<std::string> take(const std::string& key) {
+  std::vector<s3xml::OpenUpload> take(const std::string& key) {
     std::lock_guard lock(mutex_);
     auto node = by_key_.extract(key);
-    return node.empty() ? std::vector<std::string>{} : std::move(node.mapped());
+    return node.empty() ? std::vector<s3xml::OpenUpload>{} : std::move(node.mapped());
   }
-  std::map<std::string, std::vector<std::string>> take_all() {
+  std::map<std::string, std::vector<s3xml::OpenUpload>> take_all() {
     std::lock_guard lock(mutex_);
     return std::exchange(by_key_, {});
   }
 
  private:
   std::mutex mutex_;
-  std::map<std::string, std::vector<std::string>> by_key_;
+  std::map<std::string, std::vector<s3xml::OpenUpload>> by_key_;
 };
+
+// What a run does with one incomplete upload of a file it sends in parts: resume it (the
+// check holds the ETags of the parts already there) or abort it, for abort_reason.
+struct OpenUploadVerdict {
+  s3xml::OpenUpload upload;
+  bool resume = false;
+  ResumeCheck check;
+  std::string abort_reason;
+};
+
+constexpr const char* kUnclaimedReason = "no file of this run resumes it";
+
+std::string parts_already_there(const ResumeCheck& check) {
+  return std::to_string(check.parts_reused) + " of " + std::to_string(check.etags.size()) +
+         " parts already there, checked against the local file";
+}
 
 class Uploader {
  public:
@@ -222,13 +240,14 @@ class Uploader {
       progress_.file_finished(FileResult::Skipped, location, file.size);
       return;
     }
+    const bool one_put = body || file.size <= options_.multipart_threshold;
     if (options_.dry_run) {
+      if (!one_put) tell_open_uploads(input, file);
       progress_.file_finished(FileResult::Transferred, location, file.size);
       return;
     }
 
     const DigestAlgorithm fingerprint = in_memory ? DigestAlgorithm::Md5 : DigestAlgorithm::Xxh128;
-    const bool one_put = body || file.size <= options_.multipart_threshold;
     if (auto ok = one_put && !body ? hashes.prepare({fingerprint, DigestAlgorithm::Crc32c})
                                    : hashes.prepare({fingerprint});
         !ok)
@@ -273,22 +292,34 @@ class Uploader {
 
   std::size_t cut_short() const { return cut_short_.load(); }
 
-  // Lists the incomplete uploads under the prefix, once, before the files start. A server
-  // that cannot list them (s3rver) gets a note; the run goes on without resuming.
+  // Lists the incomplete uploads under the prefix, once, before the files start (a dry run
+  // too: listing changes nothing, and it says how many there are). A server that cannot
+  // list them (s3rver) gets a note; the run goes on without resuming.
   void find_open_uploads() {
     auto open = store_.list_open_uploads();
     if (!open) {
       progress_.note("note: cannot list incomplete multipart uploads under " + options_.location_prefix +
-                     " (" + open.error().describe() + "): none resumed or aborted");
+                     " (" + open.error().describe() + "): " +
+                     (options_.dry_run ? "a run would resume or abort none" : "none resumed or aborted"));
       return;
     }
-    for (const auto& upload : *open) open_uploads_.add(upload.key, upload.upload_id);
+    if (options_.dry_run)
+      progress_.note(open->empty() ? "no incomplete multipart uploads under " + options_.location_prefix
+                                   : counted(open->size(), "incomplete multipart upload") + " under " +
+                                         options_.location_prefix + "; what a run would do with each:");
+    for (auto& upload : *open) open_uploads_.add(std::move(upload));
   }
 
-  // After the files: the incomplete uploads no file of this run resumed.
+  // After the files: the incomplete uploads no file of this run resumed are aborted (in a
+  // dry run, said to be).
   void abort_unclaimed_uploads() {
-    for (const auto& [key, ids] : open_uploads_.take_all())
-      for (const auto& id : ids) abort_open_upload(key, id, "no file of this run resumes it");
+    for (const auto& [key, uploads] : open_uploads_.take_all())
+      for (const auto& upload : uploads) {
+        if (options_.dry_run)
+          progress_.note("would abort " + described(upload) + ": " + kUnclaimedReason);
+        else
+          abort_open_upload(key, upload.upload_id, kUnclaimedReason);
+      }
   }
 
  private:
@@ -324,36 +355,68 @@ class Uploader {
                      "): " + aborted.error().describe());
   }
 
+  // "the incomplete multipart upload of s3://bucket/data/x (upload id ID, started WHEN)"
+  std::string described(const s3xml::OpenUpload& upload) const {
+    std::string text = "the incomplete multipart upload of " + options_.location_prefix + upload.key +
+                       " (upload id " + upload.upload_id;
+    if (!upload.initiated.empty()) text += ", started " + upload.initiated;
+    return text + ")";
+  }
+
+  // The incomplete uploads of this file, taken from the open ones, each judged: the first
+  // whose parts all hold the local bytes cut this run's way is resumed, every other aborted.
+  // Only reads (ListParts, the local file), so a dry run tells what a run would do.
+  std::vector<OpenUploadVerdict> judge_open_uploads(const InputFile& input, const LocalFile& file,
+                                                    std::uint64_t part_size) {
+    std::vector<OpenUploadVerdict> verdicts;
+    bool resuming = false;
+    for (auto& upload : open_uploads_.take(file.key)) {
+      auto& verdict = verdicts.emplace_back();
+      verdict.upload = std::move(upload);
+      if (resuming) {
+        verdict.abort_reason = "another incomplete upload of the same file is resumed";
+        continue;
+      }
+      auto stored = store_.list_parts(file.key, verdict.upload.upload_id);
+      if (!stored) {
+        verdict.abort_reason = "cannot list its parts: " + stored.error().describe();
+        continue;
+      }
+      std::vector<StoredPartInfo> parts;
+      for (const auto& part : *stored) parts.push_back({part.number, part.size, part.etag});
+      verdict.check =
+          check_stored_parts(parts, part_size, file.size, [&](std::uint64_t offset, std::size_t length) {
+            return md5_hex_of_range(input, offset, length, file.key);
+          });
+      verdict.abort_reason = verdict.check.problem;
+      verdict.resume = resuming = verdict.check.problem.empty();
+    }
+    return verdicts;
+  }
+
+  // Dry run: what a run would do with the incomplete uploads of a file it would send in parts.
+  void tell_open_uploads(const InputFile& input, const LocalFile& file) {
+    for (const auto& verdict : judge_open_uploads(input, file, part_size_for(file.size, options_.part_size)))
+      progress_.note(verdict.resume
+                         ? "would resume " + described(verdict.upload) + ": " +
+                               parts_already_there(verdict.check)
+                         : "would abort " + described(verdict.upload) + ": " + verdict.abort_reason);
+  }
+
   // The id of an incomplete upload of this file whose parts all hold the local bytes, with
   // their ETags filled in; the others are aborted. nullopt: start a new upload.
   std::optional<std::string> resume_open_upload(const InputFile& input, const LocalFile& file,
                                                 std::uint64_t part_size, std::vector<std::string>* etags) {
     std::optional<std::string> chosen;
-    for (const auto& id : open_uploads_.take(file.key)) {
-      if (chosen) {
-        abort_open_upload(file.key, id, "another incomplete upload of the same file is resumed");
-        continue;
-      }
-      auto stored = store_.list_parts(file.key, id);
-      if (!stored) {
-        abort_open_upload(file.key, id, "cannot list its parts: " + stored.error().describe());
-        continue;
-      }
-      std::vector<StoredPartInfo> parts;
-      for (const auto& part : *stored) parts.push_back({part.number, part.size, part.etag});
-      auto check =
-          check_stored_parts(parts, part_size, file.size, [&](std::uint64_t offset, std::size_t length) {
-            return md5_hex_of_range(input, offset, length, file.key);
-          });
-      if (!check.problem.empty()) {
-        abort_open_upload(file.key, id, check.problem);
+    for (auto& verdict : judge_open_uploads(input, file, part_size)) {
+      if (!verdict.resume) {
+        abort_open_upload(file.key, verdict.upload.upload_id, verdict.abort_reason);
         continue;
       }
       progress_.note("resuming the incomplete multipart upload of " + options_.location_prefix + file.key +
-                     ": " + std::to_string(check.parts_reused) + " of " + std::to_string(check.etags.size()) +
-                     " parts already there, checked against the local file");
-      *etags = std::move(check.etags);
-      chosen = id;
+                     ": " + parts_already_there(verdict.check));
+      *etags = std::move(verdict.check.etags);
+      chosen = verdict.upload.upload_id;
     }
     return chosen;
   }
@@ -583,7 +646,7 @@ TransferSummary upload_tree(S3Store& store, const TreeScan& scan, const Listing&
   progress.set_totals(files.size(), total_bytes);
 
   Uploader uploader(store, options, progress, cancel);
-  if (!options.dry_run) uploader.find_open_uploads();
+  uploader.find_open_uploads();
   std::atomic<std::size_t> finished{0};
   run_parallel(options.jobs, files.size(), cancel, [&](std::size_t i) {
     auto it = by_key.find(files[i].key);
@@ -591,7 +654,7 @@ TransferSummary upload_tree(S3Store& store, const TreeScan& scan, const Listing&
     finished.fetch_add(1);
   });
 
-  if (!options.dry_run && !cancel.load()) uploader.abort_unclaimed_uploads();
+  if (!cancel.load()) uploader.abort_unclaimed_uploads();
   if (!cancel.load()) {
     for (const auto& key : options.deletions) {
       const std::string location = options.location_prefix + key;

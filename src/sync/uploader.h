@@ -27,8 +27,10 @@ struct UploadOptions {
   int jobs = 8;  // files (and parts) in flight at once
   std::uint64_t multipart_threshold = 16 * kMebibyte;
   std::uint64_t part_size = 8 * kMebibyte;
-  bool force = false;    // send even unchanged files
-  bool dry_run = false;  // decide and report, send nothing
+  bool force = false;  // send even unchanged files
+  // Decide and report, change nothing: also lists the incomplete multipart uploads under
+  // the prefix and what a run would do with each (resume or abort, and why).
+  bool dry_run = false;
   // Keys removed after the uploads (--delete), planned and confirmed by the caller with
   // planned_deletions(); empty: none.
   std::vector<std::string> deletions;

@@ -1,7 +1,8 @@
 // apex upload after a run killed with SIGKILL in the middle of a multipart upload, against
 // moto (a real S3 protocol server that lists open uploads and their parts; s3rver does
 // neither): the next run resumes the upload whose parts hold the local bytes, sends only
-// the missing parts, and aborts every other incomplete upload under its prefix, saying so.
+// the missing parts, and aborts every other incomplete upload under its prefix, saying so;
+// a dry run says which it would resume or abort and changes nothing.
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -94,12 +95,12 @@ class UploadResumeOnMoto : public ::testing::Test {
             "--max-attempts",
             "20"};
   }
-  apex::test::upload::ApexRun upload() {
+  apex::test::upload::ApexRun upload(const std::string& extra = "") {
     std::string args;
     for (const auto& arg : upload_args()) args += apex::test::upload::quote_arg(arg) + " ";
     args.erase(0, args.find(' ') + 1);  // run_apex adds nothing before: keep "upload" first
-    return apex::test::upload::run_apex("upload " + args, apex::test::upload::s3rver_env(proxy_->endpoint()),
-                                        work_);
+    return apex::test::upload::run_apex("upload " + args + extra,
+                                        apex::test::upload::s3rver_env(proxy_->endpoint()), work_);
   }
   S3Store store() const {
     S3Settings s;
@@ -181,6 +182,67 @@ TEST_F(UploadResumeOnMoto, IncompleteUploadsThatCannotBeResumedAreAborted) {
   auto back = s3.read_all("changed.bin");
   ASSERT_TRUE(back) << back.error().describe();
   EXPECT_TRUE(*back == changed);
+}
+
+TEST_F(UploadResumeOnMoto, ADryRunListsWhatARunWouldResumeOrAbortAndChangesNothing) {
+  const std::string big = apex::test::upload::random_bytes(11 * 1024 * 1024 + 5, 51);  // 3 parts of 5 MiB
+  apex::test::upload::write_file(tree_ / "big.bin", big);
+  auto s3 = store();
+  // A killed run's upload of big.bin holding its first two parts (started, as apex does, with
+  // the file's XXH3-128 as metadata), and one of a file gone since.
+  PutOptions as_apex_starts_it;
+  as_apex_starts_it.metadata.emplace_back("xxh128", apex::test::upload::xxh128_hex(big));
+  auto resumable = s3.start_multipart("big.bin", as_apex_starts_it);
+  ASSERT_TRUE(resumable) << resumable.error().describe();
+  ASSERT_TRUE(s3.upload_part("big.bin", *resumable, 1, big.substr(0, 5 * 1024 * 1024)));
+  ASSERT_TRUE(s3.upload_part("big.bin", *resumable, 2, big.substr(5 * 1024 * 1024, 5 * 1024 * 1024)));
+  auto orphan = s3.start_multipart("gone.bin", PutOptions{});
+  ASSERT_TRUE(orphan) << orphan.error().describe();
+  ASSERT_TRUE(s3.upload_part("gone.bin", *orphan, 1, apex::test::upload::random_bytes(5 * 1024 * 1024, 52)));
+
+  proxy_->clear();
+  auto dry = upload("--dry-run");
+  ASSERT_EQ(dry.code, 0) << dry.output;
+  const std::string of = "the incomplete multipart upload of s3://apex-test/" + prefix();
+  EXPECT_NE(dry.output.find("2 incomplete multipart uploads under s3://apex-test/" + prefix() +
+                            "; what a run would do with each:"),
+            std::string::npos)
+      << dry.output;
+  // moto says when each was started (always the same date).
+  EXPECT_NE(dry.output.find("would resume " + of + "big.bin (upload id " + *resumable + ", started "),
+            std::string::npos)
+      << dry.output;
+  EXPECT_NE(dry.output.find("): 2 of 3 parts already there, checked against the local file"),
+            std::string::npos)
+      << dry.output;
+  EXPECT_NE(dry.output.find("would abort " + of + "gone.bin (upload id " + *orphan + ", started "),
+            std::string::npos)
+      << dry.output;
+  EXPECT_NE(dry.output.find("): no file of this run resumes it"), std::string::npos) << dry.output;
+  EXPECT_EQ(proxy_->count("PUT"), 0u) << dry.output;
+  EXPECT_EQ(proxy_->count("POST"), 0u) << dry.output;
+  EXPECT_EQ(proxy_->count("DELETE"), 0u) << dry.output;
+  auto open = s3.list_open_uploads();
+  ASSERT_TRUE(open) << open.error().describe();
+  EXPECT_EQ(open->size(), 2u) << "a dry run resumes and aborts nothing";
+
+  // The run does what the dry run said.
+  proxy_->clear();
+  auto run = upload();
+  ASSERT_EQ(run.code, 0) << run.output;
+  EXPECT_NE(run.output.find("resuming the incomplete multipart upload of s3://apex-test/" + prefix() +
+                            "big.bin: 2 of 3 parts already there"),
+            std::string::npos)
+      << run.output;
+  EXPECT_NE(run.output.find("aborted an incomplete multipart upload of s3://apex-test/" + prefix() +
+                            "gone.bin (no file of this run resumes it)"),
+            std::string::npos)
+      << run.output;
+  EXPECT_EQ(proxy_->count("PUT", "partNumber=1"), 0u) << run.output;
+  EXPECT_TRUE(s3.list_open_uploads()->empty()) << run.output;
+  auto back = s3.read_all("big.bin");
+  ASSERT_TRUE(back) << back.error().describe();
+  EXPECT_TRUE(*back == big);
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 // MappedFile: a file's bytes in place, and what happens when the file is cut short while
-// mapped (the SIGBUS guard turns a crash into zeros and a damaged() flag).
+// mapped (the SIGBUS guard turns a crash into zeros and a damaged() flag) or written to
+// (changed(), and the telemetry loader reads it again).
 #include "storage/mapped_file.h"
 
 #include <fcntl.h>
@@ -154,6 +155,100 @@ TEST(MappedFile, TelemetryFromATruncatedMappingIsAnErrorNamingTheFile) {
   EXPECT_EQ(damaged.error().kind, ErrorKind::Unavailable);
   EXPECT_NE(damaged.error().message.find("tel.csv"), std::string::npos) << damaged.error().message;
   EXPECT_NE(damaged.error().message.find("truncated"), std::string::npos) << damaged.error().message;
+  fs::remove_all(dir);
+}
+
+// Sets the file's times an hour back, so that the next write surely moves them (the file
+// clock ticks every few milliseconds; a write in the same tick as the last change would not).
+void age(const fs::path& path) {
+  fs::last_write_time(path, fs::last_write_time(path) - std::chrono::hours(1));
+}
+
+// Writes bytes over the start of the file, in place: same file, same length.
+void write_in_place(const fs::path& path, const std::string& bytes) {
+  std::fstream file(path, std::ios::binary | std::ios::in | std::ios::out);
+  file.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+}
+
+TEST(MappedFile, AFileWrittenToInPlaceSaysSo) {
+  const fs::path dir = fresh_dir("written");
+  write(dir / "a.csv", std::string(10000, 'a'));
+  age(dir / "a.csv");
+  auto mapped = MappedFile::open(dir / "a.csv");
+  ASSERT_TRUE(mapped && *mapped);
+  EXPECT_FALSE((*mapped)->changed());
+  write_in_place(dir / "a.csv", "bbbb");
+  EXPECT_EQ((*mapped)->bytes().substr(0, 5), "bbbba") << "the mapping is the file: the write shows through";
+  EXPECT_TRUE((*mapped)->changed());
+  EXPECT_FALSE((*mapped)->damaged());
+
+  // A file renamed over the path is another file: the mapping still holds the old one whole
+  // (changed() says yes all the same: the old file's ctime moves as it loses its name).
+  write(dir / "b.csv", std::string(10000, 'b'));
+  age(dir / "b.csv");
+  auto renamed = MappedFile::open(dir / "b.csv");
+  ASSERT_TRUE(renamed && *renamed);
+  write(dir / "new.csv", std::string(10000, 'n'));
+  fs::rename(dir / "new.csv", dir / "b.csv");
+  EXPECT_EQ((*renamed)->bytes(), std::string(10000, 'b'));
+  fs::remove_all(dir);
+}
+
+// A LocalStore whose file is written to in place right after it is mapped, the first
+// `times` times: what a reader of the mapping gets is the old version's first bytes, if it
+// was quick, and the new version's after.
+class RewritingStore final : public ForwardingStore {
+ public:
+  RewritingStore(LocalStore& inner, fs::path root, std::string new_bytes, int times)
+      : ForwardingStore(inner), root_(std::move(root)), new_bytes_(std::move(new_bytes)), times_(times) {}
+  Result<std::unique_ptr<MappedFile>> map(std::string_view key) override {
+    ++maps;
+    if (times_ == 0) return inner_.map(key);
+    --times_;
+    age(root_ / std::string(key));
+    auto mapped = inner_.map(key);
+    write_in_place(root_ / std::string(key), new_bytes_);
+    return mapped;
+  }
+  int maps = 0;
+
+ private:
+  fs::path root_;
+  std::string new_bytes_;
+  int times_;
+};
+
+std::string telemetry_csv(const std::string& vehicle) {
+  std::string csv = "vehicle_id,timestamp,telemetry_name,telemetry_value\n";
+  for (int i = 0; i < 20000; ++i)
+    csv += vehicle + ",2025-07-18T16:03:" + std::to_string(10 + i % 40) + ".000Z,speed," + std::to_string(i) +
+           "\n";
+  return csv;
+}
+
+TEST(MappedFile, TelemetryWrittenToWhileParsedIsReadAgainAsItIsNow) {
+  const fs::path dir = fresh_dir("rewritten");
+  const std::string old_csv = telemetry_csv("GR86-1-1");
+  const std::string new_csv = telemetry_csv("GR87-1-1");
+  ASSERT_EQ(old_csv.size(), new_csv.size());
+  write(dir / "tel.csv", old_csv);
+  LocalStore store(dir);
+
+  RewritingStore once(store, dir, new_csv, 1);
+  auto loaded = load_telemetry(once, "tel.csv");
+  ASSERT_TRUE(loaded) << loaded.error().describe();
+  EXPECT_EQ(once.maps, 2) << "the parse of the file being written to is dropped and the file read again";
+  ASSERT_EQ(loaded->vehicles.size(), 1u);
+  EXPECT_EQ(loaded->vehicles.front().vehicle_id, "GR87-1-1") << "the new version, whole";
+
+  write(dir / "tel.csv", old_csv);
+  RewritingStore always(store, dir, new_csv, 10);
+  auto failed = load_telemetry(always, "tel.csv");
+  ASSERT_FALSE(failed) << "written to on every read: never an answer";
+  EXPECT_EQ(failed.error().kind, ErrorKind::Unavailable);
+  EXPECT_NE(failed.error().message.find("tel.csv' was written to while being read"), std::string::npos)
+      << failed.error().message;
+  EXPECT_EQ(always.maps, 2);
   fs::remove_all(dir);
 }
 

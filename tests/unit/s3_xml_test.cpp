@@ -62,6 +62,33 @@ TEST(S3Xml, ParsesErrorsAndUploadIds) {
   EXPECT_FALSE(parse_upload_id("<InitiateMultipartUploadResult/>"));
 }
 
+TEST(S3Xml, ParsesOpenMultipartUploadsWithWhenEachStarted) {
+  // AWS's example answer, shortened: Initiator and Initiated must not be confused.
+  const std::string xml = R"(<?xml version="1.0" encoding="UTF-8"?>
+<ListMultipartUploadsResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">
+  <Bucket>bucket</Bucket><Prefix>data/</Prefix><IsTruncated>true</IsTruncated>
+  <NextKeyMarker>data/b.csv</NextKeyMarker><NextUploadIdMarker>id-2</NextUploadIdMarker>
+  <Upload><Key>data/a.csv</Key><UploadId>id-1</UploadId>
+    <Initiator><ID>arn:aws:iam::1:user/uploader</ID></Initiator>
+    <StorageClass>STANDARD</StorageClass><Initiated>2026-12-06T17:56:01.000Z</Initiated></Upload>
+  <Upload><Key>data/b.csv</Key><UploadId>id-2</UploadId></Upload>
+</ListMultipartUploadsResult>)";
+  auto page = parse_list_multipart_uploads(xml);
+  ASSERT_TRUE(page) << page.error().describe();
+  ASSERT_EQ(page->uploads.size(), 2u);
+  EXPECT_EQ(page->uploads[0].key, "data/a.csv");
+  EXPECT_EQ(page->uploads[0].upload_id, "id-1");
+  EXPECT_EQ(page->uploads[0].initiated, "2026-12-06T17:56:01.000Z");
+  EXPECT_EQ(page->uploads[1].initiated, "") << "a server that does not say when leaves it empty";
+  EXPECT_TRUE(page->truncated);
+  EXPECT_EQ(page->next_key_marker, "data/b.csv");
+  EXPECT_EQ(page->next_upload_id_marker, "id-2");
+  EXPECT_FALSE(
+      parse_list_multipart_uploads("<ListMultipartUploadsResult><Upload><Key>k</Key></Upload>"
+                                   "</ListMultipartUploadsResult>"))
+      << "an upload without its id cannot be resumed or aborted";
+}
+
 TEST(S3Xml, TagNamesMatchExactly) {
   auto keys =
       elements("<KeyCount>3</KeyCount><Key>a</Key><Keys>no</Keys><Key attr=\"1\">b</Key><Key/>", "Key");
