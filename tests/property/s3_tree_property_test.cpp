@@ -220,7 +220,7 @@ json analysis_summary(ObjectStore& store, const TrackCatalog& track, const Sessi
   json drivers = json::array();
   for (const auto& driver : analysis.drivers) drivers.push_back(performance_json(driver));
   return {{"laps", laps_json(analysis.laps)},
-          {"best", best_lap_json(analysis, track.id, files.id)},
+          {"best", analysis.best_lap ? best_lap_json(analysis, track.id, files.id) : json(nullptr)},
           {"drivers", drivers}};
 }
 
