@@ -105,14 +105,36 @@ std::int64_t number_order(const std::optional<std::string>& number) {
 
 }  // namespace
 
-SessionAnalysis analyse_session(const Session& session) {
-  SessionAnalysis out;
+namespace {
+
+// Which official car is which ECU vehicle, by car id (official_car_id): two cars can
+// share a number.
+struct CarIdentities {
+  std::map<std::string, std::string> vehicle_of_car, car_of_vehicle, number_of_car;
+  std::map<std::string, int> lap_offset_of_vehicle;
+
+  explicit CarIdentities(const std::vector<CarLink>& links) {
+    for (const auto& link : links) {
+      number_of_car[link.car_id] = link.car_number;
+      if (!link.vehicle_id) continue;
+      vehicle_of_car[link.car_id] = *link.vehicle_id;
+      car_of_vehicle[*link.vehicle_id] = link.car_id;
+      lap_offset_of_vehicle[*link.vehicle_id] = link.lap_offset;
+    }
+  }
+  // The ECU vehicle_id of a linked car, car-<id> for one without telemetry.
+  std::string driver_id_of_car(const std::string& car) const {
+    auto it = vehicle_of_car.find(car);
+    return it != vehicle_of_car.end() ? it->second : "car-" + car;
+  }
+};
+
+// The session clock from all events (cars linked by lap times), then the ECU laps again
+// from the events of the race alone (a lap file can hold other days), linked to the
+// official cars and judged against them.
+void link_ecu_laps(const Session& session, const std::vector<OfficialLap>& official, SessionAnalysis& out) {
   // lap_time files hold lap-end events in schemas A and C; use them when lap_end is missing.
   const auto& ends_file = session.lap_ends ? session.lap_ends : session.lap_times;
-  const std::vector<OfficialLap> official =
-      session.sections ? session.sections->laps : std::vector<OfficialLap>{};
-  // The session clock from all events (cars linked by lap times), then the laps again from
-  // the events of the race alone: a lap file can hold other days.
   const auto estimate =
       estimate_session_clock(official, build_ecu_laps(events_of(session.lap_starts), events_of(ends_file)));
   out.clock = estimate.clock;
@@ -135,26 +157,12 @@ SessionAnalysis analyse_session(const Session& session) {
     if (link.vehicle_id && link.linked_by != LinkEvidence::Override)
       references[*link.vehicle_id] = official_reference(official, link.car_id, link.lap_offset);
   flag_impossible_laps(out.ecu, references);
-  out.cars = official_cars(session);
-  std::map<std::string, const OfficialCar*> car_by_id;
-  for (const auto& car : out.cars) car_by_id[car.car_id] = &car;
+}
 
-  // Official cars by car id (official_car_id): two cars can share a number.
-  std::map<std::string, std::string> vehicle_of_car, car_of_vehicle, number_of_car;
-  for (const auto& link : out.links) {
-    number_of_car[link.car_id] = link.car_number;
-    if (link.vehicle_id) {
-      vehicle_of_car[link.car_id] = *link.vehicle_id;
-      car_of_vehicle[*link.vehicle_id] = link.car_id;
-    }
-  }
-  auto driver_id_of_car = [&](const std::string& car) {
-    auto it = vehicle_of_car.find(car);
-    return it != vehicle_of_car.end() ? it->second : "car-" + car;
-  };
-
-  // Official laps: the timing system of record. A lap can appear twice in an export;
-  // keep the first so nothing is counted twice.
+// Official laps: the timing system of record. A lap can appear twice in an export; the
+// first is kept so nothing is counted twice. Sorted by car number, car id, lap.
+void add_official_laps(const std::vector<OfficialLap>& official, const CarIdentities& ids,
+                       const std::map<std::string, const OfficialCar*>& car_by_id, SessionAnalysis& out) {
   std::set<std::pair<std::string, int>> seen;
   for (const auto& lap : official) {
     const std::string car = official_car_id(lap.car_number, lap.car_block);
@@ -163,8 +171,8 @@ SessionAnalysis analyse_session(const Session& session) {
     r.source = LapSource::Official;
     r.car_number = lap.car_number;
     r.car_id = car;
-    r.driver_id = driver_id_of_car(car);
-    if (auto it = vehicle_of_car.find(car); it != vehicle_of_car.end()) r.vehicle_id = it->second;
+    r.driver_id = ids.driver_id_of_car(car);
+    if (auto it = ids.vehicle_of_car.find(car); it != ids.vehicle_of_car.end()) r.vehicle_id = it->second;
     r.lap = lap.lap;
     r.lap_time_ms = lap.lap_time_ms;
     r.s1_ms = lap.s1_ms;
@@ -189,23 +197,24 @@ SessionAnalysis analyse_session(const Session& session) {
     return std::make_tuple(number_order(a.car_number), a.car_id, a.lap) <
            std::make_tuple(number_order(b.car_number), b.car_id, b.lap);
   });
-  // An ECU lap of a linked car gets the flag of the official lap it matches: the ECU logger
-  // knows nothing of cautions, and without this an FCY lap looks like a slow green lap.
+}
+
+// ECU laps, after the official ones. A lap of a linked car gets the flag of the official
+// lap it matches: the ECU logger knows nothing of cautions, and without this an FCY lap
+// looks like a slow green lap.
+void add_ecu_laps(const CarIdentities& ids, SessionAnalysis& out) {
   std::map<std::pair<std::string, int>, std::string> official_flag;
   for (const auto& r : out.laps) official_flag.emplace(std::make_pair(*r.car_id, r.lap), r.flag);
-  std::map<std::string, int> lap_offset_of_vehicle;
-  for (const auto& link : out.links)
-    if (link.vehicle_id) lap_offset_of_vehicle[*link.vehicle_id] = link.lap_offset;
   for (const auto& vehicle : out.ecu) {
     for (const auto& lap : vehicle.laps) {
       LapRecord r;
       r.source = LapSource::Ecu;
       r.driver_id = vehicle.vehicle_id;
       r.vehicle_id = vehicle.vehicle_id;
-      if (auto it = car_of_vehicle.find(vehicle.vehicle_id); it != car_of_vehicle.end()) {
+      if (auto it = ids.car_of_vehicle.find(vehicle.vehicle_id); it != ids.car_of_vehicle.end()) {
         r.car_id = it->second;
-        r.car_number = number_of_car[it->second];
-        const int official_lap = lap.lap - lap_offset_of_vehicle[vehicle.vehicle_id];
+        r.car_number = ids.number_of_car.at(it->second);
+        const int official_lap = lap.lap - ids.lap_offset_of_vehicle.at(vehicle.vehicle_id);
         if (auto flag = official_flag.find({it->second, official_lap}); flag != official_flag.end())
           r.flag = flag->second;
       }
@@ -219,12 +228,12 @@ SessionAnalysis analyse_session(const Session& session) {
       out.laps.push_back(std::move(r));
     }
   }
+}
 
-  if (session.overrides)
-    for (auto& outcome : apply_lap_exclusions(out.laps, *session.overrides))
-      out.override_outcomes.push_back(std::move(outcome));
-
-  // Drivers: every official car (official timing), plus ECU vehicles no car claimed.
+// Drivers: every official car (official timing), plus ECU vehicles no car claimed, ordered
+// by best lap (drivers without one last). Returns whether any lap is official.
+bool add_drivers(const Session& session, const CarIdentities& ids,
+                 const std::map<std::string, const OfficialCar*>& car_by_id, SessionAnalysis& out) {
   std::map<std::string, std::vector<const LapRecord*>> official_laps_of, ecu_laps_of;
   for (const auto& r : out.laps) {
     if (r.source == LapSource::Official)
@@ -234,7 +243,7 @@ SessionAnalysis analyse_session(const Session& session) {
   }
   for (const auto& link : out.links) {
     DriverSummary d;
-    d.driver_id = driver_id_of_car(link.car_id);
+    d.driver_id = ids.driver_id_of_car(link.car_id);
     d.car_number = link.car_number;
     d.car_id = link.car_id;
     d.vehicle_id = link.vehicle_id;
@@ -246,7 +255,7 @@ SessionAnalysis analyse_session(const Session& session) {
     out.drivers.push_back(std::move(d));
   }
   for (const auto& vehicle : out.ecu) {
-    if (car_of_vehicle.contains(vehicle.vehicle_id)) continue;
+    if (ids.car_of_vehicle.contains(vehicle.vehicle_id)) continue;
     DriverSummary d;
     d.driver_id = vehicle.vehicle_id;
     d.vehicle_id = vehicle.vehicle_id;
@@ -267,9 +276,11 @@ SessionAnalysis analyse_session(const Session& session) {
                        return a.best_lap_ms.has_value();
                      return a.best_lap_ms.value_or(0) < b.best_lap_ms.value_or(0);
                    });
+  return !official_laps_of.empty();
+}
 
-  // The session's best lap comes from official timing when there is any.
-  bool has_official = !official_laps_of.empty();
+// The session's best lap and best sectors come from official timing when there is any.
+void set_session_best(bool has_official, SessionAnalysis& out) {
   for (const auto& d : out.drivers) {
     if (!d.best_lap_ms || (has_official && d.source != LapSource::Official)) continue;
     if (!out.best_lap || *d.best_lap_ms < out.best_lap->lap_time_ms)
@@ -283,6 +294,26 @@ SessionAnalysis analyse_session(const Session& session) {
   }
   if (out.best_s1_ms && out.best_s2_ms && out.best_s3_ms)
     out.theoretical_best_ms = *out.best_s1_ms + *out.best_s2_ms + *out.best_s3_ms;
+}
+
+}  // namespace
+
+SessionAnalysis analyse_session(const Session& session) {
+  SessionAnalysis out;
+  const std::vector<OfficialLap> official =
+      session.sections ? session.sections->laps : std::vector<OfficialLap>{};
+  link_ecu_laps(session, official, out);
+  out.cars = official_cars(session);
+  std::map<std::string, const OfficialCar*> car_by_id;
+  for (const auto& car : out.cars) car_by_id[car.car_id] = &car;
+  const CarIdentities ids(out.links);
+  add_official_laps(official, ids, car_by_id, out);
+  add_ecu_laps(ids, out);
+  if (session.overrides)
+    for (auto& outcome : apply_lap_exclusions(out.laps, *session.overrides))
+      out.override_outcomes.push_back(std::move(outcome));
+  const bool has_official = add_drivers(session, ids, car_by_id, out);
+  set_session_best(has_official, out);
   return out;
 }
 
