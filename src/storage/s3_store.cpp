@@ -190,14 +190,14 @@ std::string quote_etag(std::string_view etag) {
 
 }  // namespace
 
-S3Store::S3Store(const S3Settings& settings, S3StoreOptions options)
+S3Store::S3Store(const S3Settings& settings, S3StoreOptions options, std::unique_ptr<HttpTransport> transport)
     : bucket_(settings.bucket),
       region_(settings.region),
       prefix_(settings.prefix),
       endpoint_url_(settings.endpoint_url),
       credentials_{settings.access_key_id, settings.secret_access_key, settings.session_token},
       options_(options),
-      http_(std::make_unique<S3HttpClient>(options.timeouts)) {
+      http_(transport ? std::move(transport) : std::make_unique<CurlTransport>(options.timeouts)) {
   if (!settings.endpoint_url.empty()) {
     std::string_view url = settings.endpoint_url;
     auto scheme_end = url.find("://");
@@ -414,8 +414,8 @@ Status S3Store::read(std::string_view key, ByteRange range, const ByteSink& sink
     if (!result) return std::unexpected(result.error());
     return {};
   }
-  // Held back until the digest check (see whole_object_check): a body cut short with a matching Content-Length (or
-  // otherwise damaged on the way) is then read again instead of failing the whole load.
+  // Held back until the digest check (see whole_object_check): a body cut short with a matching
+  // Content-Length (or otherwise damaged on the way) is then read again instead of failing the whole load.
   for (int attempt = 1;; ++attempt) {
     std::string held;
     bool streaming = false;  // past kVerifiedReadBytes: bytes go straight to the sink

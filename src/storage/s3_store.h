@@ -29,9 +29,10 @@
 
 #include "config/config.h"
 #include "storage/content_digest.h"
+#include "storage/curl_transport.h"
+#include "storage/http_transport.h"
 #include "storage/object_store.h"
 #include "storage/s3_error.h"
-#include "storage/s3_http_client.h"
 #include "storage/s3_xml.h"
 #include "storage/sigv4_signer.h"
 
@@ -90,7 +91,9 @@ struct ObjectHead {
 
 class S3Store final : public ObjectStore {
  public:
-  explicit S3Store(const S3Settings& settings, S3StoreOptions options = {});
+  // transport: where requests go; null for a CurlTransport with options.timeouts.
+  explicit S3Store(const S3Settings& settings, S3StoreOptions options = {},
+                   std::unique_ptr<HttpTransport> transport = nullptr);
   ~S3Store() override;
 
   Result<Listing> list(std::string_view prefix, std::optional<char> delimiter) override;
@@ -199,7 +202,7 @@ class S3Store final : public ObjectStore {
   std::string host_;       // authority, the signed Host header
   std::string base_path_;  // path part of a configured endpoint, "" usually
   bool path_style_ = false;
-  std::unique_ptr<S3HttpClient> http_;
+  std::unique_ptr<HttpTransport> http_;
 };
 
 }  // namespace apex
