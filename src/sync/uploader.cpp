@@ -153,23 +153,23 @@ bool is_acl_refusal(const Error& error) {
 // billed. Files run on many threads, hence the lock.
 class OpenUploads {
  public:
-  void add(const std::string& key, const std::string& upload_id) {
+  void add(S3MultipartUpload upload) {
     std::lock_guard lock(mutex_);
-    by_key_[key].push_back(upload_id);
+    by_key_[upload.key()].push_back(std::move(upload));
   }
-  std::vector<std::string> take(const std::string& key) {
+  std::vector<S3MultipartUpload> take(const std::string& key) {
     std::lock_guard lock(mutex_);
     auto node = by_key_.extract(key);
-    return node.empty() ? std::vector<std::string>{} : std::move(node.mapped());
+    return node.empty() ? std::vector<S3MultipartUpload>{} : std::move(node.mapped());
   }
-  std::map<std::string, std::vector<std::string>> take_all() {
+  std::map<std::string, std::vector<S3MultipartUpload>> take_all() {
     std::lock_guard lock(mutex_);
     return std::exchange(by_key_, {});
   }
 
  private:
   std::mutex mutex_;
-  std::map<std::string, std::vector<std::string>> by_key_;
+  std::map<std::string, std::vector<S3MultipartUpload>> by_key_;
 };
 
 class Uploader {
@@ -282,13 +282,13 @@ class Uploader {
                      " (" + open.error().describe() + "): none resumed or aborted");
       return;
     }
-    for (const auto& upload : *open) open_uploads_.add(upload.key, upload.upload_id);
+    for (auto& upload : *open) open_uploads_.add(std::move(upload));
   }
 
   // After the files: the incomplete uploads no file of this run resumed.
   void abort_unclaimed_uploads() {
-    for (const auto& [key, ids] : open_uploads_.take_all())
-      for (const auto& id : ids) abort_open_upload(key, id, "no file of this run resumes it");
+    for (const auto& [key, uploads] : open_uploads_.take_all())
+      for (const auto& upload : uploads) abort_open_upload(upload, "no file of this run resumes it");
   }
 
  private:
@@ -315,28 +315,29 @@ class Uploader {
     return sent;
   }
 
-  void abort_open_upload(const std::string& key, const std::string& upload_id, const std::string& why) {
-    const std::string location = options_.location_prefix + key;
-    if (auto aborted = store_.abort_multipart(key, upload_id); aborted)
+  void abort_open_upload(const S3MultipartUpload& upload, const std::string& why) {
+    const std::string location = options_.location_prefix + upload.key();
+    if (auto aborted = upload.abort(); aborted)
       progress_.note("aborted an incomplete multipart upload of " + location + " (" + why + ")");
     else
       progress_.note("note: cannot abort the incomplete multipart upload of " + location + " (" + why +
                      "): " + aborted.error().describe());
   }
 
-  // The id of an incomplete upload of this file whose parts all hold the local bytes, with
-  // their ETags filled in; the others are aborted. nullopt: start a new upload.
-  std::optional<std::string> resume_open_upload(const InputFile& input, const LocalFile& file,
-                                                std::uint64_t part_size, std::vector<std::string>* etags) {
-    std::optional<std::string> chosen;
-    for (const auto& id : open_uploads_.take(file.key)) {
+  // An incomplete upload of this file whose parts all hold the local bytes, with their
+  // ETags filled in; the others are aborted. nullopt: start a new upload.
+  std::optional<S3MultipartUpload> resume_open_upload(const InputFile& input, const LocalFile& file,
+                                                      std::uint64_t part_size,
+                                                      std::vector<std::string>* etags) {
+    std::optional<S3MultipartUpload> chosen;
+    for (auto& upload : open_uploads_.take(file.key)) {
       if (chosen) {
-        abort_open_upload(file.key, id, "another incomplete upload of the same file is resumed");
+        abort_open_upload(upload, "another incomplete upload of the same file is resumed");
         continue;
       }
-      auto stored = store_.list_parts(file.key, id);
+      auto stored = upload.list_parts();
       if (!stored) {
-        abort_open_upload(file.key, id, "cannot list its parts: " + stored.error().describe());
+        abort_open_upload(upload, "cannot list its parts: " + stored.error().describe());
         continue;
       }
       std::vector<StoredPartInfo> parts;
@@ -346,14 +347,14 @@ class Uploader {
             return md5_hex_of_range(input, offset, length, file.key);
           });
       if (!check.problem.empty()) {
-        abort_open_upload(file.key, id, check.problem);
+        abort_open_upload(upload, check.problem);
         continue;
       }
       progress_.note("resuming the incomplete multipart upload of " + options_.location_prefix + file.key +
                      ": " + std::to_string(check.parts_reused) + " of " + std::to_string(check.etags.size()) +
                      " parts already there, checked against the local file");
       *etags = std::move(check.etags);
-      chosen = id;
+      chosen = std::move(upload);
     }
     return chosen;
   }
@@ -382,10 +383,12 @@ class Uploader {
     const std::uint64_t part_size = part_size_for(file.size, options_.part_size);
     const auto parts = static_cast<int>((file.size + part_size - 1) / part_size);
     std::vector<std::string> etags(static_cast<std::size_t>(parts));
-    std::optional<std::string> resumed;
+    std::optional<S3MultipartUpload> resumed;
     if (may_resume) resumed = resume_open_upload(input, file, part_size, &etags);
-    auto upload_id = resumed ? Result<std::string>(*resumed) : store_.start_multipart(file.key, put);
-    if (!upload_id) return std::unexpected(upload_id.error());
+    const bool is_resumed = resumed.has_value();
+    auto upload =
+        resumed ? Result<S3MultipartUpload>(std::move(*resumed)) : store_.start_multipart(file.key, put);
+    if (!upload) return std::unexpected(upload.error());
     std::atomic<int> next_part{0};
     std::mutex error_mutex;
     std::optional<Error> first_error;
@@ -411,7 +414,7 @@ class Uploader {
         auto read = input.read_at(offset, length, file.key, &bytes);
         Result<std::string> etag =
             read ? (bytes.size() == length
-                        ? store_.upload_part(file.key, *upload_id, index + 1, bytes)
+                        ? upload->upload_part(index + 1, bytes)
                         : make_error(ErrorKind::Unavailable, "the file became shorter while being sent"))
                  : std::unexpected(read.error());
         slots_.release();
@@ -431,9 +434,9 @@ class Uploader {
       worker();
     }
     if (!first_error) {
-      if (auto done = store_.complete_multipart(file.key, *upload_id, etags); !done) {
+      if (auto done = upload->complete(etags); !done) {
         first_error = done.error();
-      } else if (resumed && !identity_matches(file, put)) {
+      } else if (is_resumed && !identity_matches(file, put)) {
         progress_.note("note: the resumed upload of " + options_.location_prefix + file.key +
                        " was started for other contents; sending the file again");
         return put_multipart(input, file, put, false);
@@ -441,7 +444,7 @@ class Uploader {
         return {};
       }
     }
-    (void)store_.abort_multipart(file.key, *upload_id);
+    (void)upload->abort();
     return std::unexpected(*first_error);
   }
 
