@@ -25,6 +25,7 @@
 #include "cli/cli_setup.h"
 #include "cli/commands.h"
 #include "core/counted_noun.h"
+#include "storage/atomic_file.h"
 #include "storage/local_store.h"
 
 namespace apex::cli {
@@ -106,7 +107,7 @@ struct SampleFigures {
 // whose quote is still open at its end is unreadable, and the next line is the next row.
 class RowSampler {
  public:
-  RowSampler(std::string name, std::uint64_t every, std::FILE* out)
+  RowSampler(std::string name, std::uint64_t every, AtomicFile& out)
       : name_(std::move(name)), every_(every), out_(out) {}
 
   // Consumes the complete rows at the start of bytes; returns how many bytes they took.
@@ -208,16 +209,16 @@ class RowSampler {
   }
 
   Status write(std::string_view bytes) {
-    if (std::fwrite(bytes.data(), 1, bytes.size(), out_) != bytes.size())
+    if (auto ok = out_.append(bytes); !ok)
       return make_error(ErrorKind::Unavailable,
-                        "cannot write the sample of '" + name_ + "': " + std::strerror(errno));
+                        "cannot write the sample of '" + name_ + "': " + std::strerror(ok.error().error));
     figures_.bytes_out += bytes.size();
     return {};
   }
 
   std::string name_;
   std::uint64_t every_;
-  std::FILE* out_;
+  AtomicFile& out_;
   bool header_done_ = false;
   std::size_t vehicle_ = 0;
   std::optional<std::size_t> name_column_;  // nullopt: JSON-in-CSV, one row per timestamp
@@ -242,29 +243,24 @@ std::string errno_text() {
 
 // Writes target through a temporary file beside it, renamed into place when body
 // succeeds, so an interrupted run never leaves a truncated file under the final name.
-Status write_atomically(const fs::path& target, const std::function<Status(std::FILE*)>& body) {
+Status write_atomically(const fs::path& target, const std::function<Status(AtomicFile&)>& body) {
   std::error_code ec;
   fs::create_directories(target.parent_path(), ec);
   if (ec)
     return make_error(ErrorKind::Unavailable,
                       "cannot create '" + target.parent_path().string() + "': " + ec.message());
-  const fs::path temp = target.string() + ".apex-sample-tmp";
-  File out(std::fopen(temp.c_str(), "wb"));
+  auto out = AtomicFile::create(target, ".apex-sample-tmp");
   if (!out)
-    return make_error(ErrorKind::Unavailable, "cannot create '" + temp.string() + "': " + errno_text());
-  std::setvbuf(out.get(), nullptr, _IOFBF, 1u << 20);
-  Status ok = body(out.get());
-  if (ok && std::fflush(out.get()) != 0)
-    ok = make_error(ErrorKind::Unavailable, "cannot write '" + temp.string() + "': " + errno_text());
-  const bool closed = std::fclose(out.release()) == 0;
-  if (ok && !closed)
-    ok = make_error(ErrorKind::Unavailable, "cannot write '" + temp.string() + "': " + errno_text());
-  if (ok) {
-    fs::rename(temp, target, ec);
-    if (ec) ok = make_error(ErrorKind::Unavailable, "cannot rename '" + temp.string() + "': " + ec.message());
+    return make_error(ErrorKind::Unavailable, "cannot create a temporary file beside '" + target.string() +
+                                                  "': " + std::strerror(out.error().error));
+  if (auto ok = body(*out); !ok) return ok;
+  if (auto ok = out->commit(); !ok) {
+    const char* action =
+        ok.error().step == AtomicFileFailure::Step::Replace ? "cannot rename '" : "cannot write '";
+    return make_error(ErrorKind::Unavailable,
+                      action + out->temporary_path().string() + "': " + std::strerror(ok.error().error));
   }
-  if (!ok) fs::remove(temp, ec);
-  return ok;
+  return {};
 }
 
 // Streams source through fn(bytes, eof) -> bytes consumed; the unconsumed tail (a row cut
@@ -299,10 +295,11 @@ Status stream_file(const fs::path& source,
 }
 
 Status copy_unchanged(const fs::path& source, const fs::path& target) {
-  return write_atomically(target, [&](std::FILE* out) -> Status {
+  return write_atomically(target, [&](AtomicFile& out) -> Status {
     return stream_file(source, [&](std::string_view bytes, bool) -> Result<std::size_t> {
-      if (std::fwrite(bytes.data(), 1, bytes.size(), out) != bytes.size())
-        return make_error(ErrorKind::Unavailable, "cannot write '" + target.string() + "': " + errno_text());
+      if (auto ok = out.append(bytes); !ok)
+        return make_error(ErrorKind::Unavailable,
+                          "cannot write '" + target.string() + "': " + std::strerror(ok.error().error));
       return bytes.size();
     });
   });
@@ -486,7 +483,7 @@ Status sample_file(const Planned& file, const SampleSetup& setup, SampleFigures&
   const fs::path source = setup.in_dir / file.key;
   const fs::path target = setup.out_dir / file.key;
   if (file.kind != FileKind::Telemetry) return copy_unchanged(source, target);
-  return write_atomically(target, [&](std::FILE* out) -> Status {
+  return write_atomically(target, [&](AtomicFile& out) -> Status {
     RowSampler sampler(source.string(), setup.every, out);
     if (auto streamed =
             stream_file(source, [&](std::string_view bytes, bool eof) { return sampler.take(bytes, eof); });

@@ -18,6 +18,7 @@
 #include "cli/delete_confirmation.h"
 #include "core/counted_noun.h"
 #include "storage/s3_store.h"
+#include "sync/downloader.h"
 #include "sync/progress_reporter.h"
 #include "sync/tree_scanner.h"
 #include "sync/uploader.h"

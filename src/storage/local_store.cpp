@@ -5,12 +5,12 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <string>
 #include <system_error>
 
+#include "storage/atomic_file.h"
 #include "storage/file_error.h"
 #include "storage/listing_rollup.h"
 #include "storage/open_beneath.h"
@@ -22,6 +22,8 @@ namespace {
 
 // Large enough that a 3 GB telemetry file takes few syscalls, small enough to stay in cache.
 constexpr std::size_t kReadChunkBytes = 1 << 20;
+// The name of a file being written, beside its target, until it is renamed into place.
+constexpr std::string_view kTemporaryStem = ".apex-tmp-";
 
 std::string time_text(const struct timespec& t) {
   return std::to_string(t.tv_sec) + "." + std::to_string(t.tv_nsec);
@@ -191,33 +193,22 @@ Status LocalStore::write(std::string_view key, const ByteSource& source) {
   if (ec)
     return std::unexpected(
         folder_error(fs::path(std::string(key)).parent_path().generic_string(), "cannot create folder", ec));
-  // Write beside the target and rename, so a reader never sees half a file.
-  static std::atomic<unsigned> counter{0};
-  fs::path temp =
-      path->string() + ".apex-tmp-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
-  FileDescriptor file{::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)};
-  if (file.fd < 0) return std::unexpected(file_error(key, "cannot create", errno));
-  std::string buffer(kReadChunkBytes, '\0');
-  auto fail = [&](Error error) -> Status {
-    ::unlink(temp.c_str());
-    return std::unexpected(std::move(error));
+  // Written beside the target and renamed, so a reader never sees half a file.
+  auto failed = [key](const AtomicFileFailure& failure) -> Status {
+    static constexpr const char* kAction[] = {"cannot create", "cannot write", "cannot flush",
+                                              "cannot replace"};
+    return std::unexpected(file_error(key, kAction[static_cast<int>(failure.step)], failure.error));
   };
+  auto file = AtomicFile::create(*path, kTemporaryStem, 0644);
+  if (!file) return failed(file.error());
+  std::string buffer(kReadChunkBytes, '\0');
   while (true) {
     auto n = source(buffer.data(), buffer.size());
-    if (!n) return fail(n.error());
+    if (!n) return std::unexpected(n.error());
     if (*n == 0) break;
-    std::size_t written = 0;
-    while (written < *n) {
-      ssize_t w = ::write(file.fd, buffer.data() + written, *n - written);
-      if (w < 0) {
-        if (errno == EINTR) continue;
-        return fail(file_error(key, "cannot write", errno));
-      }
-      written += static_cast<std::size_t>(w);
-    }
+    if (auto ok = file->append(std::string_view(buffer.data(), *n)); !ok) return failed(ok.error());
   }
-  if (::fsync(file.fd) != 0) return fail(file_error(key, "cannot flush", errno));
-  if (::rename(temp.c_str(), path->c_str()) != 0) return fail(file_error(key, "cannot replace", errno));
+  if (auto ok = file->commit(); !ok) return failed(ok.error());
   return {};
 }
 

@@ -1,14 +1,9 @@
 #include "sync/uploader.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <initializer_list>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -19,129 +14,17 @@
 
 #include "core/counted_noun.h"
 #include "storage/content_digest.h"
+#include "sync/local_hashes.h"
+#include "sync/run_parallel.h"
 #include "sync/upload_planner.h"
 
 namespace apex::sync {
 
 namespace {
 
-constexpr std::size_t kHashChunk = 1 << 20;
 // Files up to this size (or the multipart threshold, if lower) are read into memory once,
 // hashed with MD5 and sent from there; larger ones are streamed from disk.
 constexpr std::uint64_t kInMemoryLimit = 16 * kMebibyte;
-
-// A file opened for positional reads, closed on scope exit.
-class InputFile {
- public:
-  explicit InputFile(const std::filesystem::path& path) : fd_(::open(path.c_str(), O_RDONLY | O_CLOEXEC)) {}
-  ~InputFile() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  InputFile(const InputFile&) = delete;
-  InputFile& operator=(const InputFile&) = delete;
-  bool ok() const { return fd_ >= 0; }
-  int fd() const { return fd_; }
-
-  // Reads exactly n bytes at offset into *bytes (fewer only at the end of the file). The
-  // buffer is reused by callers that read many chunks, so it is sized, not zero-filled anew.
-  Status read_at(std::uint64_t offset, std::size_t n, const std::string& name, std::string* bytes) const {
-    if (bytes->size() < n) bytes->resize(n);
-    std::size_t have = 0;
-    while (have < n) {
-      auto got = ::pread(fd_, bytes->data() + have, n - have, static_cast<off_t>(offset + have));
-      if (got < 0) {
-        if (errno == EINTR) continue;
-        return make_error(ErrorKind::Unavailable, "cannot read '" + name + "': " + std::strerror(errno));
-      }
-      if (got == 0) break;
-      have += static_cast<std::size_t>(got);
-    }
-    bytes->resize(have);
-    return {};
-  }
-
- private:
-  int fd_;
-};
-
-// Raw digests of a whole file, all in one pass of 1 MiB chunks through one reused buffer.
-Result<std::vector<std::string>> digests_of_file(const InputFile& file, std::uint64_t size,
-                                                 const std::string& name,
-                                                 const std::vector<DigestAlgorithm>& algorithms) {
-  std::vector<ContentDigest> digests;
-  for (DigestAlgorithm algorithm : algorithms) digests.emplace_back(algorithm);
-  std::string chunk;
-  for (std::uint64_t offset = 0; offset < size; offset += kHashChunk) {
-    const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(kHashChunk, size - offset));
-    if (auto ok = file.read_at(offset, want, name, &chunk); !ok) return std::unexpected(ok.error());
-    if (chunk.size() != want)
-      return make_error(ErrorKind::Unavailable, "'" + name + "' became shorter while being read");
-    for (ContentDigest& digest : digests) digest.update(chunk);
-  }
-  std::vector<std::string> raw;
-  for (ContentDigest& digest : digests) raw.push_back(digest.finish());
-  return raw;
-}
-
-// The local side of a comparison: each hash computed at most once, and only when asked
-// for, from memory when the bytes are already there; several asked for together share
-// one pass over the file.
-class LocalHashes {
- public:
-  LocalHashes(const InputFile& file, std::uint64_t size, std::string name, const std::string* body)
-      : file_(file), size_(size), name_(std::move(name)), body_(body) {}
-
-  // Computes the missing ones of algorithms in one pass.
-  Status prepare(std::initializer_list<DigestAlgorithm> algorithms) {
-    std::vector<DigestAlgorithm> missing;
-    for (DigestAlgorithm algorithm : algorithms)
-      if (!slot(algorithm)) missing.push_back(algorithm);
-    if (missing.empty()) return {};
-    if (body_) {
-      for (DigestAlgorithm algorithm : missing) {
-        ContentDigest digest(algorithm);
-        digest.update(*body_);
-        slot(algorithm) = digest.finish();
-      }
-      return {};
-    }
-    auto raw = digests_of_file(file_, size_, name_, missing);
-    if (!raw) return std::unexpected(raw.error());
-    for (std::size_t i = 0; i < missing.size(); ++i) slot(missing[i]) = std::move((*raw)[i]);
-    return {};
-  }
-  // Raw digest.
-  Result<std::string> get(DigestAlgorithm algorithm) {
-    if (auto ok = prepare({algorithm}); !ok) return std::unexpected(ok.error());
-    return *slot(algorithm);
-  }
-  Result<std::string> hex(DigestAlgorithm algorithm) {
-    auto raw = get(algorithm);
-    if (!raw) return std::unexpected(raw.error());
-    return to_hex(*raw);
-  }
-
- private:
-  std::optional<std::string>& slot(DigestAlgorithm algorithm) {
-    return digests_[static_cast<std::size_t>(algorithm)];
-  }
-
-  const InputFile& file_;
-  std::uint64_t size_;
-  std::string name_;
-  const std::string* body_;
-  std::optional<std::string> digests_[4];  // by DigestAlgorithm
-};
-
-// After a HEAD: whether the object holds the local bytes. A failed HEAD or local read
-// answers no, so the file is sent (and its own errors reported there).
-bool same_content(const Result<ObjectHead>& head, LocalHashes& local) {
-  if (!head) return false;
-  auto remote = remote_hash(head->metadata, head->info.version);
-  if (!remote) return false;
-  auto mine = local.hex(remote->algorithm);
-  return mine && *mine == remote->hex;
-}
 
 bool is_acl_refusal(const Error& error) {
   const std::string& m = error.message;
@@ -154,30 +37,29 @@ bool is_acl_refusal(const Error& error) {
 // billed. Files run on many threads, hence the lock.
 class OpenUploads {
  public:
-  void add(s3xml::OpenUpload upload) {
+  void add(S3MultipartUpload upload) {
     std::lock_guard lock(mutex_);
-    auto& uploads = by_key_[upload.key];
-    uploads.push_back(std::move(upload));
+    by_key_[upload.key()].push_back(std::move(upload));
   }
-  std::vector<s3xml::OpenUpload> take(const std::string& key) {
+  std::vector<S3MultipartUpload> take(const std::string& key) {
     std::lock_guard lock(mutex_);
     auto node = by_key_.extract(key);
-    return node.empty() ? std::vector<s3xml::OpenUpload>{} : std::move(node.mapped());
+    return node.empty() ? std::vector<S3MultipartUpload>{} : std::move(node.mapped());
   }
-  std::map<std::string, std::vector<s3xml::OpenUpload>> take_all() {
+  std::map<std::string, std::vector<S3MultipartUpload>> take_all() {
     std::lock_guard lock(mutex_);
     return std::exchange(by_key_, {});
   }
 
  private:
   std::mutex mutex_;
-  std::map<std::string, std::vector<s3xml::OpenUpload>> by_key_;
+  std::map<std::string, std::vector<S3MultipartUpload>> by_key_;
 };
 
 // What a run does with one incomplete upload of a file it sends in parts: resume it (the
 // check holds the ETags of the parts already there) or abort it, for abort_reason.
 struct OpenUploadVerdict {
-  s3xml::OpenUpload upload;
+  S3MultipartUpload upload;
   bool resume = false;
   ResumeCheck check;
   std::string abort_reason;
@@ -318,7 +200,7 @@ class Uploader {
         if (options_.dry_run)
           progress_.note("would abort " + described(upload) + ": " + kUnclaimedReason);
         else
-          abort_open_upload(key, upload.upload_id, kUnclaimedReason);
+          abort_open_upload(upload, kUnclaimedReason);
       }
   }
 
@@ -346,9 +228,9 @@ class Uploader {
     return sent;
   }
 
-  void abort_open_upload(const std::string& key, const std::string& upload_id, const std::string& why) {
-    const std::string location = options_.location_prefix + key;
-    if (auto aborted = store_.abort_multipart(key, upload_id); aborted)
+  void abort_open_upload(const S3MultipartUpload& upload, const std::string& why) {
+    const std::string location = options_.location_prefix + upload.key();
+    if (auto aborted = upload.abort(); aborted)
       progress_.note("aborted an incomplete multipart upload of " + location + " (" + why + ")");
     else
       progress_.note("note: cannot abort the incomplete multipart upload of " + location + " (" + why +
@@ -356,10 +238,10 @@ class Uploader {
   }
 
   // "the incomplete multipart upload of s3://bucket/data/x (upload id ID, started WHEN)"
-  std::string described(const s3xml::OpenUpload& upload) const {
-    std::string text = "the incomplete multipart upload of " + options_.location_prefix + upload.key +
-                       " (upload id " + upload.upload_id;
-    if (!upload.initiated.empty()) text += ", started " + upload.initiated;
+  std::string described(const S3MultipartUpload& upload) const {
+    std::string text = "the incomplete multipart upload of " + options_.location_prefix + upload.key() +
+                       " (upload id " + upload.upload_id();
+    if (!upload.initiated().empty()) text += ", started " + upload.initiated();
     return text + ")";
   }
 
@@ -371,13 +253,12 @@ class Uploader {
     std::vector<OpenUploadVerdict> verdicts;
     bool resuming = false;
     for (auto& upload : open_uploads_.take(file.key)) {
-      auto& verdict = verdicts.emplace_back();
-      verdict.upload = std::move(upload);
+      auto& verdict = verdicts.emplace_back(OpenUploadVerdict{std::move(upload), false, {}, {}});
       if (resuming) {
         verdict.abort_reason = "another incomplete upload of the same file is resumed";
         continue;
       }
-      auto stored = store_.list_parts(file.key, verdict.upload.upload_id);
+      auto stored = verdict.upload.list_parts();
       if (!stored) {
         verdict.abort_reason = "cannot list its parts: " + stored.error().describe();
         continue;
@@ -403,20 +284,21 @@ class Uploader {
                          : "would abort " + described(verdict.upload) + ": " + verdict.abort_reason);
   }
 
-  // The id of an incomplete upload of this file whose parts all hold the local bytes, with
-  // their ETags filled in; the others are aborted. nullopt: start a new upload.
-  std::optional<std::string> resume_open_upload(const InputFile& input, const LocalFile& file,
-                                                std::uint64_t part_size, std::vector<std::string>* etags) {
-    std::optional<std::string> chosen;
+  // An incomplete upload of this file whose parts all hold the local bytes, with their ETags
+  // filled in; the others are aborted. nullopt: start a new upload.
+  std::optional<S3MultipartUpload> resume_open_upload(const InputFile& input, const LocalFile& file,
+                                                      std::uint64_t part_size,
+                                                      std::vector<std::string>* etags) {
+    std::optional<S3MultipartUpload> chosen;
     for (auto& verdict : judge_open_uploads(input, file, part_size)) {
       if (!verdict.resume) {
-        abort_open_upload(file.key, verdict.upload.upload_id, verdict.abort_reason);
+        abort_open_upload(verdict.upload, verdict.abort_reason);
         continue;
       }
       progress_.note("resuming the incomplete multipart upload of " + options_.location_prefix + file.key +
                      ": " + parts_already_there(verdict.check));
       *etags = std::move(verdict.check.etags);
-      chosen = verdict.upload.upload_id;
+      chosen = std::move(verdict.upload);
     }
     return chosen;
   }
@@ -445,10 +327,12 @@ class Uploader {
     const std::uint64_t part_size = part_size_for(file.size, options_.part_size);
     const auto parts = static_cast<int>((file.size + part_size - 1) / part_size);
     std::vector<std::string> etags(static_cast<std::size_t>(parts));
-    std::optional<std::string> resumed;
+    std::optional<S3MultipartUpload> resumed;
     if (may_resume) resumed = resume_open_upload(input, file, part_size, &etags);
-    auto upload_id = resumed ? Result<std::string>(*resumed) : store_.start_multipart(file.key, put);
-    if (!upload_id) return std::unexpected(upload_id.error());
+    const bool is_resumed = resumed.has_value();
+    auto upload =
+        resumed ? Result<S3MultipartUpload>(std::move(*resumed)) : store_.start_multipart(file.key, put);
+    if (!upload) return std::unexpected(upload.error());
     std::atomic<int> next_part{0};
     std::mutex error_mutex;
     std::optional<Error> first_error;
@@ -474,7 +358,7 @@ class Uploader {
         auto read = input.read_at(offset, length, file.key, &bytes);
         Result<std::string> etag =
             read ? (bytes.size() == length
-                        ? store_.upload_part(file.key, *upload_id, index + 1, bytes)
+                        ? upload->upload_part(index + 1, bytes)
                         : make_error(ErrorKind::Unavailable, "the file became shorter while being sent"))
                  : std::unexpected(read.error());
         slots_.release();
@@ -494,9 +378,9 @@ class Uploader {
       worker();
     }
     if (!first_error) {
-      if (auto done = store_.complete_multipart(file.key, *upload_id, etags); !done) {
+      if (auto done = upload->complete(etags); !done) {
         first_error = done.error();
-      } else if (resumed && !identity_matches(file, put)) {
+      } else if (is_resumed && !identity_matches(file, put)) {
         progress_.note("note: the resumed upload of " + options_.location_prefix + file.key +
                        " was started for other contents; sending the file again");
         return put_multipart(input, file, put, false);
@@ -504,7 +388,7 @@ class Uploader {
         return {};
       }
     }
-    (void)store_.abort_multipart(file.key, *upload_id);
+    (void)upload->abort();
     return std::unexpected(*first_error);
   }
 
@@ -517,109 +401,6 @@ class Uploader {
   std::atomic<std::size_t> cut_short_{0};
   OpenUploads open_uploads_;
 };
-
-template <typename Work>
-void run_parallel(int jobs, std::size_t count, const std::atomic<bool>& cancel, Work&& work) {
-  std::atomic<std::size_t> next{0};
-  auto loop = [&] {
-    while (!cancel.load()) {
-      std::size_t i = next.fetch_add(1);
-      if (i >= count) return;
-      work(i);
-    }
-  };
-  std::vector<std::jthread> pool;
-  const auto threads = std::min<std::size_t>(static_cast<std::size_t>(std::max(jobs, 1)), count);
-  for (std::size_t t = 1; t < threads; ++t) pool.emplace_back(loop);
-  loop();
-}
-
-// The process's umask, which the system applies to files it creates but not to mkstemp's
-// 0600: read once, before any thread starts (reading it means setting it).
-mode_t current_umask() {
-  const mode_t mask = ::umask(022);
-  ::umask(mask);
-  return mask;
-}
-
-// A download's bytes go to a temporary file in the destination folder, are flushed to disk,
-// then renamed over the target, so a file is either the whole object or absent. Its name
-// holds a backslash, which validate_key refuses in keys, so no object can be downloaded to
-// it or land on it while it is written; mkstemp (O_EXCL) never opens an existing file.
-constexpr const char* kTemporaryName = ".apex-download\\XXXXXX";
-
-class TemporaryDownload {
- public:
-  explicit TemporaryDownload(const std::filesystem::path& folder)
-      : path_((folder / kTemporaryName).string()), fd_(::mkstemp(path_.data())) {}
-  ~TemporaryDownload() {
-    if (fd_ >= 0) ::close(fd_);
-    if (!committed_) ::unlink(path_.c_str());
-  }
-  TemporaryDownload(const TemporaryDownload&) = delete;
-  TemporaryDownload& operator=(const TemporaryDownload&) = delete;
-
-  bool ok() const { return fd_ >= 0; }
-  const std::string& path() const { return path_; }
-
-  Status append(std::string_view chunk) {
-    while (!chunk.empty()) {
-      const auto wrote = ::write(fd_, chunk.data(), chunk.size());
-      if (wrote < 0) {
-        if (errno == EINTR) continue;
-        return failure("cannot write '" + path_ + "'");
-      }
-      chunk.remove_prefix(static_cast<std::size_t>(wrote));
-    }
-    return {};
-  }
-
-  // Durable first (fsync: a crash never leaves a renamed but empty file), then in place.
-  Status commit(const std::filesystem::path& target, mode_t mode) {
-    if (::fchmod(fd_, mode) != 0) return failure("cannot set the mode of '" + path_ + "'");
-    if (::fsync(fd_) != 0) return failure("cannot flush '" + path_ + "' to disk");
-    const int fd = std::exchange(fd_, -1);
-    if (::close(fd) != 0) return failure("cannot write '" + path_ + "'");
-    if (::rename(path_.c_str(), target.c_str()) != 0)
-      return failure("cannot move the downloaded file into place at '" + target.string() + "'");
-    committed_ = true;
-    return {};
-  }
-
- private:
-  static Status failure(const std::string& what) {
-    return make_error(ErrorKind::Unavailable, what + ": " + std::strerror(errno));
-  }
-
-  std::string path_;
-  int fd_;
-  bool committed_ = false;
-};
-
-// Writes the object to target, whole or not at all: a body of another length than the
-// listing's is refused (the object changed meanwhile, or the transfer was cut).
-Status download_object(S3Store& store, const ObjectInfo& object, const std::filesystem::path& target,
-                       mode_t mode, ProgressReporter& progress) {
-  TemporaryDownload temporary(target.parent_path());
-  if (!temporary.ok())
-    return make_error(
-        ErrorKind::Unavailable,
-        "cannot create a temporary file in '" + target.parent_path().string() + "': " + std::strerror(errno));
-  std::uint64_t received = 0;
-  auto read = store.read(object.key, ByteRange{}, [&](std::string_view chunk) -> Status {
-    if (auto ok = temporary.append(chunk); !ok) return ok;
-    received += chunk.size();
-    progress.add_bytes_sent(chunk.size());
-    return {};
-  });
-  if (!read) return read;
-  if (received != object.size)
-    return make_error(ErrorKind::Corrupt,
-                      "received " + std::to_string(received) + " bytes where the listing said " +
-                          std::to_string(object.size) +
-                          ": the object changed while being read; run the download again");
-  return temporary.commit(target, mode);
-}
 
 }  // namespace
 
@@ -673,69 +454,6 @@ TransferSummary upload_tree(S3Store& store, const TreeScan& scan, const Listing&
   TransferSummary summary = progress.summary_so_far();
   summary.interrupted = cancel.load();
   summary.not_started = files.size() - std::min(files.size(), finished.load()) + uploader.cut_short();
-  summary.dry_run = options.dry_run;
-  return summary;
-}
-
-TransferSummary download_tree(S3Store& store, const Listing& remote, const std::filesystem::path& dir,
-                              const DownloadOptions& options, ProgressReporter& progress,
-                              const std::atomic<bool>& cancel) {
-  namespace fs = std::filesystem;
-  std::uint64_t total_bytes = 0;
-  for (const auto& object : remote.objects) total_bytes += object.size;
-  progress.set_totals(remote.objects.size(), total_bytes);
-  std::atomic<std::size_t> finished{0};
-  const mode_t file_mode = 0666 & ~current_umask();
-
-  run_parallel(options.jobs, remote.objects.size(), cancel, [&](std::size_t i) {
-    const ObjectInfo& object = remote.objects[i];
-    const std::string location = options.location_prefix + object.key;
-    finished.fetch_add(1);
-    // Keys come from the server: never let one write outside dir.
-    if (auto ok = validate_key(object.key); !ok) {
-      progress.file_finished(FileResult::Failed, location, 0, "not a safe local path: " + ok.error().message);
-      return;
-    }
-    const fs::path target = dir / fs::path(object.key);
-    std::error_code ec;
-    if (!options.force && fs::is_regular_file(target, ec) && fs::file_size(target, ec) == object.size) {
-      InputFile input(target);
-      LocalHashes hashes(input, object.size, object.key, nullptr);
-      auto md5 = input.ok() ? hashes.hex(DigestAlgorithm::Md5)
-                            : Result<std::string>(make_error(ErrorKind::Unavailable, "cannot open"));
-      if (md5) {
-        SyncDecision decision = decide(object.size, *md5, &object, false);
-        if (decision == SyncDecision::NeedsHead)
-          decision =
-              same_content(store.head(object.key), hashes) ? SyncDecision::Skip : SyncDecision::Transfer;
-        if (decision == SyncDecision::Skip) {
-          progress.file_finished(FileResult::Skipped, location, object.size);
-          return;
-        }
-      }
-    }
-    if (options.dry_run) {
-      progress.file_finished(FileResult::Transferred, location, object.size);
-      return;
-    }
-    // Every failure carries the system's reason (disk full, permission denied, not a
-    // folder): "cannot write" alone leaves the user guessing.
-    if (fs::create_directories(target.parent_path(), ec); ec) {
-      progress.file_finished(
-          FileResult::Failed, location, 0,
-          "cannot create the folder '" + target.parent_path().string() + "': " + ec.message());
-      return;
-    }
-    if (auto written = download_object(store, object, target, file_mode, progress); !written) {
-      progress.file_finished(FileResult::Failed, location, 0, written.error().describe());
-      return;
-    }
-    progress.file_finished(FileResult::Transferred, location, object.size);
-  });
-
-  TransferSummary summary = progress.summary_so_far();
-  summary.interrupted = cancel.load();
-  summary.not_started = remote.objects.size() - std::min(remote.objects.size(), finished.load());
   summary.dry_run = options.dry_run;
   return summary;
 }

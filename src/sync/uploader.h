@@ -49,19 +49,4 @@ TransferSummary upload_tree(S3Store& store, const TreeScan& scan, const Listing&
                             const UploadOptions& options, ProgressReporter& progress,
                             const std::atomic<bool>& cancel);
 
-struct DownloadOptions {
-  int jobs = 8;
-  bool force = false;
-  bool dry_run = false;
-  std::string location_prefix;  // for messages
-};
-
-// Mirrors the objects of `remote` into dir (keys become relative paths). Each file is
-// written to a temporary file in its folder whose name no key can map to (it holds a
-// backslash), checked against the listed size, flushed to disk and renamed into place: a
-// file is byte-identical to its object or, with the failure reported, left as it was.
-TransferSummary download_tree(S3Store& store, const Listing& remote, const std::filesystem::path& dir,
-                              const DownloadOptions& options, ProgressReporter& progress,
-                              const std::atomic<bool>& cancel);
-
 }  // namespace apex::sync

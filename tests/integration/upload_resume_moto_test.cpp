@@ -163,9 +163,9 @@ TEST_F(UploadResumeOnMoto, IncompleteUploadsThatCannotBeResumedAreAborted) {
   auto s3 = store();
   // Earlier runs: one sent a part of other bytes, one a file that is gone since.
   for (const std::string key : {"changed.bin", "gone.bin"}) {
-    auto id = s3.start_multipart(key, PutOptions{});
-    ASSERT_TRUE(id) << id.error().describe();
-    ASSERT_TRUE(s3.upload_part(key, *id, 1, apex::test::upload::random_bytes(5 * 1024 * 1024, 42)));
+    auto upload = s3.start_multipart(key, PutOptions{});
+    ASSERT_TRUE(upload) << upload.error().describe();
+    ASSERT_TRUE(upload->upload_part(1, apex::test::upload::random_bytes(5 * 1024 * 1024, 42)));
   }
   auto run = upload();
   ASSERT_EQ(run.code, 0) << run.output;

@@ -1,4 +1,4 @@
-#include "storage/s3_http_client.h"
+#include "storage/curl_transport.h"
 
 #include <curl/curl.h>
 #include <unistd.h>
@@ -152,7 +152,7 @@ bool retryable_curl_code(CURLcode code) {
 
 }  // namespace
 
-struct S3HttpClient::Share {
+struct CurlTransport::Share {
   CURLSH* handle = nullptr;
   std::array<std::mutex, CURL_LOCK_DATA_LAST> locks;
 
@@ -164,7 +164,7 @@ struct S3HttpClient::Share {
   }
 };
 
-S3HttpClient::S3HttpClient(HttpTimeouts timeouts) : timeouts_(timeouts), share_(std::make_unique<Share>()) {
+CurlTransport::CurlTransport(HttpTimeouts timeouts) : timeouts_(timeouts), share_(std::make_unique<Share>()) {
   global_init();
   share_->handle = curl_share_init();
   curl_share_setopt(share_->handle, CURLSHOPT_LOCKFUNC, &Share::lock);
@@ -176,12 +176,12 @@ S3HttpClient::S3HttpClient(HttpTimeouts timeouts) : timeouts_(timeouts), share_(
   curl_share_setopt(share_->handle, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
 }
 
-S3HttpClient::~S3HttpClient() {
+CurlTransport::~CurlTransport() {
   for (void* handle : idle_handles_) curl_easy_cleanup(static_cast<CURL*>(handle));
   curl_share_cleanup(share_->handle);
 }
 
-void* S3HttpClient::acquire_handle() {
+void* CurlTransport::acquire_handle() {
   {
     std::lock_guard lock(pool_mutex_);
     if (!idle_handles_.empty()) {
@@ -193,7 +193,7 @@ void* S3HttpClient::acquire_handle() {
   return curl_easy_init();
 }
 
-void S3HttpClient::release_handle(void* handle) {
+void CurlTransport::release_handle(void* handle) {
   std::lock_guard lock(pool_mutex_);
   if (idle_handles_.size() < kMaxIdleHandles) {
     idle_handles_.push_back(handle);
@@ -202,7 +202,7 @@ void S3HttpClient::release_handle(void* handle) {
   }
 }
 
-HttpResult S3HttpClient::perform(const HttpRequest& request, const HttpStream* stream) {
+HttpResult CurlTransport::perform(const HttpRequest& request, const HttpStream* stream) {
   CURL* curl = static_cast<CURL*>(acquire_handle());
   if (!curl) {
     HttpResult result;

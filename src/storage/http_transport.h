@@ -1,22 +1,15 @@
-// One HTTP request at a time per call, over libcurl, for S3Store. Knows nothing about S3:
-// it sends the headers it is given (already signed) and hands back status, headers and
-// either a streamed or a buffered body. Retrying is the caller's job.
-//
-// Threads: perform() may be called from several threads at once. Easy handles are pooled,
-// so a finished request leaves its open connection to the next caller (keep-alive), and a
-// share object lets all handles reuse DNS answers and TLS sessions.
+// The HTTP exchange S3Store's requests go through: one request out, its answer's status,
+// headers and body back, the body streamed or buffered. Knows nothing about S3: the request
+// arrives signed, and retrying is the caller's job. CurlTransport (curl_transport.h) is the
+// real one; tests put a scripted one in its place to play any answer without a server.
 #pragma once
 
-#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
-#include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <vector>
 
 #include "core/error.h"
 #include "storage/sigv4_signer.h"
@@ -75,33 +68,14 @@ struct HttpResult {
   std::optional<Error> handler_error;       // the stream refused the bytes
 };
 
-struct HttpTimeouts {
-  std::chrono::milliseconds connect{10'000};
-  // A transfer slower than low_speed_bytes_per_second for low_speed_window is abandoned
-  // (and retried by the store): a stalled connection, not a slow one.
-  long low_speed_bytes_per_second = 1024;
-  std::chrono::seconds low_speed_window{30};
-};
-
-class S3HttpClient {
+// Contract: perform() may be called from several threads at once and never throws. For a
+// 2xx answer with a stream, on_head runs once (also for an empty body), then on_body per
+// chunk; other answers are buffered in response.body (error bodies may be cut short).
+class HttpTransport {
  public:
-  explicit S3HttpClient(HttpTimeouts timeouts = {});
-  ~S3HttpClient();
-  S3HttpClient(const S3HttpClient&) = delete;
-  S3HttpClient& operator=(const S3HttpClient&) = delete;
-
+  virtual ~HttpTransport() = default;
   // stream may be null: the body is then buffered in response.body.
-  HttpResult perform(const HttpRequest& request, const HttpStream* stream);
-
- private:
-  void* acquire_handle();
-  void release_handle(void* handle);
-
-  HttpTimeouts timeouts_;
-  struct Share;
-  std::unique_ptr<Share> share_;
-  std::mutex pool_mutex_;
-  std::vector<void*> idle_handles_;
+  virtual HttpResult perform(const HttpRequest& request, const HttpStream* stream) = 0;
 };
 
 }  // namespace apex
