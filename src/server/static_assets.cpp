@@ -1,12 +1,8 @@
 #include "server/static_assets.h"
 
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <array>
 #include <cctype>
-#include <cerrno>
 #include <nlohmann/json.hpp>
 
 #include "core/json_text.h"
@@ -14,7 +10,6 @@
 #include "server/http/gzip.h"
 #include "server/route_table.h"
 #include "storage/local_store.h"
-#include "storage/open_beneath.h"
 
 namespace apex {
 
@@ -88,24 +83,13 @@ double accept_quality(std::string_view accept, std::string_view type, std::strin
   return quality;
 }
 
-// The file at `inside` (relative) within the dashboard folder, opened so that no link can
-// lead out of the folder, even one swapped in after the checks.
+// The file at `inside` (relative) within the dashboard folder, read as the data folder's
+// files are (LocalStore): opened so that no link can lead out of the folder, even one swapped
+// in after the checks, and only if it is a regular file.
 std::optional<std::string> read_file(const fs::path& folder, const fs::path& inside) {
-  const int fd = open_beneath(folder, inside);
-  if (fd < 0) return std::nullopt;
-  struct stat st {};
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    ::close(fd);
-    return std::nullopt;
-  }
-  std::string text;
-  char chunk[64 * 1024];
-  ssize_t got = 0;
-  while ((got = ::read(fd, chunk, sizeof chunk)) > 0 || (got < 0 && errno == EINTR))
-    if (got > 0) text.append(chunk, static_cast<std::size_t>(got));
-  ::close(fd);
-  if (got < 0) return std::nullopt;
-  return text;
+  auto bytes = LocalStore(folder).read_all(inside.generic_string());
+  if (!bytes) return std::nullopt;
+  return std::move(*bytes);
 }
 
 void send_detail(ServerResponse& res, int status, const std::string& detail) {

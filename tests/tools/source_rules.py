@@ -4,7 +4,7 @@
   source_rules.py function-length ROOT BUILD   no function in src/ longer than 150 lines,
                                                except those in long_functions_allowed.txt
   source_rules.py history ROOT BUILD           no project history in comments and docs:
-                                               issue numbers, work sessions, "used to", dates
+                                               tracker numbers, numbered or dated work, "used to"
 
 Functions come from clang's parser: libclang's C API through ctypes (libclang1-14 comes with
 clang-14, which scripts/install-deps.sh installs for the fuzz targets). A file is parsed as
@@ -430,8 +430,8 @@ def function_length(root, args):
 # --- the history rule -----------------------------------------------------------------
 
 # A race session (R1, "this session's laps", /session/R1/) is the domain's word, and so is
-# a car number (#46): only a session of work, numbered or placed in time, and an issue of
-# the tracker are history.
+# a car number (#46): only a period of work, numbered or placed in time, and a tracker's
+# entry are history.
 ORDINAL = (r"(?:third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|"
            r"\d+(?:st|nd|rd|th))")
 AUXILIARY = r"(?<!\bis )(?<!\bare )(?<!\bwas )(?<!\bwere )(?<!\bbe )(?<!\bbeen )(?<!\bbeing )(?<!\bget )(?<!\bgets )"
